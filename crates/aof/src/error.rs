@@ -1,0 +1,55 @@
+//! The crate's one error type.
+
+/// Everything that can be wrong with an AOF manifest.
+///
+/// Each message starts with the exact text Redis 7.0 logs for the same problem
+/// (`aofLoadManifestFromFile` in aof.c), so operators can search for either,
+/// followed by the 1-based manifest line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The manifest has no line at all.
+    #[error("Found an empty AOF manifest")]
+    EmptyManifest,
+    /// A line of 1024 bytes or more, or a last line without its `\n`: Redis
+    /// reads lines with `fgets` into a 1025-byte buffer and requires the newline.
+    #[error("The AOF manifest file contains too long line (manifest line {line})")]
+    LineTooLong {
+        /// The 1-based line number.
+        line: usize,
+    },
+    /// A blank line, unbalanced quotes, an odd number or fewer than six words,
+    /// or a missing or malformed `file`, `seq` or `type` value.
+    #[error("Invalid AOF manifest file format (manifest line {line})")]
+    InvalidFormat {
+        /// The 1-based line number.
+        line: usize,
+    },
+    /// A file name with `/` or `\` in it.
+    #[error("File can't be a path, just a filename (manifest line {line})")]
+    FileNameIsPath {
+        /// The 1-based line number.
+        line: usize,
+    },
+    /// A second `type b` line.
+    #[error("Found duplicate base file information (manifest line {line})")]
+    DuplicateBase {
+        /// The 1-based line number.
+        line: usize,
+    },
+    /// An incr file whose `seq` is not above the previous incr file's.
+    #[error("Found a non-monotonic sequence number (manifest line {line})")]
+    NonMonotonicSeq {
+        /// The 1-based line number.
+        line: usize,
+    },
+    /// A `type` other than `b`, `h` or `i`.
+    #[error("Unknown AOF file type (manifest line {line})")]
+    UnknownFileType {
+        /// The 1-based line number.
+        line: usize,
+    },
+}
+
+/// `Result` with this crate's [`Error`] as the default error type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,297 @@
+//! [`Keyspace`]: all databases, the command entry point, and the clock.
+
+use std::fmt;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use ferrodis_resp::{Frame, Protocol};
+
+use crate::commands::{self, Ctx};
+use crate::db::Db;
+use crate::error::Error;
+use crate::stats::{DbInfo, Stats};
+
+/// Per-client state that commands read and change.
+#[derive(Debug, Default, Clone)]
+pub struct Session {
+    /// The selected database (SELECT changes it).
+    pub db: usize,
+    /// The protocol the client speaks, for the few replies whose shape differs
+    /// between RESP2 and RESP3 beyond what the encoder downgrades.
+    pub protocol: Protocol,
+}
+
+/// Where the keyspace gets the time from, in Unix milliseconds.
+#[derive(Debug, Default, Clone, Copy)]
+pub enum Clock {
+    /// The system clock.
+    #[default]
+    System,
+    /// A fixed time, for tests and deterministic replays.
+    Fixed(i64),
+    /// Any function, such as a clock cached by the server's event loop.
+    Custom(fn() -> i64),
+}
+
+impl Clock {
+    /// The current time in Unix milliseconds.
+    pub fn now_ms(&self) -> i64 {
+        match self {
+            Clock::System => SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
+            Clock::Fixed(ms) => *ms,
+            Clock::Custom(f) => f(),
+        }
+    }
+}
+
+/// The time of one command: read from the clock on first use only, since most
+/// commands touch no key with a TTL and never need it (a clock read can cost as much
+/// as the rest of a GET).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Now {
+    clock: Clock,
+    ms: Option<i64>,
+}
+
+impl Now {
+    pub(crate) fn new(clock: Clock) -> Now {
+        Now { clock, ms: None }
+    }
+
+    /// A time known in advance.
+    #[cfg(test)]
+    pub(crate) fn fixed(ms: i64) -> Now {
+        Now {
+            clock: Clock::Fixed(ms),
+            ms: Some(ms),
+        }
+    }
+
+    pub(crate) fn get(&mut self) -> i64 {
+        let clock = self.clock;
+        *self.ms.get_or_insert_with(|| clock.now_ms())
+    }
+}
+
+/// All databases of a server, their statistics, and the commands that work on them.
+///
+/// There are no globals and no locks inside: the owner decides how to share it
+/// (one owner task, a mutex, or one keyspace per shard).
+pub struct Keyspace {
+    pub(crate) dbs: Vec<Db>,
+    pub(crate) stats: Stats,
+    pub(crate) dirty: u64,
+    clock: Clock,
+    /// State of the random number generator behind RANDOMKEY.
+    random: u64,
+    /// Active expiry's resume point and state (Redis keeps them as statics).
+    pub(crate) expire_next_db: usize,
+    pub(crate) expire_timelimit_exit: bool,
+    pub(crate) expire_time_used_us: u64,
+}
+
+impl Keyspace {
+    /// A keyspace with `databases` empty databases (at least one).
+    pub fn new(databases: usize) -> Keyspace {
+        let seed = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64);
+        Keyspace {
+            dbs: (0..databases.max(1)).map(|_| Db::new()).collect(),
+            stats: Stats::default(),
+            dirty: 0,
+            clock: Clock::System,
+            random: seed | 1,
+            expire_next_db: 0,
+            expire_timelimit_exit: false,
+            expire_time_used_us: 0,
+        }
+    }
+
+    /// Number of databases.
+    pub fn databases(&self) -> usize {
+        self.dbs.len()
+    }
+
+    /// Replaces the clock that commands read the time from.
+    pub fn set_clock(&mut self, clock: Clock) {
+        self.clock = clock;
+    }
+
+    /// The current time according to the keyspace's clock, in Unix ms.
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    /// Runs one command: `argv[0]` is its name, in any case. Returns the reply, or
+    /// `None` when the name is not a keyspace command (so the server can try its own).
+    ///
+    /// Wrong argument counts, wrong types and bad arguments are error replies, worded
+    /// exactly as Redis 7.0 words them.
+    pub fn execute(&mut self, session: &mut Session, argv: &[Bytes]) -> Option<Frame> {
+        let index = commands::index(argv.first()?)?;
+        let spec = &commands::SPECS[index];
+        if !spec.arity_ok(argv.len()) {
+            return Some(Error::WrongArity { command: spec.name }.to_frame());
+        }
+        if session.db >= self.dbs.len() {
+            return Some(Error::DbIndexOutOfRange.to_frame());
+        }
+        let mut ctx = Ctx {
+            now: Now::new(self.clock),
+            dbs: &mut self.dbs,
+            session,
+            stats: &mut self.stats,
+            dirty: &mut self.dirty,
+            random: &mut self.random,
+        };
+        Some(match (commands::HANDLERS[index])(&mut ctx, argv) {
+            Ok(reply) => reply,
+            Err(e) => e.to_frame(),
+        })
+    }
+
+    /// Number of keys in database `db` (0 for a database that does not exist);
+    /// expired keys not yet reclaimed count, as in Redis's DBSIZE.
+    pub fn dbsize(&self, db: usize) -> usize {
+        self.dbs.get(db).map_or(0, Db::len)
+    }
+
+    /// Empties database `db`. Does not count as a change in [`Keyspace::dirty`]
+    /// (the FLUSHDB command does).
+    pub fn flushdb(&mut self, db: usize) {
+        if let Some(db) = self.dbs.get_mut(db) {
+            db.clear();
+        }
+    }
+
+    /// Empties every database. Does not count as a change in [`Keyspace::dirty`].
+    pub fn flushall(&mut self) {
+        for db in &mut self.dbs {
+            db.clear();
+        }
+    }
+
+    /// The INFO keyspace numbers of database `db`.
+    pub fn db_info(&self, db: usize) -> DbInfo {
+        self.dbs.get(db).map_or_else(DbInfo::default, |db| DbInfo {
+            keys: db.len(),
+            expires: db.expires_len(),
+            avg_ttl: db.avg_ttl,
+        })
+    }
+
+    /// Statistics for INFO.
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
+    /// Zeroes the statistics (CONFIG RESETSTAT).
+    pub fn reset_stats(&mut self) {
+        self.stats = Stats::default();
+        self.expire_time_used_us = 0;
+    }
+
+    /// Number of changes made by commands so far, like Redis's `server.dirty`: each
+    /// write adds the number of changes it made (MSET of 3 keys adds 3, a DEL that
+    /// deletes nothing adds 0). Compare two readings to know whether anything changed.
+    pub fn dirty(&self) -> u64 {
+        self.dirty
+    }
+}
+
+impl fmt::Debug for Keyspace {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Keyspace")
+            .field("dbs", &self.dbs)
+            .field("stats", &self.stats)
+            .field("dirty", &self.dirty)
+            .field("clock", &self.clock)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The next number of a splitmix64 sequence; good enough to pick random keys.
+pub(crate) fn next_random(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::commands::test_support::{bulk, err, ok, Harness};
+
+    #[test]
+    fn unknown_and_empty_commands_are_not_ours() {
+        let mut h = Harness::new();
+        assert_eq!(h.ks.execute(&mut h.session, &[]), None);
+        assert_eq!(
+            h.ks.execute(&mut h.session, &[Bytes::from_static(b"PING")]),
+            None
+        );
+    }
+
+    #[test]
+    fn arity_errors_use_the_lowercase_name() {
+        let mut h = Harness::new();
+        assert_eq!(
+            h.run("GET"),
+            err("ERR wrong number of arguments for 'get' command")
+        );
+        assert_eq!(
+            h.run("set k"),
+            err("ERR wrong number of arguments for 'set' command")
+        );
+        assert_eq!(
+            h.run("Dbsize x"),
+            err("ERR wrong number of arguments for 'dbsize' command")
+        );
+    }
+
+    #[test]
+    fn names_are_case_insensitive() {
+        let mut h = Harness::new();
+        assert_eq!(h.run("sEt k v"), ok());
+        assert_eq!(h.run("GET k"), bulk("v"));
+    }
+
+    #[test]
+    fn a_session_on_a_missing_db_gets_an_error() {
+        let mut h = Harness::new();
+        h.session.db = 99;
+        assert_eq!(h.run("get k"), err("ERR DB index is out of range"));
+    }
+
+    #[test]
+    fn the_clock_is_read_only_when_a_ttl_is_involved() {
+        let mut h = Harness::new();
+        h.run("set plain v");
+        h.run("set volatile v ex 100");
+        h.ks.set_clock(Clock::Custom(|| panic!("clock read")));
+        assert_eq!(h.run("get plain"), bulk("v"));
+        assert_eq!(h.run("incr counter"), Frame::Integer(1));
+        let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| h.run("get volatile")));
+        assert!(read.is_err(), "a key with a TTL needs the time");
+    }
+
+    #[test]
+    fn clocks() {
+        assert_eq!(Clock::Fixed(5).now_ms(), 5);
+        assert_eq!(Clock::Custom(|| 7).now_ms(), 7);
+        assert!(Clock::System.now_ms() > 1_600_000_000_000);
+    }
+
+    #[test]
+    fn random_numbers_vary() {
+        let mut s = 1;
+        let a = next_random(&mut s);
+        let b = next_random(&mut s);
+        assert_ne!(a, b);
+    }
+}

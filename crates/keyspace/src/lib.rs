@@ -1,0 +1,63 @@
+//! Redis's databases, value types, expiry and commands, embeddable without a network.
+//!
+//! A [`Keyspace`] holds all databases of a server. [`Keyspace::execute`] runs one
+//! command given as its arguments (`argv[0]` is the name) and returns the reply as a
+//! RESP [`Frame`](ferrodis_resp::Frame), with Redis 7.0's semantics, reply shapes and
+//! exact error strings. Keys expire lazily when touched and actively through
+//! [`Keyspace::active_expire_cycle`], which the owner calls periodically (Redis does
+//! so 10 times per second). [`command_specs`] and [`lookup`] describe the commands
+//! for COMMAND and COMMAND DOCS.
+//!
+//! What it is not: a server. There is no networking, no threads, no locks and no
+//! globals; connection commands (PING, HELLO, AUTH, CLIENT, CONFIG, INFO, ...) belong
+//! to the server, which gets `None` from `execute` for them. Persistence and
+//! replication effects are not produced yet.
+//!
+//! Supported commands: strings (GET, SET with every option, SETNX, SETEX, PSETEX,
+//! GETSET, GETDEL, GETEX, MGET, MSET, MSETNX, APPEND, STRLEN, GETRANGE, SUBSTR,
+//! SETRANGE, INCR, DECR, INCRBY, DECRBY, INCRBYFLOAT), lists (LPUSH, RPUSH, LPUSHX,
+//! RPUSHX, LPOP, RPOP, LLEN, LRANGE, LINDEX), keys (DEL, UNLINK, EXISTS, TOUCH, TYPE,
+//! KEYS, RANDOMKEY, EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT, TTL, PTTL, EXPIRETIME,
+//! PEXPIRETIME, PERSIST) and databases (SELECT, DBSIZE, FLUSHDB, FLUSHALL).
+//!
+//! ```
+//! use bytes::Bytes;
+//! use ferrodis_keyspace::{Keyspace, Session};
+//! use ferrodis_resp::Frame;
+//!
+//! let mut keyspace = Keyspace::new(16);
+//! let mut session = Session::default();
+//! let mut run = |words: &[&'static str]| {
+//!     let argv: Vec<Bytes> = words.iter().map(|w| Bytes::from_static(w.as_bytes())).collect();
+//!     keyspace.execute(&mut session, &argv)
+//! };
+//!
+//! assert_eq!(run(&["SET", "greeting", "hello", "EX", "60"]), Some(Frame::ok()));
+//! assert_eq!(run(&["GET", "greeting"]), Some(Frame::Bulk(Bytes::from_static(b"hello"))));
+//! assert_eq!(run(&["TTL", "greeting"]), Some(Frame::Integer(60)));
+//! assert_eq!(run(&["INCR", "greeting"]), Some(Frame::static_error(
+//!     "ERR value is not an integer or out of range"
+//! )));
+//! assert_eq!(run(&["PING"]), None); // not a keyspace command
+//! ```
+
+mod bignum;
+mod commands;
+mod db;
+mod error;
+mod expire_cycle;
+mod glob;
+mod keyspace;
+mod ldouble;
+mod num;
+mod spec;
+mod stats;
+mod value;
+
+pub use crate::{
+    error::{Error, Result},
+    expire_cycle::ExpireBudget,
+    keyspace::{Clock, Keyspace, Session},
+    spec::{command_specs, lookup, CommandSpec},
+    stats::{DbInfo, Stats},
+};

@@ -1,0 +1,111 @@
+//! Command metadata (what COMMAND, COMMAND INFO and COMMAND DOCS report) and lookup by name.
+
+use crate::commands;
+
+/// Everything Redis 7.0 reports about a command in COMMAND INFO and COMMAND DOCS
+/// (except key specs, arguments and tips). The values of the keyspace commands are
+/// the ones redis-server 7.0.15 reports.
+///
+/// Public and plainly constructible so that a server can describe its own commands
+/// (PING, CLIENT, CONFIG, ...) the same way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CommandSpec {
+    /// The lowercase name.
+    pub name: &'static str,
+    /// Number of arguments, the name included; negative means "at least `-arity`".
+    pub arity: i32,
+    /// COMMAND flag names: `"write"`, `"readonly"`, `"denyoom"`, `"fast"`, ...
+    pub flags: &'static [&'static str],
+    /// Position of the first key, 0 for none.
+    pub first_key: i32,
+    /// Position of the last key; negative counts from the end.
+    pub last_key: i32,
+    /// Step between keys.
+    pub step: i32,
+    /// ACL categories: `"@string"`, `"@write"`, `"@fast"`, ...
+    pub acl_categories: &'static [&'static str],
+    /// The COMMAND DOCS group: `"string"`, `"generic"`, `"list"`, ...
+    pub group: &'static str,
+    /// One-line description.
+    pub summary: &'static str,
+    /// The Redis version that introduced the command.
+    pub since: &'static str,
+    /// Time complexity, as documented.
+    pub complexity: &'static str,
+}
+
+impl CommandSpec {
+    /// Whether `argc` arguments (the name included) satisfy the arity, as checked in
+    /// Redis's `processCommand()`.
+    pub fn arity_ok(&self, argc: usize) -> bool {
+        let Ok(argc) = i64::try_from(argc) else {
+            return false;
+        };
+        let arity = i64::from(self.arity);
+        if arity >= 0 {
+            argc == arity
+        } else {
+            argc >= -arity
+        }
+    }
+}
+
+/// Every keyspace command, for COMMAND, COMMAND INFO, COMMAND DOCS and COMMAND COUNT.
+pub fn command_specs() -> &'static [CommandSpec] {
+    commands::SPECS
+}
+
+/// The keyspace command called `name`, in any case; `None` for other names. Does not
+/// allocate.
+pub fn lookup(name: &[u8]) -> Option<&'static CommandSpec> {
+    commands::SPECS.get(commands::index(name)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lookup_ignores_case() {
+        let get = lookup(b"GeT").map(|s| s.name);
+        assert_eq!(get, Some("get"));
+        assert_eq!(lookup(b"ping"), None);
+    }
+
+    #[test]
+    fn arity() {
+        let get = lookup(b"get").copied();
+        let del = lookup(b"del").copied();
+        assert_eq!(
+            get.map(|s| (s.arity_ok(1), s.arity_ok(2), s.arity_ok(3))),
+            Some((false, true, false))
+        );
+        assert_eq!(
+            del.map(|s| (s.arity_ok(1), s.arity_ok(2), s.arity_ok(9))),
+            Some((false, true, true))
+        );
+    }
+
+    #[test]
+    fn specs_look_like_redis() {
+        let set = lookup(b"set").copied();
+        assert_eq!(
+            set.map(|s| (s.arity, s.flags, s.first_key)),
+            Some((-3, &["write", "denyoom"][..], 1))
+        );
+        for spec in command_specs() {
+            assert!(spec
+                .flags
+                .iter()
+                .any(|f| *f == "write" || *f == "readonly" || spec.group == "connection"));
+            assert!(
+                spec.acl_categories.iter().all(|c| c.starts_with('@')),
+                "{}",
+                spec.name
+            );
+            assert!(
+                !spec.summary.is_empty() && !spec.since.is_empty() && !spec.complexity.is_empty()
+            );
+        }
+    }
+}

@@ -1,0 +1,343 @@
+//! The server's own commands (connection, introspection, admin) and the dispatcher
+//! that routes every command either here or to the keyspace.
+//!
+//! One file per command, each exporting `SPEC` (its COMMAND INFO/DOCS metadata, the
+//! same struct the keyspace uses) and `run`. The order of checks follows Redis 7.0's
+//! `processCommand`: existence, arity, authentication, then execution.
+
+mod auth;
+mod client;
+mod command;
+mod config;
+mod debug;
+mod echo;
+mod hello;
+mod info;
+mod ping;
+mod quit;
+mod reset;
+mod shutdown;
+mod time;
+
+use bytes::Bytes;
+use ferrodis_keyspace::CommandSpec;
+use ferrodis_resp::Frame;
+
+use crate::connection::Conn;
+use crate::shared::Shared;
+
+/// A server command: its metadata and its handler.
+#[derive(Debug)]
+pub struct ServerCommand {
+    /// COMMAND INFO / DOCS metadata.
+    pub spec: &'static CommandSpec,
+    /// Subcommands of a container command such as CLIENT (`client|list`, ...).
+    pub subcommands: &'static [&'static CommandSpec],
+    /// Runs the command; arity is already checked.
+    pub run: fn(&mut Conn, &Shared, &[Bytes]) -> Frame,
+}
+
+/// Every server command, in no particular order.
+pub static SERVER_COMMANDS: &[ServerCommand] = &[
+    ServerCommand {
+        spec: &auth::SPEC,
+        subcommands: &[],
+        run: auth::run,
+    },
+    ServerCommand {
+        spec: &client::SPEC,
+        subcommands: client::SUBCOMMANDS,
+        run: client::run,
+    },
+    ServerCommand {
+        spec: &command::SPEC,
+        subcommands: command::SUBCOMMANDS,
+        run: command::run,
+    },
+    ServerCommand {
+        spec: &config::SPEC,
+        subcommands: config::SUBCOMMANDS,
+        run: config::run,
+    },
+    ServerCommand {
+        spec: &debug::SPEC,
+        subcommands: &[],
+        run: debug::run,
+    },
+    ServerCommand {
+        spec: &echo::SPEC,
+        subcommands: &[],
+        run: echo::run,
+    },
+    ServerCommand {
+        spec: &hello::SPEC,
+        subcommands: &[],
+        run: hello::run,
+    },
+    ServerCommand {
+        spec: &info::SPEC,
+        subcommands: &[],
+        run: info::run,
+    },
+    ServerCommand {
+        spec: &ping::SPEC,
+        subcommands: &[],
+        run: ping::run,
+    },
+    ServerCommand {
+        spec: &quit::SPEC,
+        subcommands: &[],
+        run: quit::run,
+    },
+    ServerCommand {
+        spec: &reset::SPEC,
+        subcommands: &[],
+        run: reset::run,
+    },
+    ServerCommand {
+        spec: &shutdown::SPEC,
+        subcommands: &[],
+        run: shutdown::run,
+    },
+    ServerCommand {
+        spec: &time::SPEC,
+        subcommands: &[],
+        run: time::run,
+    },
+];
+
+/// The server command called `name` (any case).
+pub fn lookup(name: &[u8]) -> Option<&'static ServerCommand> {
+    SERVER_COMMANDS
+        .iter()
+        .find(|c| c.spec.name.as_bytes().eq_ignore_ascii_case(name))
+}
+
+/// Run one command for `conn`, returning its reply.
+pub fn dispatch(conn: &mut Conn, shared: &Shared, argv: &[Bytes]) -> Frame {
+    let Some(name) = argv.first() else {
+        return Frame::static_error("ERR empty command");
+    };
+    let reply = if let Some(cmd) = lookup(name) {
+        run_server_command(conn, shared, cmd, argv)
+    } else if !conn.authenticated {
+        // Redis checks existence and arity before authentication, so an unknown
+        // command gets "unknown command" even before AUTH.
+        match ferrodis_keyspace::lookup(name) {
+            None => unknown_command(argv),
+            Some(spec) if !arity_ok(spec.arity, argv.len()) => wrong_arity(spec.name),
+            Some(_) => Frame::static_error("NOAUTH Authentication required."),
+        }
+    } else {
+        let mut keyspace = shared.keyspace();
+        match keyspace.execute(&mut conn.session, argv) {
+            Some(reply) => reply,
+            None => unknown_command(argv),
+        }
+    };
+    shared.stats.commands_processed.inc();
+    reply
+}
+
+fn run_server_command(
+    conn: &mut Conn,
+    shared: &Shared,
+    cmd: &'static ServerCommand,
+    argv: &[Bytes],
+) -> Frame {
+    if !arity_ok(cmd.spec.arity, argv.len()) {
+        return wrong_arity(cmd.spec.name);
+    }
+    // Container commands check the subcommand's arity (Redis 7.0 reports it as
+    // 'client|setname').
+    if !cmd.subcommands.is_empty() && argv.len() > 1 {
+        if let Some(sub) = argv.get(1).and_then(|s| find_sub(cmd, s)) {
+            if !arity_ok(sub.arity, argv.len()) {
+                return wrong_arity(sub.name);
+            }
+            if !conn.authenticated && !sub.flags.contains(&"no_auth") {
+                return Frame::static_error("NOAUTH Authentication required.");
+            }
+        } else if !conn.authenticated {
+            return Frame::static_error("NOAUTH Authentication required.");
+        } else {
+            return unknown_subcommand(argv);
+        }
+    } else if !conn.authenticated && !cmd.spec.flags.contains(&"no_auth") {
+        return Frame::static_error("NOAUTH Authentication required.");
+    }
+    (cmd.run)(conn, shared, argv)
+}
+
+/// The subcommand spec `container|sub` of a container command.
+fn find_sub(cmd: &ServerCommand, sub: &[u8]) -> Option<&'static CommandSpec> {
+    let prefix = cmd.spec.name.len() + 1;
+    cmd.subcommands.iter().copied().find(|s| {
+        s.name
+            .get(prefix..)
+            .is_some_and(|n| n.as_bytes().eq_ignore_ascii_case(sub))
+    })
+}
+
+/// Whether `argc` arguments (including the name) satisfy `arity` (negative = at least).
+pub fn arity_ok(arity: i32, argc: usize) -> bool {
+    let argc = argc as i64;
+    let arity = i64::from(arity);
+    (arity >= 0 && argc == arity) || (arity < 0 && argc >= -arity)
+}
+
+/// `ERR wrong number of arguments for 'get' command`.
+pub fn wrong_arity(name: &str) -> Frame {
+    Frame::error(format!(
+        "ERR wrong number of arguments for '{name}' command"
+    ))
+}
+
+/// Redis's unknown-command error: the name (at most 128 bytes) and the first
+/// arguments quoted, their total capped at 128 bytes (`commandCheckExistence`).
+pub fn unknown_command(argv: &[Bytes]) -> Frame {
+    let name = argv.first().map(|n| lossy(n, 128)).unwrap_or_default();
+    let mut args = String::new();
+    for a in argv.iter().skip(1) {
+        if args.len() >= 128 {
+            break;
+        }
+        let room = 128 - args.len();
+        args.push('\'');
+        args.push_str(&lossy(a, room));
+        args.push_str("' ");
+    }
+    Frame::error(format!(
+        "ERR unknown command '{name}', with args beginning with: {args}"
+    ))
+}
+
+/// `ERR unknown subcommand 'foo'. Try CLIENT HELP.`
+pub fn unknown_subcommand(argv: &[Bytes]) -> Frame {
+    let cmd = argv.first().map(|n| lossy(n, 128)).unwrap_or_default();
+    let sub = argv.get(1).map(|n| lossy(n, 128)).unwrap_or_default();
+    Frame::error(format!(
+        "ERR unknown subcommand '{sub}'. Try {} HELP.",
+        cmd.to_ascii_uppercase()
+    ))
+}
+
+/// The name CLIENT LIST shows for a command: lowercase, `container|sub` for
+/// subcommands. Rewrites `out` only when it changes.
+pub fn set_display_name(out: &mut String, argv: &[Bytes]) {
+    let Some(name) = argv.first() else { return };
+    let sub = lookup(name)
+        .filter(|c| !c.subcommands.is_empty())
+        .and_then(|c| argv.get(1).and_then(|s| find_sub(c, s)));
+    match sub {
+        Some(spec) => {
+            if out != spec.name {
+                spec.name.clone_into(out);
+            }
+        }
+        None => {
+            if !out.as_bytes().eq_ignore_ascii_case(name) {
+                *out = String::from_utf8_lossy(name).to_ascii_lowercase();
+            }
+        }
+    }
+}
+
+/// Up to `max` bytes of `b` as text, with CR and LF replaced by spaces: Redis sanitizes
+/// error replies the same way so one error stays one protocol line.
+pub fn lossy(b: &[u8], max: usize) -> String {
+    let b = &b[..b.len().min(max)];
+    String::from_utf8_lossy(b).replace(['\r', '\n'], " ")
+}
+
+/// A spec for a server command; keeps the per-command files short.
+#[allow(clippy::too_many_arguments)]
+pub const fn spec(
+    name: &'static str,
+    arity: i32,
+    flags: &'static [&'static str],
+    acl_categories: &'static [&'static str],
+    group: &'static str,
+    summary: &'static str,
+    since: &'static str,
+    complexity: &'static str,
+) -> CommandSpec {
+    CommandSpec {
+        name,
+        arity,
+        flags,
+        first_key: 0,
+        last_key: 0,
+        step: 0,
+        acl_categories,
+        group,
+        summary,
+        since,
+        complexity,
+    }
+}
+
+/// Flags of connection commands allowed before AUTH (Redis 7.0's AUTH, HELLO, QUIT, RESET).
+pub const NO_AUTH_FLAGS: &[&str] = &[
+    "noscript",
+    "loading",
+    "stale",
+    "fast",
+    "no_auth",
+    "allow_busy",
+];
+/// Flags of admin commands such as CONFIG SET.
+pub const ADMIN_FLAGS: &[&str] = &["admin", "noscript", "loading", "stale"];
+/// ACL categories of admin commands.
+pub const ADMIN_ACL: &[&str] = &["@admin", "@slow", "@dangerous"];
+/// Flags of introspection commands that work while loading.
+pub const LOADING_STALE: &[&str] = &["loading", "stale"];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arity_rules() {
+        assert!(arity_ok(2, 2));
+        assert!(!arity_ok(2, 3));
+        assert!(arity_ok(-2, 5));
+        assert!(!arity_ok(-2, 1));
+    }
+
+    #[test]
+    fn unknown_command_text_matches_redis() {
+        let argv = [Bytes::from("foo"), Bytes::from("bar"), Bytes::from("baz")];
+        assert_eq!(
+            unknown_command(&argv),
+            Frame::error("ERR unknown command 'foo', with args beginning with: 'bar' 'baz' ")
+        );
+        let argv = [Bytes::from("?foo")];
+        assert_eq!(
+            unknown_command(&argv),
+            Frame::error("ERR unknown command '?foo', with args beginning with: ")
+        );
+    }
+
+    #[test]
+    fn display_names_of_subcommands() {
+        let mut s = String::new();
+        set_display_name(&mut s, &[Bytes::from("CLIENT"), Bytes::from("List")]);
+        assert_eq!(s, "client|list");
+        set_display_name(&mut s, &[Bytes::from("GET"), Bytes::from("k")]);
+        assert_eq!(s, "get");
+    }
+
+    #[test]
+    fn every_subcommand_is_named_after_its_container() {
+        for c in SERVER_COMMANDS {
+            for s in c.subcommands {
+                assert!(
+                    s.name.starts_with(&format!("{}|", c.spec.name)),
+                    "{}",
+                    s.name
+                );
+            }
+        }
+    }
+}

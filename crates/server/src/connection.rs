@@ -1,0 +1,251 @@
+//! One task per client: read, decode commands, run them, write the replies.
+//!
+//! The loop is Redis's `readQueryFromClient` → `processInputBuffer` → `call` →
+//! `writeToClient`, on a tokio task: every complete command in the read buffer runs
+//! before the replies are written with one `write` (which is what makes pipelining
+//! fast), then the task reads again.
+//!
+//! Invariant: the keyspace lock is never held across an `.await`.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::{Bytes, BytesMut};
+use ferrodis_keyspace::Session;
+use ferrodis_resp::{encode, CommandDecoder, Frame, Protocol};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use crate::clients::Client;
+use crate::commands;
+use crate::shared::{Settings, Shared};
+
+/// Replies are written once this many bytes are pending, even in the middle of a
+/// pipeline, so a client that sends many commands but reads slowly holds at most this
+/// much reply memory plus one reply: the socket pushes back instead of the heap growing.
+const FLUSH_AT: usize = 64 * 1024;
+/// Read buffer growth step (Redis's PROTO_IOBUF_LEN).
+const READ_CHUNK: usize = 16 * 1024;
+
+/// Per-connection state that commands read and change.
+#[derive(Debug)]
+pub struct Conn {
+    /// The registry entry (CLIENT LIST, KILL).
+    pub client: Arc<Client>,
+    /// Database and protocol, shared with the keyspace.
+    pub session: Session,
+    /// AUTH done, or no password configured.
+    pub authenticated: bool,
+    /// Close the connection once the pending replies are written (QUIT, CLIENT KILL of
+    /// oneself, protocol errors).
+    pub close_after_reply: bool,
+    /// The last command produces no reply at all (SHUTDOWN that succeeds).
+    pub no_reply: bool,
+    /// Cached configuration values.
+    pub settings: Settings,
+    settings_gen: u64,
+    /// The peer is on a loopback address (protected mode, `enable-debug-command local`).
+    pub is_local: bool,
+}
+
+impl Conn {
+    fn refresh_settings(&mut self, shared: &Shared, decoder: &mut CommandDecoder) {
+        if shared.settings_gen() != self.settings_gen {
+            let (settings, gen) = shared.settings();
+            decoder.set_limits(settings.limits);
+            if settings.requirepass.is_none() {
+                // Removing the password authenticates everyone, as in Redis where the
+                // default user becomes `nopass`.
+                self.authenticated = true;
+            }
+            decoder.set_auth_required(!self.authenticated);
+            self.settings = settings;
+            self.settings_gen = gen;
+        }
+    }
+}
+
+/// Serve one accepted connection until it closes, is killed, or breaks the protocol.
+pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, client: Arc<Client>) {
+    let _ = stream.set_nodelay(true);
+    let (settings, gen) = shared.settings();
+    let is_local = client.addr.ip().is_loopback();
+    let mut conn = Conn {
+        client,
+        session: Session::default(),
+        authenticated: settings.requirepass.is_none(),
+        close_after_reply: false,
+        no_reply: false,
+        settings_gen: gen,
+        settings,
+        is_local,
+    };
+    let mut decoder = CommandDecoder::new(conn.settings.limits);
+    decoder.set_auth_required(!conn.authenticated);
+    // Unregisters the client however the task ends, including when it is aborted.
+    let _registration = Registration(&shared, conn.client.id);
+    let mut rbuf = BytesMut::with_capacity(READ_CHUNK);
+    let mut wbuf = BytesMut::with_capacity(READ_CHUNK);
+
+    loop {
+        conn.refresh_settings(&shared, &mut decoder);
+        // Run every complete command in the buffer.
+        let mut last_argv: Option<Vec<Bytes>> = None;
+        let mut commands_run = false;
+        loop {
+            match decoder.decode(&mut rbuf) {
+                Ok(Some(argv)) => {
+                    commands_run = true;
+                    let reply = commands::dispatch(&mut conn, &shared, &argv);
+                    if !conn.no_reply {
+                        write_reply(&shared, &reply, conn.session.protocol, &mut wbuf);
+                    }
+                    last_argv = Some(argv);
+                    decoder.set_auth_required(!conn.authenticated);
+                    if conn.close_after_reply || conn.client.is_killed() {
+                        break;
+                    }
+                    if wbuf.len() >= FLUSH_AT
+                        && !flush(&mut stream, &mut wbuf, &shared, &conn).await
+                    {
+                        return;
+                    }
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    // Redis replies `-ERR Protocol error: ...` and closes the connection
+                    // after the reply (`setProtocolError` in networking.c).
+                    tracing::debug!(
+                        "Protocol error ({}) from client: id={} addr={}",
+                        e,
+                        conn.client.id,
+                        conn.client.addr
+                    );
+                    let msg = format!("ERR {e}");
+                    write_reply(
+                        &shared,
+                        &Frame::error(msg),
+                        conn.session.protocol,
+                        &mut wbuf,
+                    );
+                    conn.close_after_reply = true;
+                    break;
+                }
+            }
+        }
+        if commands_run {
+            update_meta(&conn, &rbuf, &wbuf, last_argv.as_deref());
+        }
+        if !wbuf.is_empty() && !flush(&mut stream, &mut wbuf, &shared, &conn).await {
+            return;
+        }
+        if conn.close_after_reply || conn.client.is_killed() {
+            return;
+        }
+        if rbuf.len() as u64 > conn.settings.query_buffer_limit {
+            // `client-query-buffer-limit`, as in `readQueryFromClient`.
+            tracing::warn!(
+                "Closing client that reached max query buffer length: id={} addr={} (qbuf initial bytes: {:?})",
+                conn.client.id,
+                conn.client.addr,
+                String::from_utf8_lossy(&rbuf[..rbuf.len().min(64)])
+            );
+            return;
+        }
+
+        // Grow the buffer towards what the argument in progress still needs, at most
+        // doubling per read, so a claimed 512 MB bulk costs memory only as it arrives.
+        let want = decoder.pending_bulk().map_or(READ_CHUNK, |n| {
+            n.clamp(READ_CHUNK, rbuf.capacity().max(READ_CHUNK))
+        });
+        if rbuf.capacity() - rbuf.len() < want / 2 {
+            rbuf.reserve(want);
+        }
+        let read = if conn.settings.timeout_secs > 0 {
+            let limit = Duration::from_secs(conn.settings.timeout_secs);
+            match tokio::time::timeout(limit, stream.read_buf(&mut rbuf)).await {
+                Ok(r) => r,
+                Err(_) => {
+                    tracing::debug!("Closing idle client");
+                    return;
+                }
+            }
+        } else {
+            stream.read_buf(&mut rbuf).await
+        };
+        match read {
+            Ok(0) | Err(_) => return,
+            Ok(n) => {
+                shared.stats.reads_processed.inc();
+                shared.stats.net_input_bytes.add(n as u64);
+            }
+        }
+    }
+}
+
+/// Encode a reply, counting error replies for INFO errorstats.
+fn write_reply(shared: &Shared, reply: &Frame, proto: Protocol, wbuf: &mut BytesMut) {
+    if let Frame::Error(msg) = reply {
+        shared.stats.count_error(msg);
+    }
+    encode(reply, proto, wbuf);
+}
+
+/// Write the pending replies; false when the connection is gone or broke its
+/// output buffer limits.
+async fn flush(stream: &mut TcpStream, wbuf: &mut BytesMut, shared: &Shared, conn: &Conn) -> bool {
+    let (hard, soft, soft_secs) = conn.settings.obuf_normal;
+    let pending = wbuf.len() as u64;
+    shared.stats.max_output_buffer.fetch_max(pending);
+    if hard > 0 && pending > hard {
+        log_obuf_close(conn);
+        return false;
+    }
+    let result = if soft > 0 && pending > soft {
+        // Over the soft limit: the client has `soft_secs` to take the replies.
+        let limit = Duration::from_secs(soft_secs.max(1));
+        match tokio::time::timeout(limit, stream.write_all(wbuf)).await {
+            Ok(r) => r,
+            Err(_) => {
+                log_obuf_close(conn);
+                return false;
+            }
+        }
+    } else {
+        stream.write_all(wbuf).await
+    };
+    shared.stats.writes_processed.inc();
+    shared.stats.net_output_bytes.add(pending);
+    wbuf.clear();
+    result.is_ok()
+}
+
+fn log_obuf_close(conn: &Conn) {
+    tracing::warn!(
+        "Client id={} addr={} scheduled to be closed ASAP for overcoming of output buffer limits.",
+        conn.client.id,
+        conn.client.addr
+    );
+}
+
+/// Refresh what CLIENT LIST shows, once per batch.
+fn update_meta(conn: &Conn, rbuf: &BytesMut, wbuf: &BytesMut, last_argv: Option<&[Bytes]>) {
+    let mut meta = conn.client.meta();
+    meta.db = conn.session.db;
+    meta.protocol = conn.session.protocol;
+    meta.last_interaction = Instant::now();
+    meta.qbuf = rbuf.len();
+    meta.qbuf_free = rbuf.capacity() - rbuf.len();
+    meta.omem = wbuf.len();
+    if let Some(argv) = last_argv {
+        commands::set_display_name(&mut meta.last_cmd, argv);
+    }
+}
+
+struct Registration<'a>(&'a Shared, u64);
+
+impl Drop for Registration<'_> {
+    fn drop(&mut self) {
+        self.0.clients.unregister(self.1);
+    }
+}

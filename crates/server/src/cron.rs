@@ -1,0 +1,35 @@
+//! The periodic work Redis does in `serverCron`, `hz` times a second: active expiry
+//! and the instantaneous metrics.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use ferrodis_keyspace::ExpireBudget;
+
+use crate::shared::{unix_time, Shared};
+
+/// Share of each cron tick active expiry may take (Redis's
+/// ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC is 25%).
+const EXPIRE_TIME_PERC: u32 = 25;
+
+/// Run until the task is dropped.
+pub async fn run(shared: Arc<Shared>) {
+    let mut sample_due = tokio::time::Instant::now();
+    loop {
+        let hz = shared.settings().0.hz.max(1);
+        let period = Duration::from_micros(1_000_000 / hz);
+        tokio::time::sleep(period).await;
+        {
+            let now_ms = unix_time().as_millis() as i64;
+            let budget = period * EXPIRE_TIME_PERC / 100;
+            shared
+                .keyspace()
+                .active_expire_cycle(now_ms, ExpireBudget::Time(budget));
+        }
+        // Redis samples instantaneous metrics every 100 ms whatever hz is.
+        if tokio::time::Instant::now() >= sample_due {
+            shared.stats.sample();
+            sample_due += Duration::from_millis(100);
+        }
+    }
+}

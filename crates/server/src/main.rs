@@ -1,0 +1,124 @@
+//! The `ferrodis-server` binary: redis-server's command line, then [`ferrodis_server::run`].
+
+use std::process::ExitCode;
+
+use ferrodis_server::config::{usage, version};
+use ferrodis_server::{bind_all, Config, CountingAlloc, Startup, FERRODIS_VERSION, REDIS_VERSION};
+
+#[global_allocator]
+static ALLOC: CountingAlloc = CountingAlloc;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let config = match Config::from_args(&args) {
+        Ok(Startup::Run(config)) => config,
+        Ok(Startup::Version) => {
+            println!("{}", version());
+            return ExitCode::SUCCESS;
+        }
+        Ok(Startup::Help) => {
+            // redis-server prints its usage to stderr and exits 1.
+            eprint!("{}", usage());
+            return ExitCode::FAILURE;
+        }
+        Err(e) => {
+            eprintln!("\n{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Err(e) =
+        ferrodis_server::log::init(config.get_str("loglevel"), config.get_str("logfile"))
+    {
+        eprintln!("{e}");
+        return ExitCode::FAILURE;
+    }
+    tracing::warn!("oO0OoO0OoO0Oo ferrodis is starting oO0OoO0OoO0Oo");
+    tracing::warn!(
+        "ferrodis version={FERRODIS_VERSION}, Redis compatibility={REDIS_VERSION}, bits={}, pid={}, just started",
+        usize::BITS,
+        std::process::id()
+    );
+    match config.config_file() {
+        Some(path) => tracing::warn!("Configuration loaded from {}", path.display()),
+        None => tracing::warn!(
+            "Warning: no config file specified, using the default config. In order to specify a config file use ferrodis-server /path/to/redis.conf"
+        ),
+    }
+    for (name, value) in config.unimplemented_non_defaults() {
+        tracing::warn!("Config '{name} {value}' is accepted but not implemented yet by ferrodis; it has no effect.");
+    }
+    let dir = config.dir().to_path_buf();
+    if let Err(e) = std::env::set_current_dir(&dir) {
+        tracing::warn!("Can't chdir to '{}': {e}", dir.display());
+        return ExitCode::FAILURE;
+    }
+
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(worker_threads(&config))
+        .thread_name("ferrodis-io")
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            tracing::warn!("Failed creating the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let port = config.port();
+    let _context = runtime.enter();
+    let listeners = match bind_all(
+        &config.bind(),
+        port,
+        config.get_int("tcp-backlog").max(1) as u32,
+    ) {
+        Ok(l) => l,
+        Err(e) => {
+            tracing::warn!("Failed listening on port {port} (tcp), aborting: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async move {
+        let mut tokio_listeners = Vec::new();
+        for l in listeners {
+            match tokio::net::TcpListener::from_std(l) {
+                Ok(l) => tokio_listeners.push(l),
+                Err(e) => {
+                    tracing::warn!("Failed listening on port {port} (tcp), aborting: {e}");
+                    return ExitCode::FAILURE;
+                }
+            }
+        }
+        tracing::info!("Running mode=standalone, port={port}.");
+        tracing::warn!("Server initialized");
+        ferrodis_server::run(tokio_listeners, config, signals()).await;
+        tracing::warn!("ferrodis is now ready to exit, bye bye...");
+        ExitCode::SUCCESS
+    })
+}
+
+/// Resolves on SIGTERM or SIGINT, logging it as Redis does.
+async fn signals() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        tracing::warn!("Could not install signal handlers; stop the server with SHUTDOWN.");
+        return std::future::pending().await;
+    };
+    let name = tokio::select! {
+        _ = term.recv() => "SIGTERM",
+        _ = int.recv() => "SIGINT",
+    };
+    tracing::warn!("Received {name} scheduling shutdown...");
+}
+
+/// Tokio worker threads: `io-threads` when set above 1, else 2 (one for sockets while
+/// another runs commands); see ARCHITECTURE.md for the measurement behind it.
+fn worker_threads(config: &Config) -> usize {
+    match config.get_int("io-threads") {
+        n if n > 1 => n as usize,
+        _ => 2,
+    }
+}

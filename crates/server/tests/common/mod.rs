@@ -1,0 +1,279 @@
+//! Test support: a ferrodis server running in-process, a real redis-server started
+//! for differential checks, and a raw RESP client.
+#![allow(dead_code, clippy::unwrap_used)]
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use bytes::BytesMut;
+use ferrodis_resp::{encode_command, Decoder, Frame, Limits};
+
+/// A ferrodis server on an ephemeral loopback port, in its own runtime thread.
+/// Stopped when dropped.
+pub struct Ferrodis {
+    pub addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Ferrodis {
+    /// Start with redis-server style arguments, e.g. `["--requirepass", "x"]`.
+    pub fn start(args: &[&str]) -> Ferrodis {
+        let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        let config = match ferrodis_server::Config::from_args(&args) {
+            Ok(ferrodis_server::Startup::Run(config)) => config,
+            other => panic!("bad test config {args:?}: {other:?}"),
+        };
+        let std_listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        std_listener.set_nonblocking(true).unwrap();
+        let addr = std_listener.local_addr().unwrap();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(std_listener).unwrap();
+                ferrodis_server::run(vec![listener], config, async {
+                    let _ = rx.await;
+                })
+                .await;
+            });
+        });
+        Ferrodis {
+            addr,
+            stop: Some(tx),
+            thread: Some(thread),
+        }
+    }
+
+    pub fn client(&self) -> Client {
+        Client::connect(self.addr)
+    }
+}
+
+impl Drop for Ferrodis {
+    fn drop(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// A free loopback port (bound then released; good enough for tests).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Path of a tool from Debian's redis-server / redis-tools, or a panic that says how
+/// to install it: tests that compare with the real thing never pass silently.
+pub fn redis_tool(name: &str) -> String {
+    for dir in ["/usr/bin", "/usr/local/bin"] {
+        let p = format!("{dir}/{name}");
+        if std::path::Path::new(&p).exists() {
+            return p;
+        }
+    }
+    panic!(
+        "{name} not found: these tests compare ferrodis with the real Redis 7.0. \
+         Install it with `apt-get install -y redis-server redis-tools` (the README's \
+         test command, scripts/test.sh, does this)"
+    );
+}
+
+/// A real redis-server on a free loopback port, killed (by PID) when dropped.
+pub struct RealRedis {
+    pub addr: SocketAddr,
+    child: Child,
+    _dir: TempDir,
+}
+
+impl RealRedis {
+    pub fn start(extra: &[&str]) -> RealRedis {
+        let dir = TempDir::new("redis");
+        let port = free_port();
+        let child = Command::new(redis_tool("redis-server"))
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .args([
+                "--dir",
+                dir.path.to_str().unwrap(),
+                "--daemonize",
+                "no",
+                "--logfile",
+                "",
+            ])
+            .args(extra)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start redis-server");
+        let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+        wait_for_port(addr);
+        RealRedis {
+            addr,
+            child,
+            _dir: dir,
+        }
+    }
+
+    pub fn client(&self) -> Client {
+        Client::connect(self.addr)
+    }
+}
+
+impl Drop for RealRedis {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Poll until something accepts connections on `addr` (10 s at most).
+pub fn wait_for_port(addr: SocketAddr) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while TcpStream::connect(addr).is_err() {
+        assert!(Instant::now() < deadline, "nothing listening on {addr}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// A directory removed when dropped.
+pub struct TempDir {
+    pub path: std::path::PathBuf,
+}
+
+impl TempDir {
+    pub fn new(tag: &str) -> TempDir {
+        static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let path =
+            std::env::temp_dir().join(format!("ferrodis-test-{tag}-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&path).unwrap();
+        TempDir { path }
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
+}
+
+/// What came back on a connection: frames, then whether the server closed it.
+#[derive(Debug, PartialEq)]
+pub struct Outcome {
+    pub frames: Vec<Frame>,
+    pub closed: bool,
+}
+
+/// A blocking RESP client for tests.
+pub struct Client {
+    pub stream: TcpStream,
+    buf: BytesMut,
+    decoder: Decoder,
+}
+
+impl Client {
+    pub fn connect(addr: SocketAddr) -> Client {
+        let stream = TcpStream::connect(addr).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        Client {
+            stream,
+            buf: BytesMut::new(),
+            decoder: Decoder::new(Limits::default()),
+        }
+    }
+
+    /// Send a command, return its reply.
+    pub fn cmd(&mut self, args: &[&str]) -> Frame {
+        let mut out = BytesMut::new();
+        encode_command(args, &mut out);
+        self.stream.write_all(&out).unwrap();
+        self.read_frame().expect("a reply")
+    }
+
+    /// Send raw bytes.
+    pub fn send(&mut self, raw: &[u8]) {
+        self.stream.write_all(raw).unwrap();
+    }
+
+    /// The next frame, or None if the connection closed first.
+    pub fn read_frame(&mut self) -> Option<Frame> {
+        loop {
+            if let Some(f) = self.decoder.decode(&mut self.buf).unwrap() {
+                return Some(f);
+            }
+            let mut chunk = [0u8; 16384];
+            match self.stream.read(&mut chunk) {
+                Ok(0) => return None,
+                Ok(n) => self.buf.extend_from_slice(&chunk[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return None,
+                Err(e) => panic!("read: {e}"),
+            }
+        }
+    }
+
+    /// Read frames until the server closes the connection or stays quiet for
+    /// `quiet` (then `closed` is false).
+    pub fn outcome(&mut self, quiet: Duration) -> Outcome {
+        self.stream.set_read_timeout(Some(quiet)).unwrap();
+        let mut frames = Vec::new();
+        let closed = loop {
+            if let Some(f) = self.decoder.decode(&mut self.buf).unwrap() {
+                frames.push(f);
+                continue;
+            }
+            let mut chunk = [0u8; 16384];
+            match self.stream.read(&mut chunk) {
+                Ok(0) => break true,
+                Ok(n) => self.buf.extend_from_slice(&chunk[..n]),
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    ) =>
+                {
+                    break false
+                }
+                Err(_) => break true,
+            }
+        };
+        self.stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        Outcome { frames, closed }
+    }
+}
+
+/// The text of a bulk/verbatim/simple reply.
+pub fn text(f: &Frame) -> String {
+    match f {
+        Frame::Bulk(b) | Frame::Simple(b) | Frame::Error(b) => {
+            String::from_utf8_lossy(b).into_owned()
+        }
+        Frame::Verbatim { data, .. } => String::from_utf8_lossy(data).into_owned(),
+        other => panic!("not a string reply: {other:?}"),
+    }
+}
