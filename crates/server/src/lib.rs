@@ -47,30 +47,57 @@ pub const FERRODIS_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// Serve clients on `listeners` until `shutdown` resolves or a client sends SHUTDOWN.
 /// Then stop accepting, close every connection and return.
-pub async fn run(listeners: Vec<TcpListener>, config: Config, shutdown: impl Future<Output = ()>) {
+pub async fn run(
+    listeners: Vec<TcpListener>,
+    mut config: Config,
+    shutdown: impl Future<Output = ()>,
+) {
     let port = listeners
         .first()
         .and_then(|l| l.local_addr().ok())
         .map_or(0, |a| a.port());
-    let shared = Arc::new(Shared::new(config, port));
-    let mut tasks = tokio::task::JoinSet::new();
-    for listener in listeners {
-        tasks.spawn(listener::accept_loop(listener, shared.clone()));
+    if port != 0 && port != config.port() {
+        // The caller bound its own listener (often port 0): CONFIG GET port and INFO
+        // report the port clients actually use.
+        let _ = config.set(&[("port", port.to_string())], config::SetContext::default());
     }
-    tasks.spawn(cron::run(shared.clone()));
+    let shared = Arc::new(Shared::new(config, port));
+    let (rebind_tx, mut rebind_rx) = tokio::sync::mpsc::unbounded_channel();
+    shared.set_rebind(rebind_tx);
+    let mut accepting = accept_all(listeners, &shared);
+    let cron = tokio::spawn(cron::run(shared.clone()));
     tracing::info!("Ready to accept connections");
 
     let mut stop = shared.stop_signal();
-    tokio::select! {
-        () = shutdown => {}
-        _ = stop.changed() => {}
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            () = &mut shutdown => break,
+            _ = stop.changed() => break,
+            Some(listeners) = rebind_rx.recv() => {
+                // CONFIG SET port/bind: the new sockets are bound already; dropping
+                // the old accept loops closes the old ones. Connected clients stay.
+                accepting.abort_all();
+                accepting = accept_all(listeners, &shared);
+            }
+        }
     }
-    tasks.abort_all();
+    accepting.abort_all();
+    cron.abort();
     shared.clients.kill_all();
     if !shared.config().save_rules().is_empty() {
         // Redis would save the dataset here; RDB persistence is not part of ferrodis
         // yet, so say plainly that nothing was written.
         tracing::warn!("Save points are configured, but RDB persistence is not implemented yet: the dataset was not saved.");
     }
-    while tasks.join_next().await.is_some() {}
+    while accepting.join_next().await.is_some() {}
+    let _ = cron.await;
+}
+
+fn accept_all(listeners: Vec<TcpListener>, shared: &Arc<Shared>) -> tokio::task::JoinSet<()> {
+    let mut tasks = tokio::task::JoinSet::new();
+    for listener in listeners {
+        tasks.spawn(listener::accept_loop(listener, shared.clone()));
+    }
+    tasks
 }

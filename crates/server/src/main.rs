@@ -66,6 +66,13 @@ fn main() -> ExitCode {
         }
     };
     let port = config.port();
+    if port == 0 {
+        // In Redis port 0 means "unix socket only"; ferrodis has no unix socket yet.
+        tracing::warn!(
+            "port 0 would leave no way to connect: ferrodis has no unix socket support yet"
+        );
+        return ExitCode::FAILURE;
+    }
     let _context = runtime.enter();
     let listeners = match bind_all(
         &config.bind(),

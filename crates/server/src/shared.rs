@@ -1,14 +1,15 @@
 //! State shared by every connection: the keyspace, the configuration, the client
 //! registry and the counters INFO reports.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard, RwLock};
+use std::sync::atomic::{AtomicBool, AtomicU16, AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard, OnceLock, RwLock};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use ferrodis_keyspace::Keyspace;
 use ferrodis_resp::Limits;
-use tokio::sync::watch;
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, watch};
 
 use crate::clients::Clients;
 use crate::config::{ClientClass, Config};
@@ -91,8 +92,10 @@ pub struct Shared {
     pub started_unix: u64,
     /// 40 hex characters, new at every start (Redis's `run_id`).
     pub run_id: String,
-    /// TCP port actually bound (useful when the configured port was 0).
-    pub port: u16,
+    /// TCP port the listeners are bound to (changes with CONFIG SET port).
+    port: AtomicU16,
+    /// Hands new listeners to `run` after CONFIG SET port/bind.
+    rebind: OnceLock<mpsc::UnboundedSender<Vec<TcpListener>>>,
     stop_tx: watch::Sender<StopReason>,
     /// Set while a DEBUG SLEEP holds the keyspace, so INFO can still be served.
     pub sleeping: AtomicBool,
@@ -114,7 +117,8 @@ impl Shared {
             started: Instant::now(),
             started_unix: unix_time().as_secs(),
             run_id: random_hex40(),
-            port,
+            port: AtomicU16::new(port),
+            rebind: OnceLock::new(),
             stop_tx,
             sleeping: AtomicBool::new(false),
         }
@@ -157,6 +161,29 @@ impl Shared {
     /// The generation of the settings, to compare with a cached one.
     pub fn settings_gen(&self) -> u64 {
         self.settings_gen.load(Ordering::Acquire)
+    }
+
+    /// The TCP port clients connect to.
+    pub fn port(&self) -> u16 {
+        self.port.load(Ordering::Relaxed)
+    }
+
+    /// Where [`Shared::replace_listeners`] sends new listeners; set once by `run`.
+    pub fn set_rebind(&self, tx: mpsc::UnboundedSender<Vec<TcpListener>>) {
+        let _ = self.rebind.set(tx);
+    }
+
+    /// Serve on `listeners` from now on instead of the current ones (CONFIG SET
+    /// port/bind). Returns false when no server loop is running to take them.
+    pub fn replace_listeners(&self, listeners: Vec<TcpListener>, port: u16) -> bool {
+        let sent = self
+            .rebind
+            .get()
+            .is_some_and(|tx| tx.send(listeners).is_ok());
+        if sent {
+            self.port.store(port, Ordering::Relaxed);
+        }
+        sent
     }
 
     /// Ask the server to stop (SHUTDOWN, signals).

@@ -518,3 +518,54 @@ fn shutdown_stops_the_server() {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+#[test]
+fn config_set_port_rebinds_like_redis() {
+    let ferrodis = Ferrodis::start(&[]);
+    let redis = RealRedis::start(&[]);
+    let mut ours = ferrodis.client();
+    let mut theirs = redis.client();
+    // A port somebody else holds: the same error, and nothing changes.
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let busy_port = busy.local_addr().unwrap().port().to_string();
+    let set_busy = ["CONFIG", "SET", "port", &busy_port];
+    assert_eq!(ours.cmd(&set_busy), theirs.cmd(&set_busy));
+    let get_port = |c: &mut Client| match c.cmd(&["CONFIG", "GET", "port"]) {
+        Frame::Array(v) => text(&v[1]),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(get_port(&mut ours), ferrodis.addr.port().to_string());
+    let bad_bind = ["CONFIG", "SET", "bind", "192.0.2.1"];
+    assert_eq!(ours.cmd(&bad_bind), theirs.cmd(&bad_bind));
+    // All or nothing: a good value set together with a failing one is not kept.
+    let mixed = ["CONFIG", "SET", "maxclients", "123", "port", &busy_port];
+    assert!(ours.cmd(&mixed).is_error());
+    assert_eq!(
+        ours.cmd(&["CONFIG", "GET", "maxclients"]),
+        theirs.cmd(&["CONFIG", "GET", "maxclients"])
+    );
+
+    // A free port: new clients connect there, the old port closes, this client stays.
+    let new_port = common::free_port();
+    assert_eq!(
+        ours.cmd(&["CONFIG", "SET", "port", &new_port.to_string()]),
+        Frame::ok()
+    );
+    let new_addr: std::net::SocketAddr = format!("127.0.0.1:{new_port}").parse().unwrap();
+    common::wait_for_port(new_addr);
+    assert_eq!(
+        Client::connect(new_addr).cmd(&["PING"]),
+        Frame::simple("PONG")
+    );
+    assert_eq!(ours.cmd(&["PING"]), Frame::simple("PONG"));
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while std::net::TcpStream::connect(ferrodis.addr).is_ok() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "old port still accepting"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let info = text(&ours.cmd(&["INFO", "server"]));
+    assert!(info.contains(&format!("tcp_port:{new_port}\r\n")), "{info}");
+}

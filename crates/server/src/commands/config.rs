@@ -4,8 +4,11 @@ use bytes::Bytes;
 use ferrodis_keyspace::CommandSpec;
 use ferrodis_resp::Frame;
 
-use crate::config::SetContext;
+use tokio::net::TcpListener;
+
+use crate::config::{Config, SetContext};
 use crate::connection::Conn;
+use crate::listener::bind_all;
 use crate::shared::Shared;
 
 pub static SPEC: CommandSpec = super::spec(
@@ -136,25 +139,66 @@ fn set(conn: &Conn, shared: &Shared, args: &[Bytes]) -> Frame {
         local_client: conn.is_local,
         loading: false,
     };
-    match shared.update_config(|c| c.set(&pairs, ctx)) {
-        Ok(changed) => {
-            apply_side_effects(shared, &changed);
-            Frame::ok()
-        }
+    let result = shared.update_config(|config| {
+        let before = config.clone();
+        let changed = config.set(&pairs, ctx)?;
+        // All or nothing, as in Redis 7.0: if the running server cannot follow a new
+        // value, every value of this CONFIG SET is restored.
+        apply_side_effects(shared, config, &changed).map_err(|(name, why)| {
+            *config = before;
+            format!("ERR CONFIG SET failed (possibly related to argument '{name}') - {why}")
+        })
+    });
+    match result {
+        Ok(()) => Frame::ok(),
         Err(msg) => Frame::error(msg),
     }
 }
 
 /// What a changed parameter does to the running server beyond the value itself.
-fn apply_side_effects(shared: &Shared, changed: &[&str]) {
-    for name in changed {
-        if *name == "dir" {
-            let dir = shared.config().get_str("dir").to_string();
-            if let Err(e) = std::env::set_current_dir(&dir) {
-                tracing::warn!("Can't chdir to '{dir}': {e}");
-            }
-        }
+/// On failure: the parameter to blame and Redis's reason.
+fn apply_side_effects(
+    shared: &Shared,
+    config: &Config,
+    changed: &[&str],
+) -> Result<(), (&'static str, String)> {
+    if changed.contains(&"dir") {
+        std::env::set_current_dir(config.dir()).map_err(|e| ("dir", e.to_string()))?;
     }
+    let port_changed = changed.contains(&"port");
+    if port_changed || changed.contains(&"bind") {
+        // Redis's messages for a port / bind that cannot be listened on.
+        let failure = if port_changed {
+            (
+                "port",
+                "Unable to listen on this port. Check server logs.".to_string(),
+            )
+        } else {
+            ("bind", "Failed to bind to specified addresses.".to_string())
+        };
+        let port = config.port();
+        if port == 0 {
+            // Port 0 means "no TCP" in Redis; without unix sockets nobody could connect.
+            tracing::warn!("ferrodis has no unix socket: refusing to stop listening on TCP");
+            return Err(failure);
+        }
+        let backlog = config.get_int("tcp-backlog").max(1) as u32;
+        let listeners = bind_all(&config.bind(), port, backlog)
+            .and_then(|ls| {
+                ls.into_iter()
+                    .map(TcpListener::from_std)
+                    .collect::<std::io::Result<Vec<_>>>()
+            })
+            .map_err(|e| {
+                tracing::warn!("Failed to listen on port {port}: {e}");
+                failure.clone()
+            })?;
+        if !shared.replace_listeners(listeners, port) {
+            return Err(failure);
+        }
+        tracing::info!("Now listening on port {port}.");
+    }
+    Ok(())
 }
 
 fn rewrite(shared: &Shared) -> Frame {

@@ -101,7 +101,7 @@ fn write_section(shared: &Shared, section: &str, out: &mut String) {
             f("process_id", &std::process::id());
             f("process_supervised", &"no");
             f("run_id", &shared.run_id);
-            f("tcp_port", &shared.port);
+            f("tcp_port", &shared.port());
             f("server_time_usec", &now.as_micros());
             f("uptime_in_seconds", &uptime);
             f("uptime_in_days", &(uptime / 86_400));
