@@ -3,7 +3,7 @@
 use crate::commands;
 
 /// Everything Redis 7.0 reports about a command in COMMAND INFO and COMMAND DOCS
-/// (except key specs, arguments and tips). The values of the keyspace commands are
+/// (except key specs and tips; arguments come from `syntax`). The values of the keyspace commands are
 /// the ones redis-server 7.0.15 reports.
 ///
 /// Public and plainly constructible so that a server can describe its own commands
@@ -32,6 +32,10 @@ pub struct CommandSpec {
     pub since: &'static str,
     /// Time complexity, as documented.
     pub complexity: &'static str,
+    /// The arguments after the name, in the compact notation the server turns into
+    /// COMMAND DOCS `arguments` (for redis-cli hints): `key`, `name:type`, UPPERCASE
+    /// tokens, `[optional]`, `a | b`, `(group)`, `repeated...`. Empty: no arguments.
+    pub syntax: &'static str,
 }
 
 impl CommandSpec {

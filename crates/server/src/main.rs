@@ -39,11 +39,12 @@ fn main() -> ExitCode {
         std::process::id()
     );
     match config.config_file() {
-        Some(path) => tracing::warn!("Configuration loaded from {}", path.display()),
+        Some(path) => tracing::info!("Configuration file: {}", path.display()),
         None => tracing::warn!(
             "Warning: no config file specified, using the default config. In order to specify a config file use ferrodis-server /path/to/redis.conf"
         ),
     }
+    tracing::warn!("Configuration loaded");
     for (name, value) in config.unimplemented_non_defaults() {
         tracing::warn!("Config '{name} {value}' is accepted but not implemented yet by ferrodis; it has no effect.");
     }

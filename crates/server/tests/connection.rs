@@ -569,3 +569,104 @@ fn config_set_port_rebinds_like_redis() {
     let info = text(&ours.cmd(&["INFO", "server"]));
     assert!(info.contains(&format!("tcp_port:{new_port}\r\n")), "{info}");
 }
+
+/// A COMMAND DOCS `arguments` list rendered as a usage line, the way redis-cli builds
+/// its hints from it (group names, which hints never show, are left out).
+fn usage(args: &[Frame]) -> String {
+    let field = |arg: &[Frame], name: &str| -> Option<Frame> {
+        arg.chunks(2)
+            .find(|p| text(&p[0]) == name)
+            .map(|p| p[1].clone())
+    };
+    let mut parts = Vec::new();
+    for arg in args {
+        let Frame::Array(arg) = arg else {
+            panic!("{arg:?}")
+        };
+        let kind = text(&field(arg, "type").unwrap());
+        let token = field(arg, "token").map(|t| text(&t));
+        let flags: Vec<String> = match field(arg, "flags") {
+            Some(Frame::Array(f)) => f.iter().map(text).collect(),
+            _ => vec![],
+        };
+        let sub = match field(arg, "arguments") {
+            Some(Frame::Array(a)) => a,
+            _ => vec![],
+        };
+        let mut s = match kind.as_str() {
+            "pure-token" => token.clone().unwrap(),
+            "oneof" => sub
+                .iter()
+                .map(|a| usage(std::slice::from_ref(a)))
+                .collect::<Vec<_>>()
+                .join(" | "),
+            "block" => usage(&sub),
+            _ => text(&field(arg, "name").unwrap()),
+        };
+        if kind != "pure-token" {
+            if let Some(t) = token {
+                s = format!("{t} {s}");
+            }
+        }
+        if kind == "oneof" && !flags.iter().any(|f| f == "optional") {
+            s = format!("({s})");
+        }
+        if flags.iter().any(|f| f == "multiple") {
+            s.push_str(" ...");
+        }
+        if flags.iter().any(|f| f == "optional") {
+            s = format!("[{s}]");
+        }
+        parts.push(s);
+    }
+    parts.join(" ")
+}
+
+/// redis-cli's hints come from COMMAND DOCS `arguments`: they must read the same.
+#[test]
+fn command_docs_arguments_match_redis() {
+    let ferrodis = Ferrodis::start(&[]);
+    let redis = RealRedis::start(&[]);
+    let mut ours = ferrodis.client();
+    let mut theirs = redis.client();
+    let Frame::Array(names) = ours.cmd(&["COMMAND", "LIST"]) else {
+        panic!()
+    };
+    let docs = |c: &mut Client, name: &str| -> String {
+        let (top, sub) = name
+            .split_once('|')
+            .map_or((name, None), |(t, s)| (t, Some(s)));
+        let Frame::Array(reply) = c.cmd(&["COMMAND", "DOCS", top]) else {
+            panic!()
+        };
+        let Frame::Array(mut fields) = reply[1].clone() else {
+            panic!()
+        };
+        if let Some(sub) = sub {
+            let subs = fields
+                .chunks(2)
+                .find(|p| text(&p[0]) == "subcommands")
+                .unwrap()[1]
+                .clone();
+            let Frame::Array(subs) = subs else { panic!() };
+            let full = format!("{top}|{sub}");
+            let Frame::Array(f) = subs.chunks(2).find(|p| text(&p[0]) == full).unwrap()[1].clone()
+            else {
+                panic!()
+            };
+            fields = f;
+        }
+        match fields.chunks(2).find(|p| text(&p[0]) == "arguments") {
+            Some([_, Frame::Array(args)]) => usage(args),
+            _ => String::new(),
+        }
+    };
+    let mut differ = Vec::new();
+    for name in names.iter().map(text) {
+        let (a, b) = (docs(&mut ours, &name), docs(&mut theirs, &name));
+        if a != b {
+            differ.push(format!("{name}:\n  ferrodis: {a}\n  redis:    {b}"));
+        }
+    }
+    assert!(differ.is_empty(), "{}", differ.join("\n"));
+}

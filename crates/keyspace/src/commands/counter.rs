@@ -23,6 +23,7 @@ pub(super) const INCR: CommandSpec = CommandSpec {
     summary: "Increment the integer value of a key by one",
     since: "1.0.0",
     complexity: "O(1)",
+    syntax: "key",
 };
 
 /// INCR key
@@ -42,6 +43,7 @@ pub(super) const DECR: CommandSpec = CommandSpec {
     summary: "Decrement the integer value of a key by one",
     since: "1.0.0",
     complexity: "O(1)",
+    syntax: "key",
 };
 
 /// DECR key
@@ -61,6 +63,7 @@ pub(super) const INCRBY: CommandSpec = CommandSpec {
     summary: "Increment the integer value of a key by the given amount",
     since: "1.0.0",
     complexity: "O(1)",
+    syntax: "key increment:integer",
 };
 
 /// INCRBY key increment
@@ -81,6 +84,7 @@ pub(super) const DECRBY: CommandSpec = CommandSpec {
     summary: "Decrement the integer value of a key by the given number",
     since: "1.0.0",
     complexity: "O(1)",
+    syntax: "key decrement:integer",
 };
 
 /// DECRBY key decrement
@@ -126,6 +130,7 @@ pub(super) const INCRBYFLOAT: CommandSpec = CommandSpec {
     summary: "Increment the float value of a key by the given amount",
     since: "2.6.0",
     complexity: "O(1)",
+    syntax: "key increment:double",
 };
 
 /// INCRBYFLOAT key increment: computed in `long double` precision and printed the way

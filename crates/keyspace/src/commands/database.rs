@@ -19,6 +19,7 @@ pub(super) const SELECT: CommandSpec = CommandSpec {
     summary: "Change the selected database for the current connection",
     since: "1.0.0",
     complexity: "O(1)",
+    syntax: "index:integer",
 };
 
 /// SELECT index
@@ -52,6 +53,7 @@ pub(super) const DBSIZE: CommandSpec = CommandSpec {
     summary: "Return the number of keys in the selected database",
     since: "1.0.0",
     complexity: "O(1)",
+    syntax: "",
 };
 
 /// DBSIZE: keys in the selected database, expired ones not yet reclaimed included.
@@ -71,6 +73,7 @@ pub(super) const FLUSHDB: CommandSpec = CommandSpec {
     summary: "Remove all keys from the current database",
     since: "1.0.0",
     complexity: "O(N) where N is the number of keys in the selected database",
+    syntax: "[ASYNC | SYNC]",
 };
 
 /// FLUSHDB [ASYNC | SYNC]
@@ -93,6 +96,7 @@ pub(super) const FLUSHALL: CommandSpec = CommandSpec {
     summary: "Remove all keys from all databases",
     since: "1.0.0",
     complexity: "O(N) where N is the total number of keys in all databases",
+    syntax: "[ASYNC | SYNC]",
 };
 
 /// FLUSHALL [ASYNC | SYNC]

@@ -20,6 +20,7 @@ pub(super) const EXPIRE: CommandSpec = CommandSpec {
     summary: "Set a key's time to live in seconds",
     since: "1.0.0",
     complexity: "O(1)",
+    syntax: "key seconds:integer [NX | XX | GT | LT]",
 };
 
 /// EXPIRE key seconds [NX | XX | GT | LT]
@@ -40,6 +41,7 @@ pub(super) const PEXPIRE: CommandSpec = CommandSpec {
     summary: "Set a key's time to live in milliseconds",
     since: "2.6.0",
     complexity: "O(1)",
+    syntax: "key milliseconds:integer [NX | XX | GT | LT]",
 };
 
 /// PEXPIRE key milliseconds [NX | XX | GT | LT]
@@ -60,6 +62,7 @@ pub(super) const EXPIREAT: CommandSpec = CommandSpec {
     summary: "Set the expiration for a key as a UNIX timestamp",
     since: "1.2.0",
     complexity: "O(1)",
+    syntax: "key unix-time-seconds:unix-time [NX | XX | GT | LT]",
 };
 
 /// EXPIREAT key unix-seconds [NX | XX | GT | LT]
@@ -79,6 +82,7 @@ pub(super) const PEXPIREAT: CommandSpec = CommandSpec {
     summary: "Set the expiration for a key as a UNIX timestamp specified in milliseconds",
     since: "2.6.0",
     complexity: "O(1)",
+    syntax: "key unix-time-milliseconds:unix-time [NX | XX | GT | LT]",
 };
 
 /// PEXPIREAT key unix-milliseconds [NX | XX | GT | LT]
@@ -183,6 +187,7 @@ pub(super) const TTL: CommandSpec = CommandSpec {
     summary: "Get the time to live for a key in seconds",
     since: "1.0.0",
     complexity: "O(1)",
+    syntax: "key",
 };
 
 /// TTL key: seconds left (rounded), -1 without a TTL, -2 without the key.
@@ -202,6 +207,7 @@ pub(super) const PTTL: CommandSpec = CommandSpec {
     summary: "Get the time to live for a key in milliseconds",
     since: "2.6.0",
     complexity: "O(1)",
+    syntax: "key",
 };
 
 /// PTTL key: milliseconds left, -1 without a TTL, -2 without the key.
@@ -221,6 +227,7 @@ pub(super) const EXPIRETIME: CommandSpec = CommandSpec {
     summary: "Get the expiration Unix timestamp for a key",
     since: "7.0.0",
     complexity: "O(1)",
+    syntax: "key",
 };
 
 /// EXPIRETIME key: the expiry as a Unix time in seconds.
@@ -240,6 +247,7 @@ pub(super) const PEXPIRETIME: CommandSpec = CommandSpec {
     summary: "Get the expiration Unix timestamp for a key in milliseconds",
     since: "7.0.0",
     complexity: "O(1)",
+    syntax: "key",
 };
 
 /// PEXPIRETIME key: the expiry as a Unix time in milliseconds.
@@ -275,6 +283,7 @@ pub(super) const PERSIST: CommandSpec = CommandSpec {
     summary: "Remove the expiration from a key",
     since: "2.2.0",
     complexity: "O(1)",
+    syntax: "key",
 };
 
 /// PERSIST key: 1 if a TTL was removed.

@@ -21,6 +21,7 @@ pub(super) const DEL: CommandSpec = CommandSpec {
     summary: "Delete a key",
     since: "1.0.0",
     complexity: "O(N) where N is the number of keys that will be removed. When a key to remove holds a value other than a string, the individual complexity for this key is O(M) where M is the number of elements in the list, set, sorted set or hash. Removing a single key that holds a string value is O(1).",
+    syntax: "key...",
 };
 
 /// DEL key [key ...]: the number of keys deleted (expired ones do not count).
@@ -45,6 +46,7 @@ pub(super) const UNLINK: CommandSpec = CommandSpec {
     summary: "Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.",
     since: "4.0.0",
     complexity: "O(1) for each key removed regardless of its size. Then the command does O(N) work in a different thread in order to reclaim memory, where N is the number of allocations the deleted objects where composed of.",
+    syntax: "key...",
 };
 
 /// UNLINK key [key ...]: DEL; freeing in the background comes later.
@@ -64,6 +66,7 @@ pub(super) const EXISTS: CommandSpec = CommandSpec {
     summary: "Determine if a key exists",
     since: "1.0.0",
     complexity: "O(N) where N is the number of keys to check.",
+    syntax: "key...",
 };
 
 /// EXISTS key [key ...]: how many of the keys exist, duplicates counted each time.
@@ -89,6 +92,7 @@ pub(super) const TOUCH: CommandSpec = CommandSpec {
         "Alters the last access time of a key(s). Returns the number of existing keys specified.",
     since: "3.2.1",
     complexity: "O(N) where N is the number of keys that will be touched.",
+    syntax: "key...",
 };
 
 /// TOUCH key [key ...]: how many of the keys exist (access times come with eviction).
@@ -108,6 +112,7 @@ pub(super) const TYPE: CommandSpec = CommandSpec {
     summary: "Determine the type stored at key",
     since: "1.0.0",
     complexity: "O(1)",
+    syntax: "key",
 };
 
 /// TYPE key: `string`, `list`, ... or `none`.
@@ -130,6 +135,7 @@ pub(super) const KEYS: CommandSpec = CommandSpec {
     summary: "Find all keys matching the given pattern",
     since: "1.0.0",
     complexity: "O(N) with N being the number of keys in the database, under the assumption that the key names in the database and the given pattern have limited length.",
+    syntax: "pattern:pattern",
 };
 
 /// KEYS pattern: every live key matching the glob pattern, in table order.
@@ -159,6 +165,7 @@ pub(super) const RANDOMKEY: CommandSpec = CommandSpec {
     summary: "Return a random key from the keyspace",
     since: "1.0.0",
     complexity: "O(1)",
+    syntax: "",
 };
 
 /// RANDOMKEY: a random live key, or null when there is none.

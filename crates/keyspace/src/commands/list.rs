@@ -30,6 +30,7 @@ pub(super) const LPUSH: CommandSpec = CommandSpec {
     summary: "Prepend one or multiple elements to a list",
     since: "1.0.0",
     complexity: "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.",
+    syntax: "key element...",
 };
 
 /// LPUSH key element [element ...]
@@ -49,6 +50,7 @@ pub(super) const RPUSH: CommandSpec = CommandSpec {
     summary: "Append one or multiple elements to a list",
     since: "1.0.0",
     complexity: "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.",
+    syntax: "key element...",
 };
 
 /// RPUSH key element [element ...]
@@ -68,6 +70,7 @@ pub(super) const LPUSHX: CommandSpec = CommandSpec {
     summary: "Prepend an element to a list, only if the list exists",
     since: "2.2.0",
     complexity: "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.",
+    syntax: "key element...",
 };
 
 /// LPUSHX key element [element ...]: only onto an existing list.
@@ -87,6 +90,7 @@ pub(super) const RPUSHX: CommandSpec = CommandSpec {
     summary: "Append an element to a list, only if the list exists",
     since: "2.2.0",
     complexity: "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.",
+    syntax: "key element...",
 };
 
 /// RPUSHX key element [element ...]: only onto an existing list.
@@ -133,6 +137,7 @@ pub(super) const LPOP: CommandSpec = CommandSpec {
     summary: "Remove and get the first elements in a list",
     since: "1.0.0",
     complexity: "O(N) where N is the number of elements returned",
+    syntax: "key [count:integer]",
 };
 
 /// LPOP key [count]
@@ -152,6 +157,7 @@ pub(super) const RPOP: CommandSpec = CommandSpec {
     summary: "Remove and get the last elements in a list",
     since: "1.0.0",
     complexity: "O(N) where N is the number of elements returned",
+    syntax: "key [count:integer]",
 };
 
 /// RPOP key [count]
@@ -213,6 +219,7 @@ pub(super) const LLEN: CommandSpec = CommandSpec {
     summary: "Get the length of a list",
     since: "1.0.0",
     complexity: "O(1)",
+    syntax: "key",
 };
 
 /// LLEN key
@@ -235,6 +242,7 @@ pub(super) const LRANGE: CommandSpec = CommandSpec {
     summary: "Get a range of elements from a list",
     since: "1.0.0",
     complexity: "O(S+N) where S is the distance of start offset from HEAD for small lists, from nearest end (HEAD or TAIL) for large lists; and N is the number of elements in the specified range.",
+    syntax: "key start:integer stop:integer",
 };
 
 /// LRANGE key start stop: inclusive, negative indexes count from the end.
@@ -276,6 +284,7 @@ pub(super) const LINDEX: CommandSpec = CommandSpec {
     summary: "Get an element from a list by its index",
     since: "1.0.0",
     complexity: "O(N) where N is the number of elements to traverse to get to the element at index. This makes asking for the first or the last element of the list O(1).",
+    syntax: "key index:integer",
 };
 
 /// LINDEX key index: negative indexes count from the end.

@@ -21,6 +21,7 @@ pub(super) const GET: CommandSpec = CommandSpec {
     summary: "Get the value of a key",
     since: "1.0.0",
     complexity: "O(1)",
+    syntax: "key",
 };
 
 /// GET key
@@ -43,6 +44,7 @@ pub(super) const SET: CommandSpec = CommandSpec {
     summary: "Set the string value of a key",
     since: "1.0.0",
     complexity: "O(1)",
+    syntax: "key value [NX | XX] [GET] [EX seconds:integer | PX milliseconds:integer | EXAT unix-time-seconds:unix-time | PXAT unix-time-milliseconds:unix-time | KEEPTTL]",
 };
 
 /// SET key value [NX | XX] [GET] [EX s | PX ms | EXAT unix-s | PXAT unix-ms | KEEPTTL]
@@ -71,6 +73,7 @@ pub(super) const SETNX: CommandSpec = CommandSpec {
     summary: "Set the value of a key, only if the key does not exist",
     since: "1.0.0",
     complexity: "O(1)",
+    syntax: "key value",
 };
 
 /// SETNX key value
@@ -102,6 +105,7 @@ pub(super) const SETEX: CommandSpec = CommandSpec {
     summary: "Set the value and expiration of a key",
     since: "2.0.0",
     complexity: "O(1)",
+    syntax: "key seconds:integer value",
 };
 
 /// SETEX key seconds value
@@ -133,6 +137,7 @@ pub(super) const PSETEX: CommandSpec = CommandSpec {
     summary: "Set the value and expiration in milliseconds of a key",
     since: "2.6.0",
     complexity: "O(1)",
+    syntax: "key milliseconds:integer value",
 };
 
 /// PSETEX key milliseconds value
@@ -164,6 +169,7 @@ pub(super) const GETSET: CommandSpec = CommandSpec {
     summary: "Set the string value of a key and return its old value",
     since: "1.0.0",
     complexity: "O(1)",
+    syntax: "key value",
 };
 
 /// GETSET key value: the old value; the new one has no TTL.
@@ -193,6 +199,7 @@ pub(super) const GETDEL: CommandSpec = CommandSpec {
     summary: "Get the value of a key and delete the key",
     since: "6.2.0",
     complexity: "O(1)",
+    syntax: "key",
 };
 
 /// GETDEL key
@@ -218,6 +225,7 @@ pub(super) const GETEX: CommandSpec = CommandSpec {
     summary: "Get the value of a key and optionally set its expiration",
     since: "6.2.0",
     complexity: "O(1)",
+    syntax: "key [EX seconds:integer | PX milliseconds:integer | EXAT unix-time-seconds:unix-time | PXAT unix-time-milliseconds:unix-time | PERSIST]",
 };
 
 /// GETEX key [EX s | PX ms | EXAT unix-s | PXAT unix-ms | PERSIST]

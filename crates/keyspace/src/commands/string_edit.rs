@@ -32,6 +32,7 @@ pub(super) const APPEND: CommandSpec = CommandSpec {
     summary: "Append a value to a key",
     since: "2.0.0",
     complexity: "O(1). The amortized time complexity is O(1) assuming the appended value is small and the already present value is of any size, since the dynamic string library used by Redis will double the free space available on every reallocation.",
+    syntax: "key value",
 };
 
 /// APPEND key value: the new length.
@@ -67,6 +68,7 @@ pub(super) const STRLEN: CommandSpec = CommandSpec {
     summary: "Get the length of the value stored in a key",
     since: "2.2.0",
     complexity: "O(1)",
+    syntax: "key",
 };
 
 /// STRLEN key
@@ -89,6 +91,7 @@ pub(super) const GETRANGE: CommandSpec = CommandSpec {
     summary: "Get a substring of the string stored at a key",
     since: "2.4.0",
     complexity: "O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.",
+    syntax: "key start:integer end:integer",
 };
 
 /// GETRANGE key start end: inclusive, negative offsets count from the end.
@@ -129,6 +132,7 @@ pub(super) const SUBSTR: CommandSpec = CommandSpec {
     summary: "Get a substring of the string stored at a key",
     since: "1.0.0",
     complexity: "O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.",
+    syntax: "key start:integer end:integer",
 };
 
 /// SUBSTR key start end: the old name of GETRANGE.
@@ -148,6 +152,7 @@ pub(super) const SETRANGE: CommandSpec = CommandSpec {
     summary: "Overwrite part of a string at key starting at the specified offset",
     since: "2.2.0",
     complexity: "O(1), not counting the time taken to copy the new string in place. Usually, this string is very small so the amortized complexity is O(1). Otherwise, complexity is O(M) with M being the length of the value argument.",
+    syntax: "key offset:integer value",
 };
 
 /// SETRANGE key offset value: overwrites from `offset`, zero-padding as needed; the

@@ -21,6 +21,7 @@ pub(super) const MGET: CommandSpec = CommandSpec {
     summary: "Get the values of all the given keys",
     since: "1.0.0",
     complexity: "O(N) where N is the number of keys to retrieve.",
+    syntax: "key...",
 };
 
 /// MGET key [key ...]: a null for each missing or non-string key.
@@ -50,6 +51,7 @@ pub(super) const MSET: CommandSpec = CommandSpec {
     summary: "Set multiple keys to multiple values",
     since: "1.0.1",
     complexity: "O(N) where N is the number of keys to set.",
+    syntax: "(key value)...",
 };
 
 /// MSET key value [key value ...]
@@ -69,6 +71,7 @@ pub(super) const MSETNX: CommandSpec = CommandSpec {
     summary: "Set multiple keys to multiple values, only if none of the keys exist",
     since: "1.0.1",
     complexity: "O(N) where N is the number of keys to set.",
+    syntax: "(key value)...",
 };
 
 /// MSETNX key value [key value ...]: sets all or, if any key exists, none.

@@ -16,6 +16,7 @@ pub static SPEC: CommandSpec = super::spec(
     "Authenticate to the server",
     "1.0.0",
     "O(N) where N is the number of passwords defined for the user",
+    "[username] password",
 );
 
 pub fn run(conn: &mut Conn, _shared: &Shared, argv: &[Bytes]) -> Frame {

@@ -17,6 +17,7 @@ pub static SPEC: CommandSpec = super::spec(
     "A container for client connection commands",
     "2.4.0",
     "Depends on subcommand.",
+    "",
 );
 
 const CONN: &[&str] = &["@slow", "@connection"];
@@ -32,6 +33,7 @@ pub static SUBCOMMANDS: &[&CommandSpec] = &[
         "Returns the client ID for the current connection",
         "5.0.0",
         "O(1)",
+        "",
     ),
     &super::spec(
         "client|setname",
@@ -42,6 +44,7 @@ pub static SUBCOMMANDS: &[&CommandSpec] = &[
         "Set the current connection name",
         "2.6.9",
         "O(1)",
+        "connection-name",
     ),
     &super::spec(
         "client|getname",
@@ -52,6 +55,7 @@ pub static SUBCOMMANDS: &[&CommandSpec] = &[
         "Get the current connection name",
         "2.6.9",
         "O(1)",
+        "",
     ),
     &super::spec(
         "client|list",
@@ -62,6 +66,7 @@ pub static SUBCOMMANDS: &[&CommandSpec] = &[
         "Get the list of client connections",
         "2.4.0",
         "O(N) where N is the number of client connections",
+        "[TYPE (NORMAL | MASTER | REPLICA | PUBSUB)] [ID client-id:integer...]",
     ),
     &super::spec(
         "client|info",
@@ -72,6 +77,7 @@ pub static SUBCOMMANDS: &[&CommandSpec] = &[
         "Returns information about the current client connection.",
         "6.2.0",
         "O(1)",
+        "",
     ),
     &super::spec(
         "client|kill",
@@ -82,6 +88,7 @@ pub static SUBCOMMANDS: &[&CommandSpec] = &[
         "Kill the connection of a client",
         "2.4.0",
         "O(N) where N is the number of client connections",
+        "(ip:port | ([ID client-id:integer] | [TYPE (NORMAL | MASTER | SLAVE | REPLICA | PUBSUB)] | [USER username] | [ADDR ip:port] | [LADDR ip:port] | [SKIPME yes/no])...)",
     ),
     &super::spec(
         "client|help",
@@ -92,6 +99,7 @@ pub static SUBCOMMANDS: &[&CommandSpec] = &[
         "Show helpful text about the different subcommands",
         "5.0.0",
         "O(1)",
+        "",
     ),
 ];
 

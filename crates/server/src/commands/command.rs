@@ -21,6 +21,7 @@ pub static SPEC: CommandSpec = super::spec(
     "Get array of Redis command details",
     "2.8.13",
     "O(N) where N is the total number of Redis commands",
+    "",
 );
 
 pub static SUBCOMMANDS: &[&CommandSpec] = &[
@@ -33,6 +34,7 @@ pub static SUBCOMMANDS: &[&CommandSpec] = &[
         "Get total number of Redis commands",
         "2.8.13",
         "O(1)",
+        "",
     ),
     &super::spec(
         "command|info",
@@ -43,6 +45,7 @@ pub static SUBCOMMANDS: &[&CommandSpec] = &[
         "Get array of specific Redis command details, or all when no argument is given.",
         "2.8.13",
         "O(N) where N is the number of commands to look up",
+        "[command-name...]",
     ),
     &super::spec(
         "command|docs",
@@ -53,6 +56,7 @@ pub static SUBCOMMANDS: &[&CommandSpec] = &[
         "Get array of specific Redis command documentation",
         "7.0.0",
         "O(N) where N is the number of commands to look up",
+        "[command-name...]",
     ),
     &super::spec(
         "command|list",
@@ -63,6 +67,7 @@ pub static SUBCOMMANDS: &[&CommandSpec] = &[
         "Get an array of Redis command names",
         "7.0.0",
         "O(N) where N is the total number of Redis commands",
+        "[FILTERBY (MODULE module-name | ACLCAT category | PATTERN pattern:pattern)]",
     ),
     &super::spec(
         "command|help",
@@ -73,6 +78,7 @@ pub static SUBCOMMANDS: &[&CommandSpec] = &[
         "Show helpful text about the different subcommands",
         "5.0.0",
         "O(1)",
+        "",
     ),
 ];
 
@@ -243,6 +249,12 @@ fn docs_of(spec: &'static CommandSpec, subcommands: &[&'static CommandSpec]) -> 
         kv("group", Frame::bulk(spec.group)),
         kv("complexity", Frame::bulk(spec.complexity)),
     ];
+    // A syntax that does not parse is caught by this module's tests.
+    if let Ok(args) = super::docs::parse(spec.syntax) {
+        if !args.is_empty() {
+            fields.push(kv("arguments", super::docs::frames(&args)));
+        }
+    }
     if !subcommands.is_empty() {
         let subs = subcommands
             .iter()
@@ -251,4 +263,20 @@ fn docs_of(spec: &'static CommandSpec, subcommands: &[&'static CommandSpec]) -> 
         fields.push(kv("subcommands", Frame::Map(subs)));
     }
     Frame::Map(fields)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_syntax_parses() {
+        for e in all() {
+            for spec in std::iter::once(e.spec).chain(e.subcommands.iter().copied()) {
+                if let Err(err) = super::super::docs::parse(spec.syntax) {
+                    panic!("{}: {err}", spec.name);
+                }
+            }
+        }
+    }
 }

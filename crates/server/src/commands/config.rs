@@ -20,6 +20,7 @@ pub static SPEC: CommandSpec = super::spec(
     "A container for server configuration commands",
     "2.0.0",
     "Depends on subcommand.",
+    "",
 );
 
 const FLAGS: &[&str] = super::ADMIN_FLAGS;
@@ -35,6 +36,7 @@ pub static SUBCOMMANDS: &[&CommandSpec] = &[
         "Get the values of configuration parameters",
         "2.0.0",
         "O(N) when N is the number of configuration parameters provided",
+        "parameter...",
     ),
     &super::spec(
         "config|set",
@@ -45,6 +47,7 @@ pub static SUBCOMMANDS: &[&CommandSpec] = &[
         "Set configuration parameters to the given values",
         "2.0.0",
         "O(N) when N is the number of configuration parameters provided",
+        "(parameter value)...",
     ),
     &super::spec(
         "config|resetstat",
@@ -55,6 +58,7 @@ pub static SUBCOMMANDS: &[&CommandSpec] = &[
         "Reset the stats returned by INFO",
         "2.0.0",
         "O(1)",
+        "",
     ),
     &super::spec(
         "config|rewrite",
@@ -65,6 +69,7 @@ pub static SUBCOMMANDS: &[&CommandSpec] = &[
         "Rewrite the configuration file with the in memory configuration",
         "2.8.0",
         "O(1)",
+        "",
     ),
     &super::spec(
         "config|help",
@@ -75,6 +80,7 @@ pub static SUBCOMMANDS: &[&CommandSpec] = &[
         "Show helpful text about the different subcommands",
         "5.0.0",
         "O(1)",
+        "",
     ),
 ];
 

@@ -19,6 +19,7 @@ pub static SPEC: CommandSpec = super::spec(
     "A container for debugging commands",
     "1.0.0",
     "Depends on subcommand.",
+    "",
 );
 
 pub fn run(conn: &mut Conn, shared: &Shared, argv: &[Bytes]) -> Frame {

@@ -16,6 +16,7 @@ pub static SPEC: CommandSpec = super::spec(
     "Echo the given string",
     "1.0.0",
     "O(1)",
+    "message",
 );
 
 pub fn run(_conn: &mut Conn, _shared: &Shared, argv: &[Bytes]) -> Frame {

@@ -20,6 +20,7 @@ pub static SPEC: CommandSpec = super::spec(
     "Handshake with Redis",
     "6.0.0",
     "O(1)",
+    "[protover:integer [AUTH username password] [SETNAME clientname]]",
 );
 
 pub fn run(conn: &mut Conn, _shared: &Shared, argv: &[Bytes]) -> Frame {

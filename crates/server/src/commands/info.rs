@@ -24,6 +24,7 @@ pub static SPEC: CommandSpec = super::spec(
     "Get information and statistics about the server",
     "1.0.0",
     "O(1)",
+    "[section...]",
 );
 
 /// Sections of `INFO` / `INFO default`, in Redis's order.

@@ -10,6 +10,7 @@ mod client;
 mod command;
 mod config;
 mod debug;
+mod docs;
 mod echo;
 mod hello;
 mod info;
@@ -261,6 +262,7 @@ pub const fn spec(
     summary: &'static str,
     since: &'static str,
     complexity: &'static str,
+    syntax: &'static str,
 ) -> CommandSpec {
     CommandSpec {
         name,
@@ -274,6 +276,7 @@ pub const fn spec(
         summary,
         since,
         complexity,
+        syntax,
     }
 }
 

@@ -16,6 +16,7 @@ pub static SPEC: CommandSpec = super::spec(
     "Close the connection",
     "1.0.0",
     "O(1)",
+    "",
 );
 
 pub fn run(conn: &mut Conn, _shared: &Shared, _argv: &[Bytes]) -> Frame {

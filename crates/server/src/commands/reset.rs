@@ -17,6 +17,7 @@ pub static SPEC: CommandSpec = super::spec(
     "Reset the connection",
     "6.2.0",
     "O(1)",
+    "",
 );
 
 /// Like Redis's `clearClientConnectionState`.

@@ -17,6 +17,7 @@ pub static SPEC: CommandSpec = super::spec(
     "Synchronously save the dataset to disk and then shut down the server",
     "1.0.0",
     "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)",
+    "[NOSAVE | SAVE] [NOW] [FORCE] [ABORT]",
 );
 
 pub fn run(conn: &mut Conn, shared: &Shared, argv: &[Bytes]) -> Frame {

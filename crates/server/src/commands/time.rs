@@ -16,6 +16,7 @@ pub static SPEC: CommandSpec = super::spec(
     "Return the current server time",
     "2.6.0",
     "O(1)",
+    "",
 );
 
 pub fn run(_conn: &mut Conn, _shared: &Shared, _argv: &[Bytes]) -> Frame {
