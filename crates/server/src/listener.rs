@@ -87,7 +87,7 @@ async fn accept(mut stream: TcpStream, addr: SocketAddr, shared: &Arc<Shared>) {
             .await;
         return;
     }
-    if settings.protected_mode && settings.requirepass.is_none() && !addr.ip().is_loopback() {
+    if protected_mode_denies(&settings, addr.ip()) {
         shared.stats.rejected_connections.inc();
         let _ = stream.write_all(PROTECTED_MODE_DENIED).await;
         return;
@@ -98,6 +98,12 @@ async fn accept(mut stream: TcpStream, addr: SocketAddr, shared: &Arc<Shared>) {
     tracing::debug!("Accepted {addr}");
     let task = tokio::spawn(connection::serve(stream, shared.clone(), client.clone()));
     client.set_task(task.abort_handle());
+}
+
+/// Redis 7.0's protected mode: with `protected-mode yes` and no password for the
+/// default user, only loopback clients are served.
+fn protected_mode_denies(settings: &crate::shared::Settings, ip: std::net::IpAddr) -> bool {
+    settings.protected_mode && settings.requirepass.is_none() && !ip.is_loopback()
 }
 
 #[cfg(unix)]
@@ -143,5 +149,23 @@ mod tests {
         let l = bind_all(&["127.0.0.1".into(), "-192.0.2.1".into()], 0, 16).unwrap();
         assert_eq!(l.len(), 1);
         assert!(bind_all(&["192.0.2.1".into()], 0, 16).is_err());
+    }
+
+    #[test]
+    fn protected_mode_only_admits_loopback_without_a_password() {
+        let config = crate::config::Config::default();
+        let mut settings = crate::shared::Settings::from_config(&config);
+        let lan: std::net::IpAddr = "10.1.2.3".parse().unwrap();
+        assert!(protected_mode_denies(&settings, lan));
+        assert!(!protected_mode_denies(
+            &settings,
+            "127.0.0.1".parse().unwrap()
+        ));
+        assert!(!protected_mode_denies(&settings, "::1".parse().unwrap()));
+        settings.requirepass = Some(bytes::Bytes::from_static(b"pw"));
+        assert!(!protected_mode_denies(&settings, lan));
+        settings.requirepass = None;
+        settings.protected_mode = false;
+        assert!(!protected_mode_denies(&settings, lan));
     }
 }

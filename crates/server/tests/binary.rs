@@ -174,3 +174,19 @@ fn a_port_in_use_is_a_clear_startup_error() {
     );
     wait_for_port(busy.local_addr().unwrap());
 }
+
+#[test]
+fn default_bind_is_loopback_v4_and_v6() {
+    let port = free_port();
+    let (mut child, rx) = start(&["--port", &port.to_string()]);
+    wait_log(&rx, "Ready to accept connections");
+    let mut v4 = Client::connect(format!("127.0.0.1:{port}").parse().unwrap());
+    assert_eq!(v4.cmd(&["PING"]), Frame::simple("PONG"));
+    // ::1 is optional ("-::1"): served when this machine has IPv6 loopback.
+    if std::net::TcpListener::bind("[::1]:0").is_ok() {
+        let mut v6 = Client::connect(format!("[::1]:{port}").parse().unwrap());
+        assert_eq!(v6.cmd(&["PING"]), Frame::simple("PONG"));
+    }
+    sigterm(&child);
+    assert!(child.wait().unwrap().success());
+}

@@ -670,3 +670,57 @@ fn command_docs_arguments_match_redis() {
     }
     assert!(differ.is_empty(), "{}", differ.join("\n"));
 }
+
+#[test]
+fn output_buffer_hard_limit_closes_like_redis() {
+    let ferrodis = Ferrodis::start(&[]);
+    let redis = RealRedis::start(&[]);
+    let big = "x".repeat(2 << 20);
+    for addr in [ferrodis.addr, redis.addr] {
+        let mut admin = Client::connect(addr);
+        let limit = [
+            "CONFIG",
+            "SET",
+            "client-output-buffer-limit",
+            "normal 1mb 0 0",
+        ];
+        assert_eq!(admin.cmd(&limit), Frame::ok());
+        assert_eq!(admin.cmd(&["SET", "big", &big]), Frame::ok());
+        assert_eq!(admin.cmd(&["SET", "small", "v"]), Frame::ok());
+        // A reply under the limit is fine; one over it closes the connection unsent.
+        let mut c = Client::connect(addr);
+        assert_eq!(c.cmd(&["GET", "small"]), Frame::bulk("v"));
+        c.send(b"GET big\r\n");
+        let out = c.outcome(Duration::from_secs(3));
+        assert!(
+            out.frames.is_empty() && out.closed,
+            "{addr}: {:?}",
+            out.closed
+        );
+        assert_eq!(admin.cmd(&["STRLEN", "big"]), Frame::Integer(2 << 20));
+    }
+}
+
+#[test]
+fn config_resetstat_clears_counters() {
+    let ferrodis = Ferrodis::start(&[]);
+    let mut c = ferrodis.client();
+    c.cmd(&["SET", "a", "1"]);
+    c.cmd(&["GET", "a"]);
+    c.cmd(&["GET", "b"]);
+    c.cmd(&["NOSUCH"]);
+    assert_eq!(c.cmd(&["CONFIG", "RESETSTAT"]), Frame::ok());
+    let info = text(&c.cmd(&["INFO"]));
+    for field in [
+        "keyspace_hits:0",
+        "keyspace_misses:0",
+        "total_error_replies:0",
+        "total_commands_processed:1",
+    ] {
+        assert!(
+            info.contains(&format!("\r\n{field}\r\n")),
+            "{field} in {info}"
+        );
+    }
+    assert!(!info.contains("errorstat_"), "{info}");
+}
