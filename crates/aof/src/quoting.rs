@@ -1,4 +1,5 @@
-//! Redis's `sdssplitargs` / `sdscatrepr` quoting, as used by manifest lines.
+//! Redis's `sdssplitargs` / `sdscatrepr` quoting, as used by manifest lines (the
+//! splitting and quoting themselves are `ferrodis_resp`'s; this adds the manifest's rules).
 //!
 //! ```text
 //! A line is words separated by C isspace bytes (' ' \t \n \v \f \r). A word is
@@ -22,100 +23,10 @@ fn is_c_print(b: u8) -> bool {
     (0x20..=0x7e).contains(&b)
 }
 
-fn hex_value(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
-}
-
 /// Splits `line` into words as `sdssplitargs` does; `None` where it returns
 /// NULL (unbalanced quotes, or a closing quote glued to more text).
 pub(crate) fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
-    let mut words = Vec::new();
-    let mut p = 0;
-    loop {
-        while line.get(p).is_some_and(|&b| is_c_space(b)) {
-            p += 1;
-        }
-        if p >= line.len() {
-            return Some(words);
-        }
-        let mut word = Vec::new();
-        let (mut in_double, mut in_single) = (false, false);
-        loop {
-            let here = line.get(p).copied();
-            let next = line.get(p + 1).copied();
-            let mut done = false;
-            if in_double {
-                match here {
-                    Some(b'\\') if next == Some(b'x') => {
-                        let hi = line.get(p + 2).and_then(|&b| hex_value(b));
-                        let lo = line.get(p + 3).and_then(|&b| hex_value(b));
-                        if let (Some(hi), Some(lo)) = (hi, lo) {
-                            word.push(hi * 16 + lo);
-                            p += 3;
-                        } else {
-                            // "\x" without two hex digits: an escaped 'x'.
-                            word.push(b'x');
-                            p += 1;
-                        }
-                    }
-                    Some(b'\\') if next.is_some() => {
-                        p += 1;
-                        word.push(match next {
-                            Some(b'n') => b'\n',
-                            Some(b'r') => b'\r',
-                            Some(b't') => b'\t',
-                            Some(b'b') => 0x08,
-                            Some(b'a') => 0x07,
-                            Some(other) => other,
-                            None => b'\\',
-                        });
-                    }
-                    Some(b'"') => {
-                        if next.is_some_and(|b| !is_c_space(b)) {
-                            return None;
-                        }
-                        done = true;
-                    }
-                    None => return None,
-                    Some(b) => word.push(b),
-                }
-            } else if in_single {
-                match here {
-                    Some(b'\\') if next == Some(b'\'') => {
-                        p += 1;
-                        word.push(b'\'');
-                    }
-                    Some(b'\'') => {
-                        if next.is_some_and(|b| !is_c_space(b)) {
-                            return None;
-                        }
-                        done = true;
-                    }
-                    None => return None,
-                    Some(b) => word.push(b),
-                }
-            } else {
-                match here {
-                    None | Some(b' ' | b'\n' | b'\r' | b'\t') => done = true,
-                    Some(b'"') => in_double = true,
-                    Some(b'\'') => in_single = true,
-                    Some(b) => word.push(b),
-                }
-            }
-            if here.is_some() {
-                p += 1;
-            }
-            if done {
-                break;
-            }
-        }
-        words.push(word);
-    }
+    ferrodis_resp::split_args(line).map(|args| args.into_iter().map(|a| a.to_vec()).collect())
 }
 
 /// Whether `word` must be written quoted to survive [`split_args`].
@@ -132,21 +43,7 @@ pub(crate) fn needs_quotes(word: &[u8]) -> bool {
 
 /// Appends `word` in double quotes with `sdscatrepr`'s escapes.
 pub(crate) fn push_quoted(word: &[u8], out: &mut String) {
-    out.push('"');
-    for &b in word {
-        match b {
-            b'\\' => out.push_str("\\\\"),
-            b'"' => out.push_str("\\\""),
-            b'\n' => out.push_str("\\n"),
-            b'\r' => out.push_str("\\r"),
-            b'\t' => out.push_str("\\t"),
-            0x07 => out.push_str("\\a"),
-            0x08 => out.push_str("\\b"),
-            b if is_c_print(b) => out.push(char::from(b)),
-            b => out.push_str(&format!("\\x{b:02x}")),
-        }
-    }
-    out.push('"');
+    out.push_str(&ferrodis_resp::repr(word));
 }
 
 #[cfg(test)]

@@ -2,43 +2,13 @@
 
 use bytes::Bytes;
 
-/// Parses a signed 64-bit integer the way `string2ll()` does: optional `-`, then
-/// digits without leading zeros (only `0` itself may start with `0`), nothing else
-/// (no `+`, no spaces, no `-0`), and no overflow.
+/// Parses a signed 64-bit integer the way `string2ll()` does (`ferrodis_resp`'s
+/// implementation): optional `-`, then digits without leading zeros, nothing else.
 ///
 /// Because of these rules, the accepted text is exactly what [`format_i64`] prints
 /// for the result, which lets a string value be stored as an integer losslessly.
 pub(crate) fn parse_i64(s: &[u8]) -> Option<i64> {
-    // LONG_STR_SIZE is 21: "-9223372036854775808" is 20 bytes long.
-    if s.is_empty() || s.len() >= 21 {
-        return None;
-    }
-    if s == b"0" {
-        return Some(0);
-    }
-    let (negative, digits) = match s.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        _ => (false, s),
-    };
-    match digits.first() {
-        Some(b'1'..=b'9') => {}
-        _ => return None,
-    }
-    let mut v: u64 = 0;
-    for &c in digits {
-        if !c.is_ascii_digit() {
-            return None;
-        }
-        v = v.checked_mul(10)?.checked_add(u64::from(c - b'0'))?;
-    }
-    if negative {
-        if v > i64::MIN.unsigned_abs() {
-            return None;
-        }
-        Some((v as i64).wrapping_neg())
-    } else {
-        i64::try_from(v).ok()
-    }
+    ferrodis_resp::parse_i64(s)
 }
 
 /// Writes the decimal form of `v` into `buf` and returns the used tail.

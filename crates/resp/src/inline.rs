@@ -1,4 +1,5 @@
-//! Splitting an inline request line into arguments, as Redis's `sdssplitargs` does.
+//! Redis's text arguments: `sdssplitargs` (inline requests, and also redis.conf lines
+//! and AOF manifests, which Redis splits the same way) and `sdscatrepr`, its inverse.
 //!
 //! Rules (Redis 7.0 `sds.c`), restated:
 //! - the line is a C string: it ends at the first NUL byte;
@@ -34,8 +35,15 @@ enum Quote {
     Single,
 }
 
-/// Splits `line` into arguments; `None` means unbalanced quotes.
-pub(crate) fn split_args(line: &[u8]) -> Option<Vec<Bytes>> {
+/// Splits `line` into arguments like Redis's `sdssplitargs`; `None` means unbalanced
+/// quotes. The same rules split inline requests, redis.conf lines and AOF manifests.
+///
+/// ```
+/// let args = ferrodis_resp::split_args(br#"SET "a b" 'it\'s' \x41"#).unwrap();
+/// assert_eq!(args, ["SET", "a b", "it's", "\\x41"]);
+/// assert_eq!(ferrodis_resp::split_args(b"SET \"a"), None);
+/// ```
+pub fn split_args(line: &[u8]) -> Option<Vec<Bytes>> {
     let line = match line.iter().position(|&b| b == 0) {
         Some(nul) => line.get(..nul).unwrap_or_default(),
         None => line,
@@ -131,6 +139,34 @@ pub(crate) fn split_args(line: &[u8]) -> Option<Vec<Bytes>> {
         }
         args.push(Bytes::from(arg));
     }
+}
+
+/// Quotes `s` like Redis's `sdscatrepr`: in double quotes, with `\\ \" \n \r \t \a \b`
+/// escaped and other non-printable bytes as `\xHH`, so that [`split_args`] reads it
+/// back as one argument equal to `s`.
+pub fn repr(s: &[u8]) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for &b in s {
+        match b {
+            b'\\' => out.push_str("\\\\"),
+            b'"' => out.push_str("\\\""),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            0x07 => out.push_str("\\a"),
+            0x08 => out.push_str("\\b"),
+            0x20..=0x7e => out.push(char::from(b)),
+            other => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.push_str("\\x");
+                out.push(char::from(HEX[usize::from(other >> 4)]));
+                out.push(char::from(HEX[usize::from(other & 0xf)]));
+            }
+        }
+    }
+    out.push('"');
+    out
 }
 
 #[cfg(test)]

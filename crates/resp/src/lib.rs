@@ -62,4 +62,6 @@ pub use decoder::Decoder;
 pub use encode::{encode, encode_command};
 pub use error::{Error, Result};
 pub use frame::{Frame, Protocol};
+pub use inline::{repr, split_args};
 pub use limits::Limits;
+pub use number::parse_ll as parse_i64;

@@ -8,7 +8,16 @@ const LONG_STR_SIZE: usize = 21;
 /// Parses a decimal `i64` exactly like Redis's `string2ll` (`util.c`): an optional
 /// `-`, then `0` alone or a non-zero digit followed by digits; no `+`, no spaces, no
 /// leading zeros, no `-0`, at most 20 bytes, no overflow.
-pub(crate) fn parse_ll(s: &[u8]) -> Option<i64> {
+///
+/// Public because every layer above needs the same rule (the keyspace for numeric
+/// arguments and integer-encoded strings, the server for options):
+///
+/// ```
+/// assert_eq!(ferrodis_resp::parse_i64(b"-42"), Some(-42));
+/// assert_eq!(ferrodis_resp::parse_i64(b"+1"), None);
+/// assert_eq!(ferrodis_resp::parse_i64(b"007"), None);
+/// ```
+pub fn parse_ll(s: &[u8]) -> Option<i64> {
     if s.is_empty() || s.len() >= LONG_STR_SIZE {
         return None;
     }
