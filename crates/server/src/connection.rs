@@ -89,58 +89,18 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, client: Arc<Clien
 
     loop {
         conn.refresh_settings(&shared, &mut decoder);
-        // Run every complete command in the buffer.
-        let mut last_argv: Option<Vec<Bytes>> = None;
-        let mut commands_run = false;
+        // Run every complete command in the buffer, writing whenever 64 KB of
+        // replies are pending.
         loop {
-            match decoder.decode(&mut rbuf) {
-                Ok(Some(argv)) => {
-                    commands_run = true;
-                    let reply = commands::dispatch(&mut conn, &shared, &argv);
-                    if !conn.no_reply {
-                        write_reply(&shared, &reply, conn.session.protocol, &mut wbuf);
-                    }
-                    last_argv = Some(argv);
-                    decoder.set_auth_required(!conn.authenticated);
-                    if conn.close_after_reply || conn.client.is_killed() {
-                        break;
-                    }
-                    if wbuf.len() >= FLUSH_AT
-                        && !flush(&mut stream, &mut wbuf, &shared, &conn).await
-                    {
-                        return;
-                    }
-                }
-                Ok(None) => break,
-                Err(e) => {
-                    // Redis replies `-ERR Protocol error: ...` and closes the connection
-                    // after the reply (`setProtocolError` in networking.c).
-                    tracing::debug!(
-                        "Protocol error ({}) from client: id={} addr={}",
-                        e,
-                        conn.client.id,
-                        conn.client.addr
-                    );
-                    let msg = format!("ERR {e}");
-                    write_reply(
-                        &shared,
-                        &Frame::error(msg),
-                        conn.session.protocol,
-                        &mut wbuf,
-                    );
-                    conn.close_after_reply = true;
-                    break;
-                }
+            let step = run_batch(&mut conn, &shared, &mut decoder, &mut rbuf, &mut wbuf);
+            if !wbuf.is_empty() && !flush(&mut stream, &mut wbuf, &shared, &conn).await {
+                return;
             }
-        }
-        if commands_run {
-            update_meta(&conn, &rbuf, &wbuf, last_argv.as_deref());
-        }
-        if !wbuf.is_empty() && !flush(&mut stream, &mut wbuf, &shared, &conn).await {
-            return;
-        }
-        if conn.close_after_reply || conn.client.is_killed() {
-            return;
+            match step {
+                Step::Read => break,
+                Step::Flushed => continue,
+                Step::Close => return,
+            }
         }
         if rbuf.len() as u64 > conn.settings.query_buffer_limit {
             // `client-query-buffer-limit`, as in `readQueryFromClient`.
@@ -176,11 +136,79 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, client: Arc<Clien
         match read {
             Ok(0) | Err(_) => return,
             Ok(n) => {
+                shared.stats.max_input_buffer.fetch_max(rbuf.len() as u64);
                 shared.stats.reads_processed.inc();
                 shared.stats.net_input_bytes.add(n as u64);
             }
         }
     }
+}
+
+/// Where [`run_batch`] stopped.
+enum Step {
+    /// The buffer holds no complete command: read more.
+    Read,
+    /// Replies passed [`FLUSH_AT`]: write them, then continue with the buffer.
+    Flushed,
+    /// Write the pending replies, then close (QUIT, kill, protocol error).
+    Close,
+}
+
+/// Run the complete commands in `rbuf`, encoding replies into `wbuf`, until the
+/// buffer is drained, the replies reach [`FLUSH_AT`], or the connection must close.
+///
+/// Synchronous on purpose: the keyspace lock taken for the batch (one acquisition
+/// for a whole pipeline, see [`commands::Batch`]) cannot be held across an `.await`.
+fn run_batch(
+    conn: &mut Conn,
+    shared: &Shared,
+    decoder: &mut CommandDecoder,
+    rbuf: &mut BytesMut,
+    wbuf: &mut BytesMut,
+) -> Step {
+    let mut batch = commands::Batch::new(shared);
+    let mut last_argv: Option<Vec<Bytes>> = None;
+    let step = loop {
+        match decoder.decode(rbuf) {
+            Ok(Some(argv)) => {
+                let reply = commands::dispatch(conn, &mut batch, &argv);
+                if !conn.no_reply {
+                    write_reply(shared, &reply, conn.session.protocol, wbuf);
+                }
+                last_argv = Some(argv);
+                decoder.set_auth_required(!conn.authenticated);
+                if conn.close_after_reply || conn.client.is_killed() {
+                    break Step::Close;
+                }
+                if wbuf.len() >= FLUSH_AT {
+                    break Step::Flushed;
+                }
+            }
+            Ok(None) => break Step::Read,
+            Err(e) => {
+                // Redis replies `-ERR Protocol error: ...` and closes the connection
+                // after the reply (`setProtocolError` in networking.c).
+                tracing::debug!(
+                    "Protocol error ({}) from client: id={} addr={}",
+                    e,
+                    conn.client.id,
+                    conn.client.addr
+                );
+                write_reply(
+                    shared,
+                    &Frame::error(format!("ERR {e}")),
+                    conn.session.protocol,
+                    wbuf,
+                );
+                break Step::Close;
+            }
+        }
+    };
+    drop(batch);
+    if last_argv.is_some() {
+        update_meta(conn, rbuf, wbuf, last_argv.as_deref());
+    }
+    step
 }
 
 /// Encode a reply, counting error replies for INFO errorstats.

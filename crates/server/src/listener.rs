@@ -94,6 +94,11 @@ async fn accept(mut stream: TcpStream, addr: SocketAddr, shared: &Arc<Shared>) {
     }
     let laddr = stream.local_addr().unwrap_or(addr);
     let fd = raw_fd(&stream);
+    if settings.tcp_keepalive > 0 {
+        if let Err(e) = crate::sys::set_keepalive(fd, settings.tcp_keepalive) {
+            tracing::debug!("Could not set TCP keepalive for {addr}: {e}");
+        }
+    }
     let client = shared.clients.register(addr, laddr, fd);
     tracing::debug!("Accepted {addr}");
     let task = tokio::spawn(connection::serve(stream, shared.clone(), client.clone()));

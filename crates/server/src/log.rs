@@ -8,12 +8,32 @@
 use std::fmt;
 use std::io::Write;
 use std::path::Path;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Mutex;
 
 use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::fmt::format::{FormatEvent, FormatFields, Writer};
 use tracing_subscriber::fmt::FmtContext;
 use tracing_subscriber::registry::LookupSpan;
+
+/// The current `loglevel` as a rank (0 = debug .. 3 = warning, 4 = nothing); CONFIG
+/// SET loglevel changes it while the server runs.
+static LEVEL: AtomicU8 = AtomicU8::new(2);
+
+fn rank(level: &Level) -> u8 {
+    match *level {
+        Level::TRACE => 0,
+        Level::DEBUG => 1,
+        Level::INFO => 2,
+        Level::WARN | Level::ERROR => 3,
+    }
+}
+
+/// Apply a `loglevel` value (`debug`, `verbose`, `notice`, `warning`, `nothing`).
+pub fn set_level(loglevel: &str) {
+    let rank = level_for(loglevel).as_ref().map_or(4, rank);
+    LEVEL.store(rank, Ordering::Relaxed);
+}
 
 /// The Redis log format as a `tracing_subscriber` event formatter.
 #[derive(Debug, Clone, Copy)]
@@ -37,6 +57,10 @@ where
         mut writer: Writer<'_>,
         event: &Event<'_>,
     ) -> fmt::Result {
+        if rank(event.metadata().level()) < LEVEL.load(Ordering::Relaxed) {
+            // Below `loglevel`: write nothing.
+            return Ok(());
+        }
         let mark = match *event.metadata().level() {
             Level::TRACE => '.',
             Level::DEBUG => '-',
@@ -105,10 +129,11 @@ pub fn level_for(loglevel: &str) -> Option<Level> {
 /// Install the global subscriber: Redis's format, to stdout or to `logfile` when set
 /// (appending, like Redis). Returns an error message if the file cannot be opened.
 pub fn init(loglevel: &str, logfile: &str) -> Result<(), String> {
-    let level = level_for(loglevel);
+    set_level(loglevel);
+    // Everything reaches the formatter, which filters by the current `loglevel`.
     let builder = tracing_subscriber::fmt()
         .event_format(RedisFormat { role: 'M' })
-        .with_max_level(level.unwrap_or(Level::ERROR));
+        .with_max_level(Level::TRACE);
     let result = if logfile.is_empty() {
         builder.with_writer(std::io::stdout).try_init()
     } else {

@@ -53,6 +53,17 @@ fn main() -> ExitCode {
         tracing::warn!("Can't chdir to '{}': {e}", dir.display());
         return ExitCode::FAILURE;
     }
+    // Redis 7 writes the pid file whenever `pidfile` is set, and removes it on exit.
+    // After the chdir, as in Redis, a relative path is inside `dir`; kept absolute so
+    // the removal at exit finds it even after CONFIG SET dir.
+    let pidfile = Some(config.get_str("pidfile"))
+        .filter(|p| !p.is_empty())
+        .map(|p| dir.join(p));
+    if let Some(path) = &pidfile {
+        if let Err(e) = std::fs::write(path, format!("{}\n", std::process::id())) {
+            tracing::warn!("Failed to write PID file: {e}");
+        }
+    }
 
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(worker_threads(&config))
@@ -86,7 +97,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    runtime.block_on(async move {
+    let code = runtime.block_on(async move {
         let mut tokio_listeners = Vec::new();
         for l in listeners {
             match tokio::net::TcpListener::from_std(l) {
@@ -102,7 +113,12 @@ fn main() -> ExitCode {
         ferrodis_server::run(tokio_listeners, config, signals()).await;
         tracing::warn!("ferrodis is now ready to exit, bye bye...");
         ExitCode::SUCCESS
-    })
+    });
+    if let Some(path) = &pidfile {
+        tracing::info!("Removing the pid file.");
+        let _ = std::fs::remove_file(path);
+    }
+    code
 }
 
 /// Resolves on SIGTERM or SIGINT, logging it as Redis does.
@@ -122,11 +138,8 @@ async fn signals() {
     tracing::warn!("Received {name} scheduling shutdown...");
 }
 
-/// Tokio worker threads: `io-threads` when set above 1, else 2 (one for sockets while
-/// another runs commands); see ARCHITECTURE.md for the measurement behind it.
+/// Tokio worker threads: Redis's `io-threads` (default 1, like redis-server's single
+/// main thread). ARCHITECTURE.md has the measurements behind that default.
 fn worker_threads(config: &Config) -> usize {
-    match config.get_int("io-threads") {
-        n if n > 1 => n as usize,
-        _ => 2,
-    }
+    config.get_int("io-threads").clamp(1, 128) as usize
 }

@@ -37,6 +37,8 @@ pub struct Settings {
     pub enable_debug: String,
     /// `hz`.
     pub hz: u64,
+    /// `tcp-keepalive` in seconds, 0 = off.
+    pub tcp_keepalive: u32,
 }
 
 impl Settings {
@@ -60,6 +62,9 @@ impl Settings {
             protected_mode: config.get_bool("protected-mode"),
             enable_debug: config.get_str("enable-debug-command").to_string(),
             hz: config.get_int("hz").clamp(1, 500) as u64,
+            tcp_keepalive: config
+                .get_int("tcp-keepalive")
+                .clamp(0, i64::from(u32::MAX)) as u32,
         }
     }
 }

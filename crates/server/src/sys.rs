@@ -72,9 +72,76 @@ pub fn human_bytes(n: u64) -> String {
     format!("{}B", n as u64)
 }
 
+/// TCP keepalive like Redis's `anetKeepAlive`: probes after `interval` idle seconds,
+/// then every `interval / 3` seconds, giving up after 3 unanswered probes.
+pub fn set_keepalive(fd: i32, interval: u32) -> std::io::Result<()> {
+    let idle = interval.max(1) as libc::c_int;
+    let intvl = (interval / 3).max(1) as libc::c_int;
+    set_sockopt(fd, libc::SOL_SOCKET, libc::SO_KEEPALIVE, 1)?;
+    set_sockopt(fd, libc::IPPROTO_TCP, libc::TCP_KEEPIDLE, idle)?;
+    set_sockopt(fd, libc::IPPROTO_TCP, libc::TCP_KEEPINTVL, intvl)?;
+    set_sockopt(fd, libc::IPPROTO_TCP, libc::TCP_KEEPCNT, 3)
+}
+
+fn set_sockopt(
+    fd: i32,
+    level: libc::c_int,
+    name: libc::c_int,
+    value: libc::c_int,
+) -> std::io::Result<()> {
+    // SAFETY: setsockopt reads `size_of::<c_int>()` bytes from a live local; a bad fd
+    // is reported as an error, not undefined behaviour.
+    let rc = unsafe {
+        libc::setsockopt(
+            fd,
+            level,
+            name,
+            (&value as *const libc::c_int).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
+/// Read back an integer socket option (for tests).
 #[cfg(test)]
+fn get_sockopt(fd: i32, level: libc::c_int, name: libc::c_int) -> libc::c_int {
+    let mut value: libc::c_int = 0;
+    let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+    // SAFETY: getsockopt writes at most `len` bytes into the local it points to.
+    unsafe {
+        libc::getsockopt(
+            fd,
+            level,
+            name,
+            (&mut value as *mut libc::c_int).cast(),
+            &mut len,
+        )
+    };
+    value
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keepalive_options_are_set() {
+        use std::os::fd::AsRawFd;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let stream = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let fd = stream.as_raw_fd();
+        set_keepalive(fd, 300).unwrap();
+        assert_eq!(get_sockopt(fd, libc::SOL_SOCKET, libc::SO_KEEPALIVE), 1);
+        assert_eq!(get_sockopt(fd, libc::IPPROTO_TCP, libc::TCP_KEEPIDLE), 300);
+        assert_eq!(get_sockopt(fd, libc::IPPROTO_TCP, libc::TCP_KEEPINTVL), 100);
+        assert_eq!(get_sockopt(fd, libc::IPPROTO_TCP, libc::TCP_KEEPCNT), 3);
+    }
 
     #[test]
     fn human() {

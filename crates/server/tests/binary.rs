@@ -190,3 +190,44 @@ fn default_bind_is_loopback_v4_and_v6() {
     sigterm(&child);
     assert!(child.wait().unwrap().success());
 }
+
+#[test]
+fn pidfile_and_runtime_loglevel() {
+    let dir = TempDir::new("pid");
+    let port = free_port();
+    let pidfile = dir.path.join("ferrodis.pid");
+    let (mut child, rx) = start(&[
+        "--port",
+        &port.to_string(),
+        "--bind",
+        "127.0.0.1",
+        "--dir",
+        dir.path.to_str().unwrap(),
+        "--pidfile",
+        "ferrodis.pid",
+        "--loglevel",
+        "verbose",
+    ]);
+    wait_log(&rx, "Ready to accept connections");
+    assert_eq!(
+        std::fs::read_to_string(&pidfile).unwrap(),
+        format!("{}\n", child.id())
+    );
+    let addr = format!("127.0.0.1:{port}").parse().unwrap();
+    // Verbose logs each accepted client.
+    let mut c = Client::connect(addr);
+    assert_eq!(c.cmd(&["PING"]), Frame::simple("PONG"));
+    wait_log(&rx, "Accepted 127.0.0.1:");
+    // After CONFIG SET loglevel warning, it no longer does.
+    assert_eq!(
+        c.cmd(&["CONFIG", "SET", "loglevel", "warning"]),
+        Frame::ok()
+    );
+    let mut d = Client::connect(addr);
+    assert_eq!(d.cmd(&["PING"]), Frame::simple("PONG"));
+    sigterm(&child);
+    let lines = wait_log(&rx, "Received SIGTERM");
+    assert!(!lines.iter().any(|l| l.contains("Accepted")), "{lines:#?}");
+    assert!(child.wait().unwrap().success());
+    assert!(!pidfile.exists(), "pid file removed at exit");
+}

@@ -168,6 +168,9 @@ fn apply_side_effects(
     config: &Config,
     changed: &[&str],
 ) -> Result<(), (&'static str, String)> {
+    if changed.contains(&"loglevel") {
+        crate::log::set_level(config.get_str("loglevel"));
+    }
     if changed.contains(&"dir") {
         std::env::set_current_dir(config.dir()).map_err(|e| ("dir", e.to_string()))?;
     }

@@ -20,8 +20,10 @@ mod reset;
 mod shutdown;
 mod time;
 
+use std::sync::MutexGuard;
+
 use bytes::Bytes;
-use ferrodis_keyspace::CommandSpec;
+use ferrodis_keyspace::{CommandSpec, Keyspace};
 use ferrodis_resp::Frame;
 
 use crate::connection::Conn;
@@ -114,13 +116,46 @@ pub fn lookup(name: &[u8]) -> Option<&'static ServerCommand> {
         .find(|c| c.spec.name.as_bytes().eq_ignore_ascii_case(name))
 }
 
+/// What a run of pipelined commands shares: one acquisition of the keyspace lock
+/// for all its keyspace commands (released before any server command, which may
+/// take it itself), and one update of the command counter.
+pub struct Batch<'a> {
+    shared: &'a Shared,
+    keyspace: Option<MutexGuard<'a, Keyspace>>,
+    commands: u64,
+}
+
+impl<'a> Batch<'a> {
+    /// A batch on `shared`; takes no lock yet.
+    pub fn new(shared: &'a Shared) -> Batch<'a> {
+        Batch {
+            shared,
+            keyspace: None,
+            commands: 0,
+        }
+    }
+
+    fn keyspace(&mut self) -> &mut Keyspace {
+        let shared = self.shared;
+        self.keyspace.get_or_insert_with(|| shared.keyspace())
+    }
+}
+
+impl Drop for Batch<'_> {
+    fn drop(&mut self) {
+        self.shared.stats.commands_processed.add(self.commands);
+    }
+}
+
 /// Run one command for `conn`, returning its reply.
-pub fn dispatch(conn: &mut Conn, shared: &Shared, argv: &[Bytes]) -> Frame {
+pub fn dispatch(conn: &mut Conn, batch: &mut Batch<'_>, argv: &[Bytes]) -> Frame {
     let Some(name) = argv.first() else {
         return Frame::static_error("ERR empty command");
     };
+    batch.commands += 1;
     let reply = if let Some(cmd) = lookup(name) {
-        run_server_command(conn, shared, cmd, argv)
+        batch.keyspace = None;
+        run_server_command(conn, batch.shared, cmd, argv)
     } else if !conn.authenticated {
         // Redis checks existence and arity before authentication, so an unknown
         // command gets "unknown command" even before AUTH.
@@ -130,13 +165,11 @@ pub fn dispatch(conn: &mut Conn, shared: &Shared, argv: &[Bytes]) -> Frame {
             Some(_) => Frame::static_error("NOAUTH Authentication required."),
         }
     } else {
-        let mut keyspace = shared.keyspace();
-        match keyspace.execute(&mut conn.session, argv) {
+        match batch.keyspace().execute(&mut conn.session, argv) {
             Some(reply) => reply,
             None => unknown_command(argv),
         }
     };
-    shared.stats.commands_processed.inc();
     reply
 }
 

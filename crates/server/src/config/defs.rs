@@ -238,8 +238,12 @@ pub static CONFIGS: &[C] = &[
     C::enumeration("oom-score-adj", OOM_SCORE_ADJ, 0),
     C::enumeration("acl-pubsub-default", ACL_PUBSUB_DEFAULT, 0),
     C::enumeration("sanitize-dump-payload", SANITIZE_DUMP_PAYLOAD, 0),
-    C::enumeration("enable-protected-configs", PROTECTED_ACTION, 0).immutable(),
-    C::enumeration("enable-debug-command", PROTECTED_ACTION, 0).immutable(),
+    C::enumeration("enable-protected-configs", PROTECTED_ACTION, 0)
+        .immutable()
+        .implemented(),
+    C::enumeration("enable-debug-command", PROTECTED_ACTION, 0)
+        .immutable()
+        .implemented(),
     C::enumeration("enable-module-command", PROTECTED_ACTION, 0).immutable(),
     C::enumeration("cluster-preferred-endpoint-type", ENDPOINT_TYPE, 0),
     C::enumeration("propagation-error-behavior", PROPAGATION_ERROR, 0),
@@ -250,7 +254,7 @@ pub static CONFIGS: &[C] = &[
         .immutable()
         .implemented(),
     C::int("port", 0, 65535, 6379).implemented(),
-    C::int("io-threads", 1, 128, 1).immutable(),
+    C::int("io-threads", 1, 128, 1).immutable().implemented(),
     C::int("auto-aof-rewrite-percentage", 0, INT_MAX, 100),
     C::int("cluster-replica-validity-factor", 0, INT_MAX, 10)
         .alias("cluster-slave-validity-factor"),
@@ -446,6 +450,9 @@ mod tests {
             "pidfile",
             "daemonize",
             "hz",
+            "io-threads",
+            "enable-debug-command",
+            "enable-protected-configs",
         ];
         want.sort_unstable();
         assert_eq!(got, want);
