@@ -50,8 +50,12 @@ fn wait_log(rx: &std::sync::mpsc::Receiver<String>, needle: &str) -> Vec<String>
 }
 
 fn sigterm(child: &Child) {
+    signal(child, "-TERM");
+}
+
+fn signal(child: &Child, sig: &str) {
     let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
+        .args([sig, &child.id().to_string()])
         .status()
         .unwrap();
     assert!(status.success());
@@ -225,8 +229,9 @@ fn pidfile_and_runtime_loglevel() {
     );
     let mut d = Client::connect(addr);
     assert_eq!(d.cmd(&["PING"]), Frame::simple("PONG"));
-    sigterm(&child);
-    let lines = wait_log(&rx, "Received SIGTERM");
+    // Ctrl-C (SIGINT) stops the server as gracefully as SIGTERM.
+    signal(&child, "-INT");
+    let lines = wait_log(&rx, "Received SIGINT scheduling shutdown...");
     assert!(!lines.iter().any(|l| l.contains("Accepted")), "{lines:#?}");
     assert!(child.wait().unwrap().success());
     assert!(!pidfile.exists(), "pid file removed at exit");
