@@ -10,6 +10,7 @@ use crate::commands::{self, Ctx};
 use crate::db::Db;
 use crate::error::Error;
 use crate::stats::{DbInfo, Stats};
+use crate::tunables::Tunables;
 
 /// Per-client state that commands read and change.
 #[derive(Debug, Default, Clone)]
@@ -90,6 +91,8 @@ pub struct Keyspace {
     pub(crate) expire_next_db: usize,
     pub(crate) expire_timelimit_exit: bool,
     pub(crate) expire_time_used_us: u64,
+    /// Encoding thresholds and size limits.
+    tunables: Tunables,
 }
 
 impl Keyspace {
@@ -107,7 +110,19 @@ impl Keyspace {
             expire_next_db: 0,
             expire_timelimit_exit: false,
             expire_time_used_us: 0,
+            tunables: Tunables::default(),
         }
+    }
+
+    /// The encoding thresholds and limits in force.
+    pub fn tunables(&self) -> Tunables {
+        self.tunables
+    }
+
+    /// Changes the encoding thresholds (CONFIG SET). Existing values keep their
+    /// encoding until a write crosses the new threshold, as in Redis.
+    pub fn set_tunables(&mut self, tunables: Tunables) {
+        self.tunables = tunables;
     }
 
     /// Number of databases.
@@ -146,6 +161,7 @@ impl Keyspace {
             stats: &mut self.stats,
             dirty: &mut self.dirty,
             random: &mut self.random,
+            tunables: self.tunables,
         };
         Some(match (commands::HANDLERS[index])(&mut ctx, argv) {
             Ok(reply) => reply,

@@ -52,6 +52,7 @@ mod ldouble;
 mod num;
 mod spec;
 mod stats;
+mod tunables;
 mod value;
 
 pub use crate::{
@@ -60,4 +61,5 @@ pub use crate::{
     keyspace::{Clock, Keyspace, Session},
     spec::{command_specs, lookup, CommandSpec},
     stats::{DbInfo, Stats},
+    tunables::Tunables,
 };

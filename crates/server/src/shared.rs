@@ -6,7 +6,7 @@ use std::sync::{Mutex, MutexGuard, OnceLock, RwLock};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
-use ferrodis_keyspace::Keyspace;
+use ferrodis_keyspace::{Keyspace, Tunables};
 use ferrodis_resp::Limits;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
@@ -111,9 +111,11 @@ impl Shared {
     pub fn new(config: Config, port: u16) -> Shared {
         let settings = Settings::from_config(&config);
         let databases = config.get_int("databases").max(1) as usize;
+        let mut keyspace = Keyspace::new(databases);
+        keyspace.set_tunables(tunables(&config));
         let (stop_tx, _) = watch::channel(StopReason::Running);
         Shared {
-            keyspace: Mutex::new(Keyspace::new(databases)),
+            keyspace: Mutex::new(keyspace),
             config: RwLock::new(config),
             settings: RwLock::new(settings),
             settings_gen: AtomicU64::new(1),
@@ -199,6 +201,20 @@ impl Shared {
     /// A receiver that changes when the server is asked to stop.
     pub fn stop_signal(&self) -> watch::Receiver<StopReason> {
         self.stop_tx.subscribe()
+    }
+}
+
+/// The keyspace's encoding thresholds and limits from the configuration.
+pub fn tunables(config: &Config) -> Tunables {
+    let size = |name: &str| config.get_int(name).max(0) as usize;
+    Tunables {
+        hash_max_listpack_entries: size("hash-max-listpack-entries"),
+        hash_max_listpack_value: size("hash-max-listpack-value"),
+        set_max_intset_entries: size("set-max-intset-entries"),
+        zset_max_listpack_entries: size("zset-max-listpack-entries"),
+        zset_max_listpack_value: size("zset-max-listpack-value"),
+        list_max_listpack_size: config.get_int("list-max-listpack-size"),
+        proto_max_bulk_len: config.get_int("proto-max-bulk-len").max(1) as u64,
     }
 }
 

@@ -24,6 +24,7 @@ use crate::keyspace::{Now, Session};
 use crate::num;
 use crate::spec::CommandSpec;
 use crate::stats::Stats;
+use crate::tunables::Tunables;
 
 /// A command's implementation. `argv` has already passed the arity check, so
 /// indexing it up to the arity is safe.
@@ -138,6 +139,8 @@ pub(crate) struct Ctx<'a> {
     pub(crate) dirty: &'a mut u64,
     pub(crate) random: &'a mut u64,
     pub(crate) now: Now,
+    /// Encoding thresholds and size limits.
+    pub(crate) tunables: Tunables,
 }
 
 impl Ctx<'_> {

@@ -9,13 +9,10 @@ use crate::error::{Error, Result};
 use crate::spec::CommandSpec;
 use crate::value::Value;
 
-/// Largest string a command may build: the default proto-max-bulk-len, 512 MB.
-const MAX_STRING_LEN: u64 = 512 * 1024 * 1024;
-
-/// Redis's `checkStringLength()`.
-fn check_len(size: u64, append: u64) -> Result<()> {
+/// Redis's `checkStringLength()`: no string may grow past `proto-max-bulk-len`.
+fn check_len(max: u64, size: u64, append: u64) -> Result<()> {
     match size.checked_add(append) {
-        Some(total) if total <= MAX_STRING_LEN => Ok(()),
+        Some(total) if total <= max => Ok(()),
         _ => Err(Error::StringTooLong),
     }
 }
@@ -38,6 +35,7 @@ pub(super) const APPEND: CommandSpec = CommandSpec {
 /// APPEND key value: the new length.
 pub(super) fn append(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
     let tail = &argv[2];
+    let max_len = ctx.tunables.proto_max_bulk_len;
     let len = match ctx.entry(&argv[1]) {
         Slot::Vacant(slot) => {
             slot.insert(Value::string_from_arg(tail));
@@ -45,7 +43,7 @@ pub(super) fn append(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
         }
         Slot::Occupied(mut entry) => {
             let value = entry.value_mut();
-            check_len(value.string_len()? as u64, tail.len() as u64)?;
+            check_len(max_len, value.string_len()? as u64, tail.len() as u64)?;
             value.edit_string(|buf| {
                 buf.extend_from_slice(tail);
                 buf.len()
@@ -163,11 +161,12 @@ pub(super) fn setrange(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
         return Err(Error::OffsetOutOfRange);
     };
     let patch = &argv[3];
+    let max_len = ctx.tunables.proto_max_bulk_len;
     let len = match ctx.entry(&argv[1]) {
         // Setting nothing on a missing key creates nothing.
         Slot::Vacant(_) if patch.is_empty() => return Ok(Frame::Integer(0)),
         Slot::Vacant(slot) => {
-            check_len(offset, patch.len() as u64)?;
+            check_len(max_len, offset, patch.len() as u64)?;
             let offset = offset as usize;
             let mut buf = BytesMut::zeroed(offset + patch.len());
             buf[offset..].copy_from_slice(patch);
@@ -180,7 +179,7 @@ pub(super) fn setrange(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
             if patch.is_empty() {
                 return Ok(int_reply(current));
             }
-            check_len(offset, patch.len() as u64)?;
+            check_len(max_len, offset, patch.len() as u64)?;
             let (offset, end) = (offset as usize, offset as usize + patch.len());
             value.edit_string(|buf| {
                 if buf.len() < end {

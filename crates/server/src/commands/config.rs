@@ -161,6 +161,17 @@ fn set(conn: &Conn, shared: &Shared, args: &[Bytes]) -> Frame {
     }
 }
 
+/// Configs the keyspace reads (see `shared::tunables`).
+const TUNABLES: &[&str] = &[
+    "hash-max-listpack-entries",
+    "hash-max-listpack-value",
+    "set-max-intset-entries",
+    "zset-max-listpack-entries",
+    "zset-max-listpack-value",
+    "list-max-listpack-size",
+    "proto-max-bulk-len",
+];
+
 /// What a changed parameter does to the running server beyond the value itself.
 /// On failure: the parameter to blame and Redis's reason.
 fn apply_side_effects(
@@ -168,6 +179,11 @@ fn apply_side_effects(
     config: &Config,
     changed: &[&str],
 ) -> Result<(), (&'static str, String)> {
+    if changed.iter().any(|name| TUNABLES.contains(name)) {
+        shared
+            .keyspace()
+            .set_tunables(crate::shared::tunables(config));
+    }
     if changed.contains(&"loglevel") {
         crate::log::set_level(config.get_str("loglevel"));
     }
