@@ -47,6 +47,21 @@ impl Value {
         }
     }
 
+    /// The name OBJECT ENCODING replies with, as Redis 7.0 names its encodings.
+    // OBJECT (issue 3) is its caller; until it lands only tests use it.
+    #[allow(dead_code)]
+    pub(crate) fn encoding(&self) -> &'static str {
+        match self {
+            // Redis embeds strings of up to 44 bytes in the object header
+            // (OBJ_ENCODING_EMBSTR_SIZE_LIMIT); longer ones are "raw".
+            Value::Str(b) if b.len() <= 44 => "embstr",
+            Value::Str(_) => "raw",
+            Value::Int(_) => "int",
+            // Redis 7.0 keeps every list in a quicklist.
+            Value::List(_) => "quicklist",
+        }
+    }
+
     /// The string's bytes (a reference-count increment for `Str`), or WRONGTYPE.
     pub(crate) fn string_bytes(&self) -> Result<Bytes> {
         match self {
@@ -106,6 +121,14 @@ impl Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn encodings_are_named_like_redis() {
+        assert_eq!(Value::string_from_arg(b"12").encoding(), "int");
+        assert_eq!(Value::string_from_arg(&[b'a'; 44]).encoding(), "embstr");
+        assert_eq!(Value::string_from_arg(&[b'a'; 45]).encoding(), "raw");
+        assert_eq!(Value::List(VecDeque::new()).encoding(), "quicklist");
+    }
 
     #[test]
     fn int_encoding_only_for_canonical_integers() {
