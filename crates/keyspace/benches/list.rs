@@ -121,7 +121,14 @@ impl Redis {
             .ok()?
             .port();
         let child = Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--save", "", "--appendonly", "no"])
+            .args([
+                "--port",
+                &port.to_string(),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
             .stdout(Stdio::null())
             .spawn()
             .ok()?;
@@ -264,10 +271,23 @@ fn speed() {
     let rpop = argv(&[b"RPOP", b"mylist"]);
     let lrange = argv(&[b"LRANGE", b"mylist", b"0", b"99"]);
     let fmt = |name: &str, r: f64| println!("  {name:<12} {r:>12.0}");
-    fmt("LPUSH", rate(&[], |_| lpush.clone()));
-    fmt("RPUSH", rate(&[], |_| rpush.clone()));
-    fmt("LPOP", rate(&filled, |_| lpop.clone()));
-    fmt("RPOP", rate(&filled, |_| rpop.clone()));
+    let one = std::env::var("LIST_BENCH_ONLY").unwrap_or_default();
+    let run = |name: &str| one.is_empty() || one == name;
+    if run("LPUSH") {
+        fmt("LPUSH", rate(&[], |_| lpush.clone()));
+    }
+    if run("RPUSH") {
+        fmt("RPUSH", rate(&[], |_| rpush.clone()));
+    }
+    if run("LPOP") {
+        fmt("LPOP", rate(&filled, |_| lpop.clone()));
+    }
+    if run("RPOP") {
+        fmt("RPOP", rate(&filled, |_| rpop.clone()));
+    }
+    if !run("LRANGE_100") {
+        return;
+    }
     let lrange_rate = {
         let ops = OPS / 10;
         let mut ks = Keyspace::new(1);
@@ -288,7 +308,17 @@ fn speed() {
     fmt("LRANGE_100", lrange_rate);
 }
 
+/// `cargo bench --bench list -- memory` (or `speed`) runs one part only.
 fn main() {
-    memory();
-    speed();
+    let only: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let wants = |part: &str| only.is_empty() || only.iter().any(|o| o == part);
+    if wants("memory") {
+        memory();
+    }
+    if wants("speed") {
+        speed();
+    }
 }

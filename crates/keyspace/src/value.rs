@@ -1,11 +1,10 @@
 //! The value stored under a key: its Redis type and in-memory encoding.
 
-use std::collections::VecDeque;
-
 use bytes::{Bytes, BytesMut};
 
 use crate::error::{Error, Result};
 use crate::num;
+use crate::types::quicklist::QuickList;
 
 /// A stored value.
 ///
@@ -13,14 +12,18 @@ use crate::num;
 /// `OBJ_ENCODING_INT`: a string that is the canonical text of an `i64` (see
 /// [`num::parse_i64`]) is kept as the number, which needs no heap allocation and makes
 /// INCR a plain addition. Both encodings read back as the same bytes.
+///
+/// `Clone` is a deep copy (what COPY needs): collections copy their contents; a
+/// string's bytes are immutable and shared until one side edits them, when
+/// [`Value::edit_string`] copies them first.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Value {
     /// A string kept as bytes.
     Str(Bytes),
     /// A string kept as the integer it spells.
     Int(i64),
-    /// A list (compact encodings come later).
-    List(VecDeque<Bytes>),
+    /// A list: a quicklist of listpack-like nodes.
+    List(QuickList),
 }
 
 impl Value {
@@ -81,7 +84,7 @@ impl Value {
     }
 
     /// The list, or WRONGTYPE.
-    pub(crate) fn list(&self) -> Result<&VecDeque<Bytes>> {
+    pub(crate) fn list(&self) -> Result<&QuickList> {
         match self {
             Value::List(l) => Ok(l),
             _ => Err(Error::WrongType),
@@ -89,7 +92,7 @@ impl Value {
     }
 
     /// The list, mutably, or WRONGTYPE.
-    pub(crate) fn list_mut(&mut self) -> Result<&mut VecDeque<Bytes>> {
+    pub(crate) fn list_mut(&mut self) -> Result<&mut QuickList> {
         match self {
             Value::List(l) => Ok(l),
             _ => Err(Error::WrongType),
@@ -127,7 +130,7 @@ mod tests {
         assert_eq!(Value::string_from_arg(b"12").encoding(), "int");
         assert_eq!(Value::string_from_arg(&[b'a'; 44]).encoding(), "embstr");
         assert_eq!(Value::string_from_arg(&[b'a'; 45]).encoding(), "raw");
-        assert_eq!(Value::List(VecDeque::new()).encoding(), "quicklist");
+        assert_eq!(Value::List(QuickList::new()).encoding(), "quicklist");
     }
 
     #[test]
@@ -187,8 +190,27 @@ mod tests {
     }
 
     #[test]
+    fn values_stay_small_and_clones_are_independent() {
+        assert!(std::mem::size_of::<Value>() <= 40);
+        let mut list = QuickList::new();
+        list.push(crate::types::quicklist::End::Tail, b"a", -2);
+        let original = Value::List(list);
+        let mut copy = original.clone();
+        assert_eq!(copy, original);
+        if let Ok(l) = copy.list_mut() {
+            l.push(crate::types::quicklist::End::Tail, b"b", -2);
+        }
+        assert_eq!(original.list().map(QuickList::len), Ok(1));
+        assert_eq!(copy.list().map(QuickList::len), Ok(2));
+        let s = Value::string_from_arg(b"abc");
+        let mut t = s.clone();
+        let _ = t.edit_string(|b| b.extend_from_slice(b"d"));
+        assert_eq!(s.string_bytes().ok().as_deref(), Some(&b"abc"[..]));
+    }
+
+    #[test]
     fn lists_are_not_strings() {
-        let mut v = Value::List(VecDeque::new());
+        let mut v = Value::List(QuickList::new());
         assert_eq!(v.string_bytes(), Err(Error::WrongType));
         assert_eq!(v.string_len(), Err(Error::WrongType));
         assert_eq!(v.edit_string(|_| ()), Err(Error::WrongType));

@@ -1,7 +1,5 @@
 //! List commands (t_list.c): LPUSH, RPUSH, LPUSHX, RPUSHX, LPOP, RPOP, LLEN, LRANGE, LINDEX.
 
-use std::collections::VecDeque;
-
 use bytes::Bytes;
 use ferrodis_resp::Frame;
 
@@ -9,14 +7,8 @@ use super::{int_reply, parse_int, Ctx};
 use crate::db::Slot;
 use crate::error::{Error, Result};
 use crate::spec::CommandSpec;
+use crate::types::quicklist::{End, QuickList};
 use crate::value::Value;
-
-/// Which end of a list.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum End {
-    Head,
-    Tail,
-}
 
 pub(super) const LPUSH: CommandSpec = CommandSpec {
     name: "lpush",
@@ -101,13 +93,11 @@ pub(super) fn rpushx(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
 /// Redis's `pushGenericCommand()`: the new length.
 fn push(ctx: &mut Ctx<'_>, argv: &[Bytes], end: End, only_existing: bool) -> Result<Frame> {
     let elements = &argv[2..];
-    let extend = |list: &mut VecDeque<Bytes>| {
-        // Copied out of the client's read buffer (see `Value::string_from_arg`).
+    let fill = ctx.tunables.list_max_listpack_size;
+    let extend = |list: &mut QuickList| {
+        // Encoded into the list's own buffers, never kept as argument slices.
         for e in elements {
-            match end {
-                End::Head => list.push_front(Bytes::copy_from_slice(e)),
-                End::Tail => list.push_back(Bytes::copy_from_slice(e)),
-            }
+            list.push(end, e, fill);
         }
         list.len()
     };
@@ -115,7 +105,7 @@ fn push(ctx: &mut Ctx<'_>, argv: &[Bytes], end: End, only_existing: bool) -> Res
         Slot::Occupied(mut entry) => extend(entry.value_mut().list_mut()?),
         Slot::Vacant(_) if only_existing => return Ok(Frame::Integer(0)),
         Slot::Vacant(slot) => {
-            let mut list = VecDeque::with_capacity(elements.len());
+            let mut list = QuickList::new();
             let len = extend(&mut list);
             slot.insert(Value::List(list));
             len
@@ -187,17 +177,12 @@ fn pop(ctx: &mut Ctx<'_>, argv: &[Bytes], end: End, command: &'static str) -> Re
         });
     };
     let list = entry.value_mut().list_mut()?;
-    let take = |list: &mut VecDeque<Bytes>| match end {
-        End::Head => list.pop_front(),
-        End::Tail => list.pop_back(),
-    };
     let (reply, popped) = match count {
-        None => (take(list).map_or(Frame::Null, Frame::Bulk), 1),
+        None => (list.pop(end).map_or(Frame::Null, Frame::Bulk), 1),
         Some(0) => return Ok(Frame::Array(Vec::new())),
         Some(count) => {
             let n = count.min(list.len());
-            let items: Vec<Frame> = (0..n).filter_map(|_| take(list)).map(Frame::Bulk).collect();
-            (Frame::Array(items), n)
+            (Frame::Array(pop_range(list, end, n)), n)
         }
     };
     if list.is_empty() {
@@ -205,6 +190,32 @@ fn pop(ctx: &mut Ctx<'_>, argv: &[Bytes], end: End, command: &'static str) -> Re
     }
     ctx.changed(popped);
     Ok(reply)
+}
+
+/// Removes `n` (<= len) elements from one end and returns them in pop order, as
+/// Redis's `listPopRangeAndReplyWithKey()` replies with them.
+pub(super) fn pop_range(list: &mut QuickList, end: End, n: usize) -> Vec<Frame> {
+    let items = match end {
+        End::Head => range_frames(list, 0, n, true),
+        End::Tail => range_frames(list, list.len().wrapping_sub(1), n, false),
+    };
+    match end {
+        End::Head => list.trim(n, 0),
+        End::Tail => list.trim(0, n),
+    }
+    items
+}
+
+/// `count` elements from `index` on, towards the tail or the head, as bulk replies.
+pub(super) fn range_frames(
+    list: &QuickList,
+    index: usize,
+    count: usize,
+    forward: bool,
+) -> Vec<Frame> {
+    let mut items = Vec::with_capacity(count.min(list.len()));
+    list.range_bytes(index, count, forward, |b| items.push(Frame::Bulk(b)));
+    items
 }
 
 pub(super) const LLEN: CommandSpec = CommandSpec {
@@ -265,11 +276,13 @@ pub(super) fn lrange(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
         return Ok(Frame::Array(Vec::new()));
     }
     let stop = stop.min(len - 1);
-    let items = list
-        .range(start as usize..=stop as usize)
-        .map(|e| Frame::Bulk(e.clone()))
-        .collect();
-    Ok(Frame::Array(items))
+    let count = (stop - start + 1) as usize;
+    Ok(Frame::Array(range_frames(
+        list,
+        start as usize,
+        count,
+        true,
+    )))
 }
 
 pub(super) const LINDEX: CommandSpec = CommandSpec {
@@ -303,7 +316,7 @@ pub(super) fn lindex(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
     let element = position
         .and_then(|p| usize::try_from(p).ok())
         .and_then(|p| list.get(p));
-    Ok(element.map_or(Frame::Null, |e| Frame::Bulk(e.clone())))
+    Ok(element.map_or(Frame::Null, |e| Frame::Bulk(e.to_bytes())))
 }
 
 #[cfg(test)]

@@ -1,0 +1,4 @@
+//! The data structures behind the value types.
+
+pub(crate) mod quicklist;
+mod quicklist_node;
