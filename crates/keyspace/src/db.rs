@@ -27,6 +27,8 @@ pub(crate) struct Entry {
     expire_at: i64,
     /// Invariant: when the key has a TTL, `Db::expires[slot]` holds its hash.
     slot: usize,
+    /// Redis's 24-bit `lru` field: last access time or LFU counter (`access.rs`).
+    lru: u32,
 }
 
 impl Entry {
@@ -36,6 +38,11 @@ impl Entry {
 
     pub(crate) fn expire_at(&self) -> Option<i64> {
         (self.expire_at != NO_EXPIRE).then_some(self.expire_at)
+    }
+
+    /// The access stamp.
+    pub(crate) fn lru(&self) -> u32 {
+        self.lru
     }
 
     /// Redis's `keyIsExpired()`: a key expires once the time is strictly past its
@@ -93,6 +100,8 @@ pub(crate) struct Vacant<'a> {
     expires: &'a mut Vec<u64>,
     hash: u64,
     key: &'a [u8],
+    /// The access stamp the new key gets.
+    lru: u32,
 }
 
 /// The result of one sampling round of active expiry.
@@ -162,6 +171,7 @@ impl Db {
     /// flag tells whether an expired key was deleted on the way.
     pub(crate) fn entry<'a>(&'a mut self, key: &'a [u8], now: &mut Now) -> (Slot<'a>, bool) {
         let hash = self.hash(key);
+        let lru = now.lru();
         let hasher = &self.hasher;
         let rehash = |e: &Entry| hasher.hash_one(&e.key[..]);
         let expires = &mut self.expires;
@@ -177,6 +187,7 @@ impl Db {
                         expires,
                         hash,
                         key,
+                        lru,
                     }),
                     hash_table::Entry::Occupied(entry) => Slot::Occupied(Occupied {
                         entry,
@@ -200,6 +211,7 @@ impl Db {
                     expires,
                     hash,
                     key,
+                    lru,
                 }),
                 false,
             ),
@@ -318,6 +330,16 @@ impl<'a> Occupied<'a> {
         self.entry.get().expire_at()
     }
 
+    /// The access stamp.
+    pub(crate) fn lru(&self) -> u32 {
+        self.entry.get().lru
+    }
+
+    /// Records an access (or carries a stamp over, for RENAME and MOVE).
+    pub(crate) fn set_lru(&mut self, lru: u32) {
+        self.entry.get_mut().lru = lru;
+    }
+
     /// Sets the key's expiry time (Unix ms).
     pub(crate) fn set_expire(&mut self, when: i64) {
         let e = self.entry.get_mut();
@@ -368,6 +390,7 @@ impl<'a> Vacant<'a> {
             value,
             expire_at: NO_EXPIRE,
             slot: 0,
+            lru: self.lru,
         });
         Occupied {
             entry,

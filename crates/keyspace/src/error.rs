@@ -70,6 +70,51 @@ pub enum Error {
     /// `parseExtendedExpireArgumentsOrReply()`: an unknown option, echoed back.
     #[error("ERR Unsupported option {}", String::from_utf8_lossy(.0))]
     UnsupportedOption(Bytes),
+    /// `shared.nokeyerr`: RENAME, LSET on a missing key.
+    #[error("ERR no such key")]
+    NoSuchKey,
+    /// `shared.outofrangeerr`: LSET past the end.
+    #[error("ERR index out of range")]
+    IndexOutOfRange,
+    /// `shared.sameobjecterr`: MOVE to the same database, COPY onto itself.
+    #[error("ERR source and destination objects are the same")]
+    SameObject,
+    /// `lposCommand()`: RANK 0.
+    #[error("ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list")]
+    RankZero,
+    /// `lposCommand()`: COUNT below 0 or not a number.
+    #[error("ERR COUNT can't be negative")]
+    CountNegative,
+    /// `lposCommand()`: MAXLEN below 0 or not a number.
+    #[error("ERR MAXLEN can't be negative")]
+    MaxlenNegative,
+    /// A `numkeys` below 1 or not a number (LMPOP, ...).
+    #[error("ERR numkeys should be greater than 0")]
+    NumkeysNotPositive,
+    /// A COUNT below 1 or not a number (LMPOP, ...).
+    #[error("ERR count should be greater than 0")]
+    CountNotPositive,
+    /// `swapdbCommand()`: the first index is not an int.
+    #[error("ERR invalid first DB index")]
+    InvalidFirstDbIndex,
+    /// `swapdbCommand()`: the second index is not an int.
+    #[error("ERR invalid second DB index")]
+    InvalidSecondDbIndex,
+    /// OBJECT FREQ without an LFU maxmemory-policy.
+    #[error("ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.")]
+    LfuNotSelected,
+    /// OBJECT IDLETIME with an LFU maxmemory-policy.
+    #[error("ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.")]
+    LfuSelected,
+    /// `addReplySubcommandSyntaxError()`: `command` is the container's name in
+    /// uppercase, `sub` what the client sent (at most 128 bytes are echoed).
+    #[error("ERR unknown subcommand '{}'. Try {command} HELP.", String::from_utf8_lossy(&.sub[..usize::min(.sub.len(), 128)]))]
+    UnknownSubcommand {
+        /// The container command, uppercase.
+        command: &'static str,
+        /// The subcommand given.
+        sub: Bytes,
+    },
 }
 
 /// Shorthand for results whose error is this crate's [`Error`].
@@ -96,6 +141,21 @@ impl Error {
             Error::ExpireGtLtConflict => {
                 "ERR GT and LT options at the same time are not compatible"
             }
+            Error::NoSuchKey => "ERR no such key",
+            Error::IndexOutOfRange => "ERR index out of range",
+            Error::SameObject => "ERR source and destination objects are the same",
+            Error::RankZero => "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list",
+            Error::CountNegative => "ERR COUNT can't be negative",
+            Error::MaxlenNegative => "ERR MAXLEN can't be negative",
+            Error::NumkeysNotPositive => "ERR numkeys should be greater than 0",
+            Error::CountNotPositive => "ERR count should be greater than 0",
+            Error::InvalidFirstDbIndex => "ERR invalid first DB index",
+            Error::InvalidSecondDbIndex => "ERR invalid second DB index",
+            Error::LfuNotSelected => "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.",
+            Error::LfuSelected => "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.",
+            Error::UnknownSubcommand { command, sub } => {
+                return unknown_subcommand(command, sub)
+            }
             Error::UnsupportedOption(opt) => return unsupported_option(opt),
             Error::OutOfRange { .. }
             | Error::WrongArity { .. }
@@ -115,6 +175,23 @@ fn unsupported_option(opt: &[u8]) -> Frame {
         opt.iter()
             .map(|&b| if b == b'\r' || b == b'\n' { b' ' } else { b }),
     );
+    Frame::Error(out.freeze())
+}
+
+/// `addReplySubcommandSyntaxError()`: `%.128s` of the subcommand (ending at a NUL
+/// byte), with CR and LF turned into spaces as for every formatted error.
+fn unknown_subcommand(command: &str, sub: &[u8]) -> Frame {
+    let sub = sub.split(|&b| b == 0).next().unwrap_or_default();
+    let sub = &sub[..sub.len().min(128)];
+    let mut out = BytesMut::with_capacity(40 + sub.len());
+    out.put_slice(b"ERR unknown subcommand '");
+    out.extend(
+        sub.iter()
+            .map(|&b| if b == b'\r' || b == b'\n' { b' ' } else { b }),
+    );
+    out.put_slice(b"'. Try ");
+    out.put_slice(command.as_bytes());
+    out.put_slice(b" HELP.");
     Frame::Error(out.freeze())
 }
 
@@ -152,6 +229,22 @@ mod tests {
             Error::ExpireNxConflict,
             Error::ExpireGtLtConflict,
             Error::UnsupportedOption(Bytes::from_static(b"foo")),
+            Error::NoSuchKey,
+            Error::IndexOutOfRange,
+            Error::SameObject,
+            Error::RankZero,
+            Error::CountNegative,
+            Error::MaxlenNegative,
+            Error::NumkeysNotPositive,
+            Error::CountNotPositive,
+            Error::InvalidFirstDbIndex,
+            Error::InvalidSecondDbIndex,
+            Error::LfuNotSelected,
+            Error::LfuSelected,
+            Error::UnknownSubcommand {
+                command: "OBJECT",
+                sub: Bytes::from_static(b"foo"),
+            },
         ];
         for e in all {
             assert_eq!(text(e.to_frame()), e.to_string().into_bytes(), "{e:?}");
@@ -171,6 +264,30 @@ mod tests {
             }
             .to_string(),
             "ERR value is out of range, value must between -2147483648 and 2147483647"
+        );
+    }
+
+    #[test]
+    fn unknown_subcommand_is_truncated_and_sanitized() {
+        let long = Bytes::from(vec![b'x'; 200]);
+        let frame = Error::UnknownSubcommand {
+            command: "OBJECT",
+            sub: long,
+        }
+        .to_frame();
+        let want = format!(
+            "ERR unknown subcommand '{}'. Try OBJECT HELP.",
+            "x".repeat(128)
+        );
+        assert_eq!(text(frame), want.into_bytes());
+        let frame = Error::UnknownSubcommand {
+            command: "OBJECT",
+            sub: Bytes::from_static(b"a\r\nb"),
+        }
+        .to_frame();
+        assert_eq!(
+            text(frame),
+            b"ERR unknown subcommand 'a  b'. Try OBJECT HELP.".to_vec()
         );
     }
 

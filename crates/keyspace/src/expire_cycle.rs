@@ -34,7 +34,10 @@ impl Keyspace {
     /// out. Returns the number of keys deleted.
     ///
     /// `now_ms` is the time to expire against; it is taken as is, not from the clock.
+    /// It also becomes the time of access stamps (OBJECT IDLETIME) until the next
+    /// call, as Redis's `serverCron()` refreshes its cached LRU clock.
     pub fn active_expire_cycle(&mut self, now_ms: i64, budget: ExpireBudget) -> usize {
+        self.access = crate::access::AccessClock::at(now_ms);
         let start = Instant::now();
         let ndbs = self.dbs.len();
         // After running out of budget, visit every database next time.

@@ -6,6 +6,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use bytes::Bytes;
 use ferrodis_resp::{Frame, Protocol};
 
+use crate::access::AccessClock;
 use crate::commands::{self, Ctx};
 use crate::db::Db;
 use crate::error::Error;
@@ -54,11 +55,17 @@ impl Clock {
 pub(crate) struct Now {
     clock: Clock,
     ms: Option<i64>,
+    /// The access stamp a key created by this command gets (see `access.rs`).
+    lru: u32,
 }
 
 impl Now {
-    pub(crate) fn new(clock: Clock) -> Now {
-        Now { clock, ms: None }
+    pub(crate) fn new(clock: Clock, lru: u32) -> Now {
+        Now {
+            clock,
+            ms: None,
+            lru,
+        }
     }
 
     /// A time known in advance.
@@ -67,7 +74,13 @@ impl Now {
         Now {
             clock: Clock::Fixed(ms),
             ms: Some(ms),
+            lru: 0,
         }
+    }
+
+    /// The access stamp of a key created now.
+    pub(crate) fn lru(&self) -> u32 {
+        self.lru
     }
 
     pub(crate) fn get(&mut self) -> i64 {
@@ -93,6 +106,8 @@ pub struct Keyspace {
     pub(crate) expire_time_used_us: u64,
     /// Encoding thresholds and size limits.
     tunables: Tunables,
+    /// The cached time of access stamps (OBJECT IDLETIME, FREQ).
+    pub(crate) access: AccessClock,
 }
 
 impl Keyspace {
@@ -111,6 +126,7 @@ impl Keyspace {
             expire_timelimit_exit: false,
             expire_time_used_us: 0,
             tunables: Tunables::default(),
+            access: AccessClock::at(Clock::System.now_ms()),
         }
     }
 
@@ -130,9 +146,14 @@ impl Keyspace {
         self.dbs.len()
     }
 
-    /// Replaces the clock that commands read the time from.
+    /// Replaces the clock that commands read the time from. A fixed clock also sets
+    /// the time of access stamps (OBJECT IDLETIME), which otherwise advances with
+    /// [`Keyspace::active_expire_cycle`].
     pub fn set_clock(&mut self, clock: Clock) {
         self.clock = clock;
+        if let Clock::Fixed(ms) = clock {
+            self.access = AccessClock::at(ms);
+        }
     }
 
     /// The current time according to the keyspace's clock, in Unix ms.
@@ -155,7 +176,8 @@ impl Keyspace {
             return Some(Error::DbIndexOutOfRange.to_frame());
         }
         let mut ctx = Ctx {
-            now: Now::new(self.clock),
+            now: Now::new(self.clock, self.access.initial(&self.tunables)),
+            access: self.access,
             dbs: &mut self.dbs,
             session,
             stats: &mut self.stats,

@@ -41,6 +41,7 @@
 //! assert_eq!(run(&["PING"]), None); // not a keyspace command
 //! ```
 
+mod access;
 mod bignum;
 mod commands;
 mod db;
@@ -62,5 +63,5 @@ pub use crate::{
     keyspace::{Clock, Keyspace, Session},
     spec::{command_specs, lookup, CommandSpec},
     stats::{DbInfo, Stats},
-    tunables::Tunables,
+    tunables::{MaxmemoryPolicy, Tunables},
 };

@@ -258,7 +258,7 @@ pub(super) fn pexpiretime(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
 /// Redis's `ttlGenericCommand()`.
 fn ttl_generic(ctx: &mut Ctx<'_>, argv: &[Bytes], unit: Unit, absolute: bool) -> Result<Frame> {
     let now = ctx.now();
-    let Some(entry) = ctx.read(&argv[1]) else {
+    let Some(entry) = ctx.read_notouch(&argv[1]) else {
         return Ok(Frame::Integer(-2));
     };
     let Some(when) = entry.expire_at() else {

@@ -70,11 +70,12 @@ pub(super) const EXISTS: CommandSpec = CommandSpec {
 };
 
 /// EXISTS key [key ...]: how many of the keys exist, duplicates counted each time.
+/// Their access times stay (LOOKUP_NOTOUCH).
 pub(super) fn exists(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
     Ok(int_reply(
         argv[1..]
             .iter()
-            .filter(|key| ctx.read(key).is_some())
+            .filter(|key| ctx.read_notouch(key).is_some())
             .count(),
     ))
 }
@@ -95,9 +96,14 @@ pub(super) const TOUCH: CommandSpec = CommandSpec {
     syntax: "key...",
 };
 
-/// TOUCH key [key ...]: how many of the keys exist (access times come with eviction).
+/// TOUCH key [key ...]: how many of the keys exist; their access times are updated.
 pub(super) fn touch(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
-    exists(ctx, argv)
+    Ok(int_reply(
+        argv[1..]
+            .iter()
+            .filter(|key| ctx.read(key).is_some())
+            .count(),
+    ))
 }
 
 pub(super) const TYPE: CommandSpec = CommandSpec {
@@ -118,7 +124,7 @@ pub(super) const TYPE: CommandSpec = CommandSpec {
 /// TYPE key: `string`, `list`, ... or `none`.
 pub(super) fn type_(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
     let name = ctx
-        .read(&argv[1])
+        .read_notouch(&argv[1])
         .map_or("none", |entry| entry.value().type_name());
     Ok(Frame::simple(name))
 }

@@ -9,6 +9,8 @@ mod database;
 mod expire;
 mod keys;
 mod list;
+mod list_edit;
+mod list_move;
 mod string;
 mod string_edit;
 mod string_multi;
@@ -18,6 +20,7 @@ use std::sync::OnceLock;
 use bytes::Bytes;
 use ferrodis_resp::Frame;
 
+use crate::access::AccessClock;
 use crate::db::{Db, Found, Occupied, Slot};
 use crate::error::{Error, Result};
 use crate::keyspace::{Now, Session};
@@ -72,6 +75,14 @@ table! {
     list::LLEN => llen,
     list::LRANGE => lrange,
     list::LINDEX => lindex,
+    list_edit::LSET => lset,
+    list_edit::LINSERT => linsert,
+    list_edit::LREM => lrem,
+    list_edit::LTRIM => ltrim,
+    list_edit::LPOS => lpos,
+    list_move::LMOVE => lmove,
+    list_move::RPOPLPUSH => rpoplpush,
+    list_move::LMPOP => lmpop,
     // Keys.
     keys::DEL => del,
     keys::UNLINK => unlink,
@@ -139,6 +150,8 @@ pub(crate) struct Ctx<'a> {
     pub(crate) dirty: &'a mut u64,
     pub(crate) random: &'a mut u64,
     pub(crate) now: Now,
+    /// The cached time of access stamps.
+    pub(crate) access: AccessClock,
     /// Encoding thresholds and size limits.
     pub(crate) tunables: Tunables,
 }
@@ -154,43 +167,90 @@ impl Ctx<'_> {
         &mut self.dbs[self.session.db]
     }
 
-    /// Redis's `lookupKeyRead()`: an expired key is deleted and reported missing, and
-    /// the lookup counts as a keyspace hit or miss.
+    /// Redis's `lookupKeyRead()`: an expired key is deleted and reported missing, the
+    /// lookup counts as a keyspace hit or miss, and a found key's access time (or
+    /// LFU counter) is updated.
     pub(crate) fn read(&mut self, key: &[u8]) -> Option<Occupied<'_>> {
-        match self.dbs[self.session.db].find(key, &mut self.now) {
-            Found::Live(entry) => {
-                self.stats.keyspace_hits += 1;
-                Some(entry)
-            }
-            Found::Expired => {
-                self.stats.expired_keys += 1;
-                self.stats.keyspace_misses += 1;
-                None
-            }
-            Found::Missing => {
-                self.stats.keyspace_misses += 1;
-                None
-            }
-        }
+        self.lookup(self.session.db, key, true, true)
+    }
+
+    /// `lookupKeyReadWithFlags(LOOKUP_NOTOUCH)`: [`Ctx::read`] without updating the
+    /// access time (EXISTS, TYPE, TTL, OBJECT).
+    pub(crate) fn read_notouch(&mut self, key: &[u8]) -> Option<Occupied<'_>> {
+        self.lookup(self.session.db, key, true, false)
     }
 
     /// Redis's `lookupKeyWrite()`: like [`Ctx::read`] without the hit/miss count.
     pub(crate) fn write(&mut self, key: &[u8]) -> Option<Occupied<'_>> {
-        match self.dbs[self.session.db].find(key, &mut self.now) {
-            Found::Live(entry) => Some(entry),
+        self.lookup(self.session.db, key, false, true)
+    }
+
+    /// [`Ctx::write`] in database `db` (< the number of databases).
+    pub(crate) fn write_in(&mut self, db: usize, key: &[u8]) -> Option<Occupied<'_>> {
+        self.lookup(db, key, false, true)
+    }
+
+    /// A key this command has already looked up, again: without counting or touching
+    /// it a second time (Redis would still hold the object).
+    pub(crate) fn again(&mut self, key: &[u8]) -> Option<Occupied<'_>> {
+        self.lookup(self.session.db, key, false, false)
+    }
+
+    fn lookup(&mut self, db: usize, key: &[u8], stats: bool, touch: bool) -> Option<Occupied<'_>> {
+        match self.dbs[db].find(key, &mut self.now) {
+            Found::Live(mut entry) => {
+                if touch {
+                    let stamp = self
+                        .access
+                        .touched(entry.lru(), &self.tunables, self.random);
+                    entry.set_lru(stamp);
+                }
+                if stats {
+                    self.stats.keyspace_hits += 1;
+                }
+                Some(entry)
+            }
             Found::Expired => {
                 self.stats.expired_keys += 1;
+                if stats {
+                    self.stats.keyspace_misses += 1;
+                }
                 None
             }
-            Found::Missing => None,
+            Found::Missing => {
+                if stats {
+                    self.stats.keyspace_misses += 1;
+                }
+                None
+            }
         }
     }
 
     /// A write lookup that also gives the place to insert a missing key, in one probe.
     pub(crate) fn entry<'s>(&'s mut self, key: &'s [u8]) -> Slot<'s> {
-        let (slot, expired) = self.dbs[self.session.db].entry(key, &mut self.now);
+        self.slot(self.session.db, key, true)
+    }
+
+    /// [`Ctx::entry`] in database `db` (< the number of databases).
+    pub(crate) fn entry_in<'s>(&'s mut self, db: usize, key: &'s [u8]) -> Slot<'s> {
+        self.slot(db, key, true)
+    }
+
+    /// [`Ctx::entry`] for a key this command has already looked up (see [`Ctx::again`]).
+    pub(crate) fn entry_again<'s>(&'s mut self, key: &'s [u8]) -> Slot<'s> {
+        self.slot(self.session.db, key, false)
+    }
+
+    fn slot<'s>(&'s mut self, db: usize, key: &'s [u8], touch: bool) -> Slot<'s> {
+        let (mut slot, expired) = self.dbs[db].entry(key, &mut self.now);
         if expired {
             self.stats.expired_keys += 1;
+        }
+        if let (Slot::Occupied(entry), true) = (&mut slot, touch) {
+            let stamp = self
+                .access
+                .touched(entry.lru(), &self.tunables, self.random);
+            entry.set_lru(stamp);
         }
         slot
     }

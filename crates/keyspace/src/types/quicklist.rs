@@ -11,7 +11,8 @@ use std::fmt;
 
 use bytes::{Bytes, BytesMut};
 
-use super::quicklist_node::{entry_at, entry_before, Elem, Encoded, Node};
+pub(crate) use super::quicklist_node::Elem;
+use super::quicklist_node::{entry_at, entry_before, Encoded, Node};
 
 /// Which end of a list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,6 +43,11 @@ pub(crate) struct QuickList {
 impl QuickList {
     pub(crate) fn new() -> QuickList {
         QuickList::default()
+    }
+
+    /// `arg` in the form list elements are compared in (see [`Elem::matches`]).
+    pub(crate) fn needle(arg: &[u8]) -> Elem<'_> {
+        Elem::from_arg(arg)
     }
 
     /// Number of elements.
