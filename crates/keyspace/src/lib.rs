@@ -61,7 +61,7 @@ pub use crate::{
     error::{Error, Result},
     expire_cycle::ExpireBudget,
     keyspace::{Clock, Keyspace, Session},
-    spec::{command_specs, lookup, CommandSpec},
+    spec::{command_specs, lookup, subcommand_specs, CommandSpec},
     stats::{DbInfo, Stats},
     tunables::{MaxmemoryPolicy, Tunables},
 };

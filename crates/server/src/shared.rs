@@ -6,7 +6,7 @@ use std::sync::{Mutex, MutexGuard, OnceLock, RwLock};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
-use ferrodis_keyspace::{Keyspace, Tunables};
+use ferrodis_keyspace::{Keyspace, MaxmemoryPolicy, Tunables};
 use ferrodis_resp::Limits;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
@@ -215,6 +215,10 @@ pub fn tunables(config: &Config) -> Tunables {
         zset_max_listpack_value: size("zset-max-listpack-value"),
         list_max_listpack_size: config.get_int("list-max-listpack-size"),
         proto_max_bulk_len: config.get_int("proto-max-bulk-len").max(1) as u64,
+        maxmemory_policy: MaxmemoryPolicy::from_name(config.get_str("maxmemory-policy"))
+            .unwrap_or_default(),
+        lfu_log_factor: config.get_int("lfu-log-factor").max(0) as u64,
+        lfu_decay_time: config.get_int("lfu-decay-time").max(0) as u64,
     }
 }
 

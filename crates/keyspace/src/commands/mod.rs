@@ -8,9 +8,11 @@ mod counter;
 mod database;
 mod expire;
 mod keys;
+mod keys_copy;
 mod list;
 mod list_edit;
 mod list_move;
+mod object;
 mod string;
 mod string_edit;
 mod string_multi;
@@ -100,11 +102,26 @@ table! {
     expire::EXPIRETIME => expiretime,
     expire::PEXPIRETIME => pexpiretime,
     expire::PERSIST => persist,
+    keys_copy::RENAME => rename,
+    keys_copy::RENAMENX => renamenx,
+    keys_copy::MOVE => move_,
+    keys_copy::COPY => copy,
+    object::OBJECT => object,
     // Databases.
     database::SELECT => select,
     database::DBSIZE => dbsize,
     database::FLUSHDB => flushdb,
     database::FLUSHALL => flushall,
+    keys_copy::SWAPDB => swapdb,
+}
+
+/// The subcommands of a container command (OBJECT), empty for other commands.
+pub(crate) fn subcommands(name: &[u8]) -> &'static [&'static CommandSpec] {
+    if name.eq_ignore_ascii_case(b"object") {
+        object::SUBCOMMANDS
+    } else {
+        &[]
+    }
 }
 
 /// Buckets of the command-name index.

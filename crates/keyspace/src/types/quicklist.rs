@@ -60,6 +60,7 @@ impl QuickList {
     }
 
     /// Number of nodes.
+    #[cfg(test)]
     pub(crate) fn node_count(&self) -> usize {
         self.nodes as usize
     }

@@ -359,6 +359,7 @@ impl Node {
     }
 
     /// Bytes held, free room included.
+    #[cfg(test)]
     pub(crate) fn capacity(&self) -> usize {
         self.buf.len()
     }

@@ -2,7 +2,7 @@
 //! Redis 7.0's reply shapes, built from the keyspace's specs and the server's own.
 
 use bytes::Bytes;
-use ferrodis_keyspace::{command_specs, CommandSpec};
+use ferrodis_keyspace::{command_specs, subcommand_specs, CommandSpec};
 use ferrodis_resp::Frame;
 
 use super::SERVER_COMMANDS;
@@ -95,7 +95,7 @@ fn all() -> impl Iterator<Item = Entry> {
     });
     let keyspace = command_specs().iter().map(|spec| Entry {
         spec,
-        subcommands: &[],
+        subcommands: subcommand_specs(spec.name.as_bytes()),
     });
     server.chain(keyspace)
 }

@@ -170,6 +170,9 @@ const TUNABLES: &[&str] = &[
     "zset-max-listpack-value",
     "list-max-listpack-size",
     "proto-max-bulk-len",
+    "maxmemory-policy",
+    "lfu-log-factor",
+    "lfu-decay-time",
 ];
 
 /// What a changed parameter does to the running server beyond the value itself.
