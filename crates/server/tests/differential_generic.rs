@@ -63,7 +63,7 @@ fn list_cmd() -> impl Strategy<Value = Cmd> {
         1 => (key(), key()).prop_map(|(a, b)| cmd(&["RPOPLPUSH", &a, &b])),
         2 => (prop::sample::select(vec!["0", "1", "2", "3", "x"]), prop::collection::vec(key(), 0..3), side(), prop::option::of(int_arg()))
             .prop_map(|(n, ks, s, c)| {
-                let mut v = with(cmd(&["LMPOP", &n]), ks);
+                let mut v = with(cmd(&["LMPOP", n]), ks);
                 v.push(s);
                 if let Some(c) = c {
                     v.push("COUNT".into());
@@ -77,7 +77,7 @@ fn list_cmd() -> impl Strategy<Value = Cmd> {
 fn generic_cmd() -> impl Strategy<Value = Cmd> {
     prop_oneof![
         2 => (key(), elem()).prop_map(|(k, v)| cmd(&["SET", &k, &v])),
-        1 => (key(), prop::sample::select(vec!["100", "1000"])).prop_map(|(k, t)| cmd(&["EXPIRE", &k, &t])),
+        1 => (key(), prop::sample::select(vec!["100", "1000"])).prop_map(|(k, t)| cmd(&["EXPIRE", &k, t])),
         1 => key().prop_map(|k| cmd(&["TTL", &k])),
         1 => key().prop_map(|k| cmd(&["GET", &k])),
         2 => (key(), key()).prop_map(|(a, b)| cmd(&["RENAME", &a, &b])),

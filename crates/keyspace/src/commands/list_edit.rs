@@ -361,7 +361,8 @@ mod tests {
         );
         h.run("set s v");
         assert_eq!(h.run("ltrim s 0 1"), err(WRONGTYPE));
-        assert_eq!(h.ks.dirty(), 5 + 2 + 0 + 2 + 1 + 1);
+        // The RPUSH, then LTRIMs removing 2, 0, 2 and 1 elements.
+        assert_eq!(h.ks.dirty(), 5 + 2 + 2 + 1 + 1);
     }
 
     #[test]

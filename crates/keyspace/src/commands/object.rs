@@ -95,11 +95,7 @@ pub(super) fn object(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
     // Redis checks the subcommand and its arity before running the container.
     let spec = SUBCOMMANDS
         .iter()
-        .find(|s| {
-            s.name["object|".len()..]
-                .as_bytes()
-                .eq_ignore_ascii_case(sub)
-        })
+        .find(|s| s.name.as_bytes()["object|".len()..].eq_ignore_ascii_case(sub))
         .ok_or_else(|| Error::UnknownSubcommand {
             command: "OBJECT",
             sub: sub.clone(),
