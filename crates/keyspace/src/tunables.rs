@@ -33,13 +33,21 @@ pub struct Tunables {
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum MaxmemoryPolicy {
+    /// `volatile-lru`
     VolatileLru,
+    /// `volatile-lfu`
     VolatileLfu,
+    /// `volatile-random`
     VolatileRandom,
+    /// `volatile-ttl`
     VolatileTtl,
+    /// `allkeys-lru`
     AllkeysLru,
+    /// `allkeys-lfu`
     AllkeysLfu,
+    /// `allkeys-random`
     AllkeysRandom,
+    /// `noeviction`, the default.
     #[default]
     NoEviction,
 }

@@ -11,8 +11,9 @@ use std::fmt;
 
 use bytes::{Bytes, BytesMut};
 
-pub(crate) use super::quicklist_node::Elem;
-use super::quicklist_node::{entry_at, entry_before, Encoded, Node};
+pub(crate) use super::quicklist_entry::Elem;
+use super::quicklist_entry::{entry_at, entry_before, Encoded};
+use super::quicklist_node::Node;
 
 /// Which end of a list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
