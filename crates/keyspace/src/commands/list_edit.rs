@@ -210,10 +210,10 @@ pub(super) fn lpos(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
         });
     };
     let list = entry.value().list()?;
-    let found = positions(list, &argv[2], rank, count, maxlen);
+    let mut found = positions(list, &argv[2], rank, count, maxlen);
     Ok(match count {
-        Some(_) => Frame::Array(found.into_iter().map(Frame::Integer).collect()),
-        None => found.first().map_or(Frame::Null, |&i| Frame::Integer(i)),
+        Some(_) => Frame::Array(found),
+        None => found.pop().unwrap_or(Frame::Null),
     })
 }
 
@@ -227,13 +227,14 @@ fn non_negative(arg: &[u8], error: Error) -> Result<i64> {
 
 /// The search of Redis's `lposCommand()`, including its arithmetic on C longs: a
 /// RANK of i64::MIN stays negative when negated and so matches from the first hit.
+/// Without COUNT, at most one index is found.
 fn positions(
     list: &QuickList,
     element: &[u8],
     rank: i64,
     count: Option<i64>,
     maxlen: i64,
-) -> Vec<i64> {
+) -> Vec<Frame> {
     let (rank, forward) = if rank < 0 {
         (rank.wrapping_neg(), false)
     } else {
@@ -257,7 +258,11 @@ fn positions(
         }
         matches += 1;
         if matches >= rank {
-            out.push(if forward { index } else { len - index - 1 });
+            out.push(Frame::Integer(if forward {
+                index
+            } else {
+                len - index - 1
+            }));
             match count {
                 None => break,
                 Some(c) if c != 0 && matches.wrapping_sub(rank).wrapping_add(1) >= c => break,

@@ -205,11 +205,18 @@ fn run_server_command(
 
 /// The subcommand spec `container|sub` of a container command.
 fn find_sub(cmd: &ServerCommand, sub: &[u8]) -> Option<&'static CommandSpec> {
-    let prefix = cmd.spec.name.len() + 1;
-    cmd.subcommands.iter().copied().find(|s| {
+    find_sub_in(cmd.subcommands, sub)
+}
+
+/// The spec called `container|sub` among a container's subcommands.
+fn find_sub_in(
+    subcommands: &'static [&'static CommandSpec],
+    sub: &[u8],
+) -> Option<&'static CommandSpec> {
+    subcommands.iter().copied().find(|s| {
         s.name
-            .get(prefix..)
-            .is_some_and(|n| n.as_bytes().eq_ignore_ascii_case(sub))
+            .split_once('|')
+            .is_some_and(|(_, n)| n.as_bytes().eq_ignore_ascii_case(sub))
     })
 }
 
@@ -260,9 +267,11 @@ pub fn unknown_subcommand(argv: &[Bytes]) -> Frame {
 /// subcommands. Rewrites `out` only when it changes.
 pub fn set_display_name(out: &mut String, argv: &[Bytes]) {
     let Some(name) = argv.first() else { return };
-    let sub = lookup(name)
-        .filter(|c| !c.subcommands.is_empty())
-        .and_then(|c| argv.get(1).and_then(|s| find_sub(c, s)));
+    let subs = lookup(name).map_or_else(
+        || ferrodis_keyspace::subcommand_specs(name),
+        |c| c.subcommands,
+    );
+    let sub = argv.get(1).and_then(|s| find_sub_in(subs, s));
     match sub {
         Some(spec) => {
             if out != spec.name {
@@ -362,6 +371,15 @@ mod tests {
         assert_eq!(s, "client|list");
         set_display_name(&mut s, &[Bytes::from("GET"), Bytes::from("k")]);
         assert_eq!(s, "get");
+        let object = [
+            Bytes::from("OBJECT"),
+            Bytes::from("Encoding"),
+            Bytes::from("k"),
+        ];
+        set_display_name(&mut s, &object);
+        assert_eq!(s, "object|encoding", "keyspace containers too");
+        set_display_name(&mut s, &[Bytes::from("OBJECT"), Bytes::from("nosuch")]);
+        assert_eq!(s, "object");
     }
 
     #[test]
