@@ -1,6 +1,6 @@
 //! List commands (t_list.c): LPUSH, RPUSH, LPUSHX, RPUSHX, LPOP, RPOP, LLEN, LRANGE, LINDEX.
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use ferrodis_resp::Frame;
 
 use super::{int_reply, parse_int, Ctx};
@@ -207,14 +207,23 @@ pub(super) fn pop_range(list: &mut QuickList, end: End, n: usize) -> Vec<Frame> 
 }
 
 /// `count` elements from `index` on, towards the tail or the head, as bulk replies.
+///
+/// A reply needs each element as a `Bytes`; one allocation each would cost more than
+/// the rest of the command, so the texts are written into one buffer that the
+/// replies share.
 pub(super) fn range_frames(
     list: &QuickList,
     index: usize,
     count: usize,
     forward: bool,
 ) -> Vec<Frame> {
-    let mut items = Vec::with_capacity(count.min(list.len()));
-    list.range_bytes(index, count, forward, |b| items.push(Frame::Bulk(b)));
+    let count = count.min(list.len());
+    let mut text = BytesMut::with_capacity(count * list.text_estimate(index));
+    let mut items = Vec::with_capacity(count);
+    list.for_each_in(index, count, forward, |e| {
+        e.write_to(&mut text);
+        items.push(Frame::Bulk(text.split().freeze()));
+    });
     items
 }
 

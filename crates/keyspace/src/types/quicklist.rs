@@ -9,7 +9,7 @@
 
 use std::fmt;
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 
 pub(crate) use super::quicklist_entry::Elem;
 use super::quicklist_entry::{entry_at, entry_before, Encoded};
@@ -286,15 +286,14 @@ impl QuickList {
         self.iter_from(0, true)
     }
 
-    /// Calls `f` with the texts of `count` elements from `index` on in the given
-    /// direction, as `Bytes` that share a few allocations (a reply needs its elements
-    /// as `Bytes`; one allocation each would cost more than the rest of the command).
-    pub(crate) fn range_bytes(
+    /// Calls `f` with `count` elements from `index` on, towards the tail (`forward`)
+    /// or the head; fewer when the list ends first.
+    pub(crate) fn for_each_in(
         &self,
         index: usize,
         count: usize,
         forward: bool,
-        mut f: impl FnMut(Bytes),
+        mut f: impl FnMut(Elem<'_>),
     ) {
         if index >= self.len {
             return;
@@ -304,15 +303,7 @@ impl QuickList {
             return;
         }
         let (node, pos) = self.locate(index);
-        // Entries are at most a few bytes longer than their text, except small
-        // integers: size the buffer from the node the range starts in.
-        let first = self.node(node);
-        let per = first.bytes() / first.count().max(1) + 4;
-        let mut buf = BytesMut::with_capacity(per * count);
-        let mut emit = |e: Elem<'_>| {
-            e.write_to(&mut buf);
-            f(buf.split().freeze());
-        };
+        let mut emit = |e: Elem<'_>| f(e);
         let mut left = count;
         let mut node = node;
         if forward {
@@ -348,6 +339,16 @@ impl QuickList {
                 end = self.node(node).bytes();
             }
         }
+    }
+
+    /// About how many bytes the text of an element near `index` takes, to size reply
+    /// buffers (entries are a few bytes longer than their text, except small ints).
+    pub(crate) fn text_estimate(&self, index: usize) -> usize {
+        if index >= self.len {
+            return 0;
+        }
+        let node = self.node(self.locate(index).0);
+        node.bytes() / node.count().max(1) + 4
     }
 
     /// Inserts `elem` before or after the first element equal to `pivot` (Redis's
@@ -692,14 +693,14 @@ mod tests {
     }
 
     #[test]
-    fn range_bytes_shares_one_buffer() {
+    fn ranges_in_both_directions() {
         let mut list = QuickList::new();
         for v in ["a", "12", "bc", "-7"] {
             list.push(End::Tail, v.as_bytes(), -2);
         }
         let range = |index, count, forward| {
             let mut out = Vec::new();
-            list.range_bytes(index, count, forward, |b| out.push(b));
+            list.for_each_in(index, count, forward, |e| out.push(e.to_bytes()));
             out
         };
         assert_eq!(
@@ -712,6 +713,7 @@ mod tests {
         );
         assert_eq!(range(3, 9, false).len(), 4);
         assert!(range(4, 9, true).is_empty());
+        assert!(list.text_estimate(0) >= 2);
     }
 
     #[test]

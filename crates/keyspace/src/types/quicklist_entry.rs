@@ -20,7 +20,7 @@
 //! text of an `i64` are stored as integers (Redis's `lpStringToInt64()`), so equal
 //! elements always have equal encodings.
 
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::{BufMut, Bytes};
 
 use crate::num;
 
@@ -59,7 +59,7 @@ impl Elem<'_> {
     }
 
     /// Appends the element's text to `out`.
-    pub(crate) fn write_to(self, out: &mut BytesMut) {
+    pub(crate) fn write_to(self, out: &mut impl BufMut) {
         match self {
             Elem::Str(s) => out.put_slice(s),
             Elem::Int(n) => out.put_slice(num::format_i64(n, &mut [0; 20])),
