@@ -44,6 +44,7 @@
 mod bignum;
 mod commands;
 mod db;
+mod effects;
 mod error;
 mod expire_cycle;
 mod glob;
@@ -56,9 +57,10 @@ mod tunables;
 mod value;
 
 pub use crate::{
+    effects::Effect,
     error::{Error, Result},
     expire_cycle::ExpireBudget,
-    keyspace::{Clock, Keyspace, Session},
+    keyspace::{Clock, Keyspace, Session, WatchToken},
     spec::{command_specs, lookup, CommandSpec},
     stats::{DbInfo, Stats},
     tunables::Tunables,

@@ -19,6 +19,7 @@ use bytes::Bytes;
 use ferrodis_resp::Frame;
 
 use crate::db::{Db, Found, Occupied, Slot};
+use crate::effects::Fx;
 use crate::error::{Error, Result};
 use crate::keyspace::{Now, Session};
 use crate::num;
@@ -141,6 +142,8 @@ pub(crate) struct Ctx<'a> {
     pub(crate) now: Now,
     /// Encoding thresholds and size limits.
     pub(crate) tunables: Tunables,
+    /// Effects and WATCH touches (see effects.rs).
+    pub(crate) fx: &'a mut Fx,
 }
 
 impl Ctx<'_> {
@@ -165,6 +168,7 @@ impl Ctx<'_> {
             Found::Expired => {
                 self.stats.expired_keys += 1;
                 self.stats.keyspace_misses += 1;
+                self.fx.expired(self.session.db, key);
                 None
             }
             Found::Missing => {
@@ -180,6 +184,7 @@ impl Ctx<'_> {
             Found::Live(entry) => Some(entry),
             Found::Expired => {
                 self.stats.expired_keys += 1;
+                self.fx.expired(self.session.db, key);
                 None
             }
             Found::Missing => None,
@@ -191,8 +196,17 @@ impl Ctx<'_> {
         let (slot, expired) = self.dbs[self.session.db].entry(key, &mut self.now);
         if expired {
             self.stats.expired_keys += 1;
+            self.fx.expired(self.session.db, key);
         }
         slot
+    }
+
+    /// Propagate `argvs` instead of the command as it was sent: the deterministic form
+    /// of a command whose effect depends on time or chance (Redis's
+    /// `alsoPropagate`/`rewriteClientCommandVector`), e.g. EXPIRE as PEXPIREAT.
+    #[allow(dead_code)] // first callers: the per-command rewrites (issue 3)
+    pub(crate) fn propagate_as(&mut self, argvs: Vec<Vec<Bytes>>) {
+        self.fx.replaced = Some(argvs);
     }
 
     /// Counts changes, like Redis's `server.dirty++`.
