@@ -37,7 +37,7 @@ pub struct ServerCommand {
     /// Subcommands of a container command such as CLIENT (`client|list`, ...).
     pub subcommands: &'static [&'static CommandSpec],
     /// Runs the command; arity is already checked.
-    pub run: fn(&mut Conn, &Shared, &[Bytes]) -> Frame,
+    pub run: fn(&mut Conn, &mut Batch<'_>, &[Bytes]) -> Frame,
 }
 
 /// Every server command, in no particular order.
@@ -116,9 +116,9 @@ pub fn lookup(name: &[u8]) -> Option<&'static ServerCommand> {
         .find(|c| c.spec.name.as_bytes().eq_ignore_ascii_case(name))
 }
 
-/// What a run of pipelined commands shares: one acquisition of the keyspace lock
-/// for all its keyspace commands (released before any server command, which may
-/// take it itself), and one update of the command counter.
+/// What a run of pipelined commands shares: one acquisition of the keyspace lock for
+/// all its commands (server commands that need the keyspace use it too, so a MULTI
+/// block runs atomically), and one update of the command counter.
 pub struct Batch<'a> {
     shared: &'a Shared,
     keyspace: Option<MutexGuard<'a, Keyspace>>,
@@ -135,7 +135,13 @@ impl<'a> Batch<'a> {
         }
     }
 
-    fn keyspace(&mut self) -> &mut Keyspace {
+    /// The server state.
+    pub fn shared(&self) -> &'a Shared {
+        self.shared
+    }
+
+    /// The keyspace, locked for the rest of the batch.
+    pub fn keyspace(&mut self) -> &mut Keyspace {
         let shared = self.shared;
         self.keyspace.get_or_insert_with(|| shared.keyspace())
     }
@@ -154,8 +160,7 @@ pub fn dispatch(conn: &mut Conn, batch: &mut Batch<'_>, argv: &[Bytes]) -> Frame
     };
     batch.commands += 1;
     let reply = if let Some(cmd) = lookup(name) {
-        batch.keyspace = None;
-        run_server_command(conn, batch.shared, cmd, argv)
+        run_server_command(conn, batch, cmd, argv)
     } else if !conn.authenticated {
         // Redis checks existence and arity before authentication, so an unknown
         // command gets "unknown command" even before AUTH.
@@ -175,7 +180,7 @@ pub fn dispatch(conn: &mut Conn, batch: &mut Batch<'_>, argv: &[Bytes]) -> Frame
 
 fn run_server_command(
     conn: &mut Conn,
-    shared: &Shared,
+    batch: &mut Batch<'_>,
     cmd: &'static ServerCommand,
     argv: &[Bytes],
 ) -> Frame {
@@ -200,7 +205,7 @@ fn run_server_command(
     } else if !conn.authenticated && !cmd.spec.flags.contains(&"no_auth") {
         return Frame::static_error("NOAUTH Authentication required.");
     }
-    (cmd.run)(conn, shared, argv)
+    (cmd.run)(conn, batch, argv)
 }
 
 /// The subcommand spec `container|sub` of a container command.
