@@ -185,8 +185,21 @@ fn key_cmd() -> impl Strategy<Value = Cmd> {
     ]
 }
 
+/// Transactions on one connection: queueing, errors while queueing, EXECABORT,
+/// nesting, and WATCH invalidated by the connection's own writes.
+fn tx_cmd() -> impl Strategy<Value = Cmd> {
+    prop_oneof![
+        Just(cmd(&["MULTI"])),
+        Just(cmd(&["EXEC"])),
+        Just(cmd(&["DISCARD"])),
+        Just(cmd(&["UNWATCH"])),
+        (key(), key()).prop_map(|(a, b)| cmd(&["WATCH", &a, &b])),
+        Just(cmd(&["SHUTDOWN", "NOSAVE", "ABORT"])),
+    ]
+}
+
 fn any_cmd() -> impl Strategy<Value = Cmd> {
-    prop_oneof![4 => string_cmd(), 3 => list_cmd(), 3 => key_cmd()]
+    prop_oneof![4 => string_cmd(), 3 => list_cmd(), 3 => key_cmd(), 2 => tx_cmd()]
 }
 
 /// Make replies comparable where Redis does not fix an order or an exact time.
@@ -204,6 +217,9 @@ fn normalize(cmd: &Cmd, reply: Frame) -> Frame {
 
 fn run_both(ours: &mut Client, theirs: &mut Client, cmds: &[Cmd]) -> Result<(), TestCaseError> {
     for c in [&mut *ours, &mut *theirs] {
+        // Leave any transaction the previous case left open.
+        c.cmd(&["DISCARD"]);
+        c.cmd(&["UNWATCH"]);
         c.cmd(&["SELECT", "0"]);
         c.cmd(&["FLUSHALL"]);
     }
@@ -239,5 +255,58 @@ fn generated_sequences_match_redis() {
     });
     if let Err(e) = result {
         panic!("{e}");
+    }
+}
+
+/// WATCH across connections: another client's write, expiry and FLUSHALL abort EXEC
+/// with a null reply; untouched keys let it run.
+#[test]
+fn watch_across_clients_matches_redis() {
+    let ferrodis = Ferrodis::start(&[]);
+    let redis = RealRedis::start(&[]);
+    for addr in [ferrodis.addr, redis.addr] {
+        let mut a = Client::connect(addr);
+        let mut b = Client::connect(addr);
+        let transaction = |a: &mut Client, watched: &str, meanwhile: &mut dyn FnMut()| {
+            a.cmd(&["WATCH", watched]);
+            meanwhile();
+            assert_eq!(a.cmd(&["MULTI"]), Frame::ok());
+            assert_eq!(a.cmd(&["INCR", "counter"]), Frame::simple("QUEUED"));
+            a.cmd(&["EXEC"])
+        };
+        a.cmd(&["FLUSHALL"]);
+        b.cmd(&["SET", "w", "1"]);
+        let got = transaction(&mut a, "w", &mut || {});
+        assert_eq!(
+            got,
+            Frame::Array(vec![Frame::Integer(1)]),
+            "{addr}: untouched"
+        );
+        let got = transaction(&mut a, "w", &mut || {
+            b.cmd(&["SET", "w", "2"]);
+        });
+        assert_eq!(got, Frame::NullArray, "{addr}: written by another client");
+        let got = transaction(&mut a, "w", &mut || {
+            b.cmd(&["SET", "other", "2"]);
+        });
+        assert_eq!(
+            got,
+            Frame::Array(vec![Frame::Integer(2)]),
+            "{addr}: other key written"
+        );
+        let got = transaction(&mut a, "w", &mut || {
+            b.cmd(&["FLUSHALL"]);
+        });
+        assert_eq!(got, Frame::NullArray, "{addr}: flushed");
+        b.cmd(&["SET", "t", "v", "PX", "50"]);
+        let got = transaction(&mut a, "t", &mut || {
+            std::thread::sleep(std::time::Duration::from_millis(120));
+        });
+        assert_eq!(got, Frame::NullArray, "{addr}: expired since WATCH");
+        // A client that disconnects while watching leaves nothing behind.
+        let mut c = Client::connect(addr);
+        c.cmd(&["WATCH", "w"]);
+        drop(c);
+        assert_eq!(b.cmd(&["SET", "w", "3"]), Frame::ok());
     }
 }
