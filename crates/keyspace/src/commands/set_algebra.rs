@@ -14,7 +14,7 @@ use super::{int_reply, parse_int, Ctx};
 use crate::db::Slot;
 use crate::error::{Error, Result};
 use crate::spec::CommandSpec;
-use crate::types::set::{Elem, Set};
+use crate::types::set::{bulk_frames, Elem, Set};
 use crate::value::Value;
 
 /// The sets behind `keys`, `None` for a missing key, in order. Each key is looked
@@ -148,10 +148,10 @@ pub(super) fn sinter(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
     let sets = lookup_sets(ctx, &argv[1..])?;
     let mut out = Vec::new();
     intersect(&sets, |e| {
-        out.push(e.to_frame());
+        out.push(e);
         true
     });
-    Ok(Frame::Set(out))
+    Ok(Frame::Set(bulk_frames(out)))
 }
 
 pub(super) const SINTERCARD: CommandSpec = CommandSpec {

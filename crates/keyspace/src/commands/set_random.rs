@@ -7,7 +7,7 @@ use super::{parse_int, Ctx};
 use crate::error::{Error, Result};
 use crate::keyspace::next_random;
 use crate::spec::CommandSpec;
-use crate::types::set::{Elem, Set};
+use crate::types::set::{bulk_frames, Elem, Set};
 
 /// Most reply slots reserved up front for a count: the count comes from the client
 /// and may be absurd, the reply grows past this on demand.
@@ -172,9 +172,9 @@ fn srandmember_count(ctx: &mut Ctx<'_>, key: &[u8], count: &[u8]) -> Result<Fram
     let reply = if n == 0 {
         Vec::new()
     } else if !distinct || n == 1 {
-        let mut out = Vec::with_capacity(n.min(RESERVE_MAX));
-        out.extend((0..n).filter_map(|_| set.random(&mut random).map(Elem::to_frame)));
-        out
+        let mut picks = Vec::with_capacity(n.min(RESERVE_MAX));
+        picks.extend((0..n).filter_map(|_| set.random(&mut random)));
+        bulk_frames(picks)
     } else if n >= set.len() {
         set.frames()
     } else if n.saturating_mul(SRANDMEMBER_SUB_STRATEGY_MUL) > set.len() {
@@ -185,7 +185,7 @@ fn srandmember_count(ctx: &mut Ctx<'_>, key: &[u8], count: &[u8]) -> Result<Fram
             all.swap(i, j);
         }
         all.truncate(n);
-        all.into_iter().map(Elem::to_frame).collect()
+        bulk_frames(all)
     } else {
         // A small share: draw places until `n` distinct ones came up.
         let mut seen = hashbrown::HashSet::with_capacity(n);
@@ -195,10 +195,10 @@ fn srandmember_count(ctx: &mut Ctx<'_>, key: &[u8], count: &[u8]) -> Result<Fram
                 break;
             };
             if seen.insert(slot) {
-                out.extend(set.at(slot).map(Elem::to_frame));
+                out.extend(set.at(slot));
             }
         }
-        out
+        bulk_frames(out)
     };
     *ctx.random = random;
     Ok(Frame::Array(reply))

@@ -9,7 +9,7 @@
 use std::hash::BuildHasher;
 use std::sync::OnceLock;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use ferrodis_resp::Frame;
 use hashbrown::{DefaultHashBuilder, HashTable};
 
@@ -95,6 +95,28 @@ impl Elem<'_> {
             Elem::Bytes(b) => f(b),
         }
     }
+}
+
+/// Bulk replies for many elements, all slices of one buffer: one allocation for
+/// their text rather than one per member (Redis writes them straight into the
+/// client's output buffer).
+pub(crate) fn bulk_frames<'a>(elems: impl IntoIterator<Item = Elem<'a>>) -> Vec<Frame> {
+    let elems = elems.into_iter();
+    let mut text = BytesMut::new();
+    let mut ends = Vec::with_capacity(elems.size_hint().0);
+    for e in elems {
+        e.with_bytes(|b| text.extend_from_slice(b));
+        ends.push(text.len());
+    }
+    let text = text.freeze();
+    let mut start = 0;
+    ends.into_iter()
+        .map(|end| {
+            let frame = Frame::Bulk(text.slice(start..end));
+            start = end;
+            frame
+        })
+        .collect()
 }
 
 /// A set value.
@@ -227,7 +249,7 @@ impl Set {
 
     /// Every member as bulk replies (SMEMBERS and friends).
     pub(crate) fn frames(&self) -> Vec<Frame> {
-        self.iter().map(Elem::to_frame).collect()
+        bulk_frames(self.iter())
     }
 
     /// Number of places [`Set::at`] can look: the intset's length, or the table's
