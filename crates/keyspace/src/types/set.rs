@@ -320,13 +320,9 @@ impl Set {
             return;
         };
         let mut table = HashTable::with_capacity(s.len() + extra);
-        let mut buf = [0; 20];
         for v in s.iter() {
-            table.insert_unique(
-                hash(num::format_i64(v, &mut buf)),
-                Member::new(num::format_i64(v, &mut buf)),
-                rehash,
-            );
+            let member = Member::new(num::format_i64(v, &mut [0; 20]));
+            table.insert_unique(rehash(&member), member, rehash);
         }
         *self = Set::Table(Box::new(table));
     }
