@@ -206,6 +206,15 @@ impl Db {
         }
     }
 
+    /// The value of a key, without the expiry check: for commands that need several
+    /// values at once after having looked each key up through [`Db::find`] (which
+    /// deleted the expired ones) in the same command, at the same time.
+    pub(crate) fn peek(&self, key: &[u8]) -> Option<&Value> {
+        self.table
+            .find(self.hash(key), |e| e.key[..] == *key)
+            .map(|e| &e.value)
+    }
+
     /// Deletes a key whether or not it has expired.
     pub(crate) fn remove(&mut self, key: &[u8]) -> Option<Entry> {
         let hash = self.hash(key);

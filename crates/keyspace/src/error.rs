@@ -70,6 +70,15 @@ pub enum Error {
     /// `parseExtendedExpireArgumentsOrReply()`: an unknown option, echoed back.
     #[error("ERR Unsupported option {}", String::from_utf8_lossy(.0))]
     UnsupportedOption(Bytes),
+    /// SINTERCARD's `numkeys` below 1 or not a number.
+    #[error("ERR numkeys should be greater than 0")]
+    NumkeysNotPositive,
+    /// SINTERCARD's `numkeys` past the arguments given.
+    #[error("ERR Number of keys can't be greater than number of args")]
+    NumkeysTooMany,
+    /// SINTERCARD's LIMIT below 0 or not a number.
+    #[error("ERR LIMIT can't be negative")]
+    LimitNegative,
 }
 
 /// Shorthand for results whose error is this crate's [`Error`].
@@ -97,6 +106,9 @@ impl Error {
                 "ERR GT and LT options at the same time are not compatible"
             }
             Error::UnsupportedOption(opt) => return unsupported_option(opt),
+            Error::NumkeysNotPositive => "ERR numkeys should be greater than 0",
+            Error::NumkeysTooMany => "ERR Number of keys can't be greater than number of args",
+            Error::LimitNegative => "ERR LIMIT can't be negative",
             Error::OutOfRange { .. }
             | Error::WrongArity { .. }
             | Error::InvalidExpireTime { .. } => return Frame::error(self.to_string()),
@@ -152,6 +164,9 @@ mod tests {
             Error::ExpireNxConflict,
             Error::ExpireGtLtConflict,
             Error::UnsupportedOption(Bytes::from_static(b"foo")),
+            Error::NumkeysNotPositive,
+            Error::NumkeysTooMany,
+            Error::LimitNegative,
         ];
         for e in all {
             assert_eq!(text(e.to_frame()), e.to_string().into_bytes(), "{e:?}");

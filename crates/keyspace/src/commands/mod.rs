@@ -9,6 +9,9 @@ mod database;
 mod expire;
 mod keys;
 mod list;
+mod set;
+mod set_algebra;
+mod set_random;
 mod string;
 mod string_edit;
 mod string_multi;
@@ -73,6 +76,23 @@ table! {
     list::LLEN => llen,
     list::LRANGE => lrange,
     list::LINDEX => lindex,
+    // Sets.
+    set::SADD => sadd,
+    set::SREM => srem,
+    set::SMEMBERS => smembers,
+    set::SISMEMBER => sismember,
+    set::SMISMEMBER => smismember,
+    set::SCARD => scard,
+    set::SMOVE => smove,
+    set_random::SPOP => spop,
+    set_random::SRANDMEMBER => srandmember,
+    set_algebra::SINTER => sinter,
+    set_algebra::SINTERCARD => sintercard,
+    set_algebra::SINTERSTORE => sinterstore,
+    set_algebra::SUNION => sunion,
+    set_algebra::SUNIONSTORE => sunionstore,
+    set_algebra::SDIFF => sdiff,
+    set_algebra::SDIFFSTORE => sdiffstore,
     // Keys.
     keys::DEL => del,
     keys::UNLINK => unlink,

@@ -1,0 +1,4 @@
+//! Data structures behind the value types, free of command logic.
+
+pub(crate) mod intset;
+pub(crate) mod set;
