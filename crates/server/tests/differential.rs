@@ -223,10 +223,38 @@ fn run_both(ours: &mut Client, theirs: &mut Client, cmds: &[Cmd]) -> Result<(), 
         c.cmd(&["SELECT", "0"]);
         c.cmd(&["FLUSHALL"]);
     }
+    // Commands queued by MULTI, to normalize each element of EXEC's reply.
+    let mut queued: Option<Vec<Cmd>> = None;
     for (i, command) in cmds.iter().enumerate() {
         let args: Vec<&str> = command.iter().map(String::as_str).collect();
-        let got = normalize(command, ours.cmd(&args));
-        let want = normalize(command, theirs.cmd(&args));
+        let (got, want) = (ours.cmd(&args), theirs.cmd(&args));
+        let name = command[0].to_ascii_uppercase();
+        let (got, want) = match (&name[..], got, want) {
+            ("EXEC", Frame::Array(a), Frame::Array(b)) => {
+                let q = queued.take().unwrap_or_default();
+                let norm = |items: Vec<Frame>| {
+                    Frame::Array(
+                        items
+                            .into_iter()
+                            .zip(&q)
+                            .map(|(f, c)| normalize(c, f))
+                            .collect(),
+                    )
+                };
+                (norm(a), norm(b))
+            }
+            (_, got, want) => (normalize(command, got), normalize(command, want)),
+        };
+        match (&name[..], &got) {
+            ("MULTI", Frame::Simple(ok)) if &ok[..] == b"OK" => queued = Some(Vec::new()),
+            ("EXEC" | "DISCARD", _) => queued = None,
+            (_, Frame::Simple(q)) if &q[..] == b"QUEUED" => {
+                if let Some(list) = queued.as_mut() {
+                    list.push(command.clone());
+                }
+            }
+            _ => {}
+        }
         prop_assert_eq!(
             got,
             want,
