@@ -70,6 +70,18 @@ pub enum Error {
     /// `parseExtendedExpireArgumentsOrReply()`: an unknown option, echoed back.
     #[error("ERR Unsupported option {}", String::from_utf8_lossy(.0))]
     UnsupportedOption(Bytes),
+    /// `hincrbyCommand()`: the field's value is not an integer.
+    #[error("ERR hash value is not an integer")]
+    HashNotInteger,
+    /// `hincrbyfloatCommand()`: the field's value is not a float.
+    #[error("ERR hash value is not a float")]
+    HashNotFloat,
+    /// `hincrbyfloatCommand()`: the increment itself is NaN or infinite.
+    #[error("ERR value is NaN or Infinity")]
+    ValueNanOrInfinity,
+    /// `hrandfieldCommand()`: a WITHVALUES count whose reply length would overflow.
+    #[error("ERR value is out of range")]
+    ValueOutOfRange,
 }
 
 /// Shorthand for results whose error is this crate's [`Error`].
@@ -96,6 +108,10 @@ impl Error {
             Error::ExpireGtLtConflict => {
                 "ERR GT and LT options at the same time are not compatible"
             }
+            Error::HashNotInteger => "ERR hash value is not an integer",
+            Error::HashNotFloat => "ERR hash value is not a float",
+            Error::ValueNanOrInfinity => "ERR value is NaN or Infinity",
+            Error::ValueOutOfRange => "ERR value is out of range",
             Error::UnsupportedOption(opt) => return unsupported_option(opt),
             Error::OutOfRange { .. }
             | Error::WrongArity { .. }
@@ -152,6 +168,10 @@ mod tests {
             Error::ExpireNxConflict,
             Error::ExpireGtLtConflict,
             Error::UnsupportedOption(Bytes::from_static(b"foo")),
+            Error::HashNotInteger,
+            Error::HashNotFloat,
+            Error::ValueNanOrInfinity,
+            Error::ValueOutOfRange,
         ];
         for e in all {
             assert_eq!(text(e.to_frame()), e.to_string().into_bytes(), "{e:?}");
