@@ -176,12 +176,12 @@ impl Model {
         let f = |i: &usize| FIELDS[*i].as_bytes().to_vec();
         let v = |i: &usize| VALUES[*i].as_bytes().to_vec();
         let t = self.tunables;
-        let read = |m: &Model, key: &usize, missing: Frame, r: &dyn Fn(&MHash) -> Frame| {
-            match m.hash(&k(key)) {
-                Err(e) => e,
-                Ok(None) => missing,
-                Ok(Some(h)) => r(h),
-            }
+        let read = |m: &Model, key: &usize, missing: Frame, r: &dyn Fn(&MHash) -> Frame| match m
+            .hash(&k(key))
+        {
+            Err(e) => e,
+            Ok(None) => missing,
+            Ok(Some(h)) => r(h),
         };
         let reply = match op {
             Op::HSet(key, pairs, hmset) => {
@@ -190,10 +190,16 @@ impl Model {
                     Ok(h) => h,
                 };
                 let max = t.hash_max_listpack_value;
-                if pairs.iter().any(|(a, b)| f(a).len() > max || v(b).len() > max) {
+                if pairs
+                    .iter()
+                    .any(|(a, b)| f(a).len() > max || v(b).len() > max)
+                {
                     h.table = true;
                 }
-                let created = pairs.iter().filter(|(a, b)| h.set(&f(a), &v(b), &t)).count();
+                let created = pairs
+                    .iter()
+                    .filter(|(a, b)| h.set(&f(a), &v(b), &t))
+                    .count();
                 let reply = if *hmset {
                     Frame::ok()
                 } else {
@@ -293,7 +299,11 @@ impl Model {
                         // text if it is near the f64 result.
                         let got = text(got).ok().and_then(|b| String::from_utf8(b).ok());
                         match got {
-                            Some(g) if g.parse::<f64>().is_ok_and(|x| (x - new).abs() <= 2048.0) => g,
+                            Some(g)
+                                if g.parse::<f64>().is_ok_and(|x| (x - new).abs() <= 2048.0) =>
+                            {
+                                g
+                            }
                             _ => format!("{new}"),
                         }
                     };
@@ -366,7 +376,13 @@ fn text(f: &Frame) -> Result<Vec<u8>, String> {
 }
 
 /// HRANDFIELD's reply is random: check its shape and that it is drawn from the hash.
-fn check_random(m: &Model, key: &[u8], count: Option<(i64, bool)>, resp3: bool, got: &Frame) -> Result<(), String> {
+fn check_random(
+    m: &Model,
+    key: &[u8],
+    count: Option<(i64, bool)>,
+    resp3: bool,
+    got: &Frame,
+) -> Result<(), String> {
     let h = match m.hash(key) {
         Err(e) => return (*got == e).then_some(()).ok_or(format!("{got:?}")),
         Ok(h) => h,
@@ -382,7 +398,10 @@ fn check_random(m: &Model, key: &[u8], count: Option<(i64, bool)>, resp3: bool, 
         return Err(format!("not an array: {got:?}"));
     };
     let pairs: Vec<(Vec<u8>, Option<Vec<u8>>)> = match (with_values, resp3) {
-        (false, _) => items.iter().map(|f| Ok((text(f)?, None))).collect::<Result<_, String>>()?,
+        (false, _) => items
+            .iter()
+            .map(|f| Ok((text(f)?, None)))
+            .collect::<Result<_, String>>()?,
         (true, false) => {
             if items.len() % 2 != 0 {
                 return Err("odd flat pairs".into());
@@ -411,7 +430,9 @@ fn check_random(m: &Model, key: &[u8], count: Option<(i64, bool)>, resp3: bool, 
         return Err(format!("{} picks, want {want}", pairs.len()));
     }
     for (field, value) in &pairs {
-        let stored = h.and_then(|h| h.get(field)).ok_or(format!("{field:?} is not a field"))?;
+        let stored = h
+            .and_then(|h| h.get(field))
+            .ok_or(format!("{field:?} is not a field"))?;
         if value.as_ref().is_some_and(|v| v != stored) {
             return Err(format!("wrong value for {field:?}"));
         }
@@ -437,8 +458,14 @@ fn argv(op: &Op) -> Vec<Vec<u8>> {
         }
         Op::HSetNx(key, x, y) => vec![w("HSETNX"), k(key), f(x), v(y)],
         Op::HGet(key, x) => vec![w("HGET"), k(key), f(x)],
-        Op::HMGet(key, xs) => [w("HMGET"), k(key)].into_iter().chain(xs.iter().map(f)).collect(),
-        Op::HDel(key, xs) => [w("HDEL"), k(key)].into_iter().chain(xs.iter().map(f)).collect(),
+        Op::HMGet(key, xs) => [w("HMGET"), k(key)]
+            .into_iter()
+            .chain(xs.iter().map(f))
+            .collect(),
+        Op::HDel(key, xs) => [w("HDEL"), k(key)]
+            .into_iter()
+            .chain(xs.iter().map(f))
+            .collect(),
         Op::HExists(key, x) => vec![w("HEXISTS"), k(key), f(x)],
         Op::HLen(key) => vec![w("HLEN"), k(key)],
         Op::HStrlen(key, x) => vec![w("HSTRLEN"), k(key), f(x)],

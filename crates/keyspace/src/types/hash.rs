@@ -1,7 +1,7 @@
 //! The hash type (t_hash.c's `hashType*` API): a [`Listpack`] while small, a
 //! [`Table`] once it grows, with Redis 7.0's one-way conversion rules.
 
-use super::hash_table::Table;
+use super::hash_table::{self, Pair, Table};
 use super::listpack::{self, Listpack};
 use crate::keyspace::next_random;
 use crate::tunables::Tunables;
@@ -54,7 +54,7 @@ impl Hash {
     pub(crate) fn iter(&self) -> Iter<'_> {
         match self {
             Hash::Listpack(lp) => Iter::Listpack(lp.iter()),
-            Hash::Table(t) => Iter::Table(Box::new(t.iter())),
+            Hash::Table(t) => Iter::Table(t.iter()),
         }
     }
 
@@ -143,7 +143,7 @@ impl Hash {
     }
 
     /// A random pair, every pair equally likely; `None` when empty.
-    pub(crate) fn random_pair(&self, random: &mut u64) -> Option<(&[u8], &[u8])> {
+    pub(crate) fn random_pair(&self, random: &mut u64) -> Option<Pair<'_>> {
         match self {
             Hash::Listpack(lp) => {
                 let n = lp.len() as u64;
@@ -162,11 +162,11 @@ impl Hash {
         &'a self,
         count: usize,
         random: &mut u64,
-        mut each: impl FnMut((&'a [u8], &'a [u8])),
+        mut each: impl FnMut(Pair<'a>),
     ) {
         match self {
             Hash::Listpack(lp) => {
-                let all: Vec<(&[u8], &[u8])> = lp.iter().collect();
+                let all: Vec<Pair<'_>> = lp.iter().collect();
                 if all.is_empty() {
                     return;
                 }
@@ -186,7 +186,7 @@ impl Hash {
     }
 
     /// `count` distinct random pairs (`count` < `len()`), in no useful order.
-    pub(crate) fn random_distinct(&self, count: usize, random: &mut u64) -> Vec<(&[u8], &[u8])> {
+    pub(crate) fn random_distinct(&self, count: usize, random: &mut u64) -> Vec<Pair<'_>> {
         let size = self.len();
         match self {
             Hash::Table(t) if count.saturating_mul(3) <= size => {
@@ -206,7 +206,7 @@ impl Hash {
             _ => {
                 // Most of them (CASE 3), or a small listpack: a partial Fisher-Yates
                 // shuffle of all pairs.
-                let mut all: Vec<(&[u8], &[u8])> = self.iter().collect();
+                let mut all: Vec<Pair<'_>> = self.iter().collect();
                 for i in 0..count.min(all.len()) {
                     let j = i + (next_random(random) % (all.len() - i) as u64) as usize;
                     all.swap(i, j);
@@ -228,11 +228,11 @@ impl PartialEq for Hash {
 /// The pairs of a [`Hash`].
 pub(crate) enum Iter<'a> {
     Listpack(listpack::Iter<'a>),
-    Table(Box<dyn Iterator<Item = (&'a [u8], &'a [u8])> + 'a>),
+    Table(hash_table::Iter<'a>),
 }
 
 impl<'a> Iterator for Iter<'a> {
-    type Item = (&'a [u8], &'a [u8]);
+    type Item = Pair<'a>;
 
     fn next(&mut self) -> Option<Self::Item> {
         match self {

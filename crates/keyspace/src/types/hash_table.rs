@@ -25,11 +25,14 @@ const MIN_FILL_DIVISOR: usize = 8;
 /// Random probes before [`Table::random_bucket`] falls back to a scan.
 const RANDOM_PROBES: usize = 64;
 
+/// A field and its value.
+pub(crate) type Pair<'a> = (&'a [u8], &'a [u8]);
+
 /// A field/value entry as stored.
 type Stored = Box<[u8]>;
 
 /// The field and the value of a stored entry.
-fn split(entry: &[u8]) -> (&[u8], &[u8]) {
+fn split(entry: &[u8]) -> Pair<'_> {
     match decode_len(entry, 0) {
         Some((len, start)) if start + len <= entry.len() => {
             (&entry[start..start + len], &entry[start + len..])
@@ -120,15 +123,15 @@ impl Table {
     }
 
     /// The pairs, in table order.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = (&[u8], &[u8])> + Clone + '_ {
-        self.entries.iter().map(|e| split(e))
+    pub(crate) fn iter(&self) -> Iter<'_> {
+        Iter(self.entries.iter())
     }
 
     /// A random entry as its bucket index (which identifies it while the table is
     /// unchanged) and its pair; `None` when empty. Every entry is equally likely, as
     /// with Redis's `dictGetFairRandomKey()`: a bucket is drawn uniformly until a
     /// full one turns up (the table is at least 1/8 full), with a scan as a fallback.
-    pub(crate) fn random_bucket(&self, random: &mut u64) -> Option<(usize, (&[u8], &[u8]))> {
+    pub(crate) fn random_bucket(&self, random: &mut u64) -> Option<(usize, Pair<'_>)> {
         let buckets = self.entries.num_buckets();
         if self.entries.is_empty() || buckets == 0 {
             return None;
@@ -143,6 +146,22 @@ impl Table {
         (start..buckets)
             .chain(0..start)
             .find_map(|i| self.entries.get_bucket(i).map(|e| (i, split(e))))
+    }
+}
+
+/// The pairs of a [`Table`].
+#[derive(Clone)]
+pub(crate) struct Iter<'a>(hashbrown::hash_table::Iter<'a, Stored>);
+
+impl<'a> Iterator for Iter<'a> {
+    type Item = Pair<'a>;
+
+    fn next(&mut self) -> Option<Pair<'a>> {
+        self.0.next().map(|e| split(e))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.0.size_hint()
     }
 }
 
