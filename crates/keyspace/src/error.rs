@@ -79,6 +79,18 @@ pub enum Error {
     /// SINTERCARD's LIMIT below 0 or not a number.
     #[error("ERR LIMIT can't be negative")]
     LimitNegative,
+    /// `hincrbyCommand()`: the field's value is not an integer.
+    #[error("ERR hash value is not an integer")]
+    HashNotInteger,
+    /// `hincrbyfloatCommand()`: the field's value is not a float.
+    #[error("ERR hash value is not a float")]
+    HashNotFloat,
+    /// `hincrbyfloatCommand()`: the increment itself is NaN or infinite.
+    #[error("ERR value is NaN or Infinity")]
+    ValueNanOrInfinity,
+    /// `hrandfieldCommand()`: a WITHVALUES count whose reply length would overflow.
+    #[error("ERR value is out of range")]
+    ValueOutOfRange,
 }
 
 /// Shorthand for results whose error is this crate's [`Error`].
@@ -105,6 +117,10 @@ impl Error {
             Error::ExpireGtLtConflict => {
                 "ERR GT and LT options at the same time are not compatible"
             }
+            Error::HashNotInteger => "ERR hash value is not an integer",
+            Error::HashNotFloat => "ERR hash value is not a float",
+            Error::ValueNanOrInfinity => "ERR value is NaN or Infinity",
+            Error::ValueOutOfRange => "ERR value is out of range",
             Error::UnsupportedOption(opt) => return unsupported_option(opt),
             Error::NumkeysNotPositive => "ERR numkeys should be greater than 0",
             Error::NumkeysTooMany => "ERR Number of keys can't be greater than number of args",
@@ -167,6 +183,10 @@ mod tests {
             Error::NumkeysNotPositive,
             Error::NumkeysTooMany,
             Error::LimitNegative,
+            Error::HashNotInteger,
+            Error::HashNotFloat,
+            Error::ValueNanOrInfinity,
+            Error::ValueOutOfRange,
         ];
         for e in all {
             assert_eq!(text(e.to_frame()), e.to_string().into_bytes(), "{e:?}");

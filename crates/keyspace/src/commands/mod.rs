@@ -7,6 +7,9 @@
 mod counter;
 mod database;
 mod expire;
+mod hash;
+mod hash_random;
+mod hash_read;
 mod keys;
 mod list;
 mod set;
@@ -93,6 +96,22 @@ table! {
     set_algebra::SUNIONSTORE => sunionstore,
     set_algebra::SDIFF => sdiff,
     set_algebra::SDIFFSTORE => sdiffstore,
+    // Hashes.
+    hash::HSET => hset,
+    hash::HSETNX => hsetnx,
+    hash::HMSET => hmset,
+    hash::HDEL => hdel,
+    hash::HINCRBY => hincrby,
+    hash::HINCRBYFLOAT => hincrbyfloat,
+    hash_read::HGET => hget,
+    hash_read::HMGET => hmget,
+    hash_read::HEXISTS => hexists,
+    hash_read::HLEN => hlen,
+    hash_read::HSTRLEN => hstrlen,
+    hash_read::HGETALL => hgetall,
+    hash_read::HKEYS => hkeys,
+    hash_read::HVALS => hvals,
+    hash_random::HRANDFIELD => hrandfield,
     // Keys.
     keys::DEL => del,
     keys::UNLINK => unlink,

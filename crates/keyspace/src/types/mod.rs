@@ -2,3 +2,7 @@
 
 pub(crate) mod intset;
 pub(crate) mod set;
+
+pub(crate) mod hash;
+mod hash_table;
+mod listpack;
