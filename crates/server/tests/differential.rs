@@ -185,6 +185,92 @@ fn key_cmd() -> impl Strategy<Value = Cmd> {
     ]
 }
 
+fn members(n: std::ops::Range<usize>) -> impl Strategy<Value = Vec<String>> {
+    prop::collection::vec(
+        prop_oneof![
+            (-3i64..12).prop_map(|n| n.to_string()),
+            prop::sample::select(vec!["a", "b", "c", "", "007", "9223372036854775807", "x y"])
+                .prop_map(String::from),
+        ],
+        n,
+    )
+}
+
+/// Hash commands (small field pool so fields repeat).
+fn hash_cmd() -> impl Strategy<Value = Cmd> {
+    let field = || prop::sample::select(vec!["f1", "f2", "f3", "1", ""]).prop_map(String::from);
+    prop_oneof![
+        (key(), prop::collection::vec((field(), value()), 1..3)).prop_map(|(k, fvs)| {
+            let mut c = cmd(&["HSET", &k]);
+            for (f, v) in fvs {
+                c.push(f);
+                c.push(v);
+            }
+            c
+        }),
+        (key(), field(), value()).prop_map(|(k, f, v)| cmd(&["HSETNX", &k, &f, &v])),
+        (key(), field()).prop_map(|(k, f)| cmd(&["HGET", &k, &f])),
+        (key(), field(), field()).prop_map(|(k, f, g)| cmd(&["HMGET", &k, &f, &g])),
+        (key(), field(), field()).prop_map(|(k, f, g)| cmd(&["HDEL", &k, &f, &g])),
+        (key(), field()).prop_map(|(k, f)| cmd(&["HEXISTS", &k, &f])),
+        (key(), field()).prop_map(|(k, f)| cmd(&["HSTRLEN", &k, &f])),
+        (key(), field(), int_arg()).prop_map(|(k, f, n)| cmd(&["HINCRBY", &k, &f, &n])),
+        (key(), field(), value()).prop_map(|(k, f, n)| cmd(&["HINCRBYFLOAT", &k, &f, &n])),
+        (
+            key(),
+            prop::sample::select(vec!["HLEN", "HGETALL", "HKEYS", "HVALS"])
+        )
+            .prop_map(|(k, c)| cmd(&[c, &k])),
+        (key(), int_arg()).prop_map(|(k, n)| cmd(&["HRANDFIELD", &k, &n])),
+    ]
+}
+
+/// Set commands.
+fn set_cmd() -> impl Strategy<Value = Cmd> {
+    prop_oneof![
+        (
+            prop::sample::select(vec!["SADD", "SREM"]),
+            key(),
+            members(1..4)
+        )
+            .prop_map(|(c, k, ms)| {
+                let mut v = cmd(&[c, &k]);
+                v.extend(ms);
+                v
+            }),
+        (key(), members(1..2)).prop_map(|(k, m)| cmd(&["SISMEMBER", &k, &m[0]])),
+        (key(), members(1..3)).prop_map(|(k, ms)| {
+            let mut v = cmd(&["SMISMEMBER", &k]);
+            v.extend(ms);
+            v
+        }),
+        (key(), prop::sample::select(vec!["SCARD", "SMEMBERS"])).prop_map(|(k, c)| cmd(&[c, &k])),
+        (key(), key(), members(1..2)).prop_map(|(a, b, m)| cmd(&["SMOVE", &a, &b, &m[0]])),
+        (
+            prop::sample::select(vec!["SINTER", "SUNION", "SDIFF"]),
+            key(),
+            key()
+        )
+            .prop_map(|(c, a, b)| cmd(&[c, &a, &b])),
+        (
+            prop::sample::select(vec!["SINTERSTORE", "SUNIONSTORE", "SDIFFSTORE"]),
+            key(),
+            key(),
+            key()
+        )
+            .prop_map(|(c, d, a, b)| cmd(&[c, &d, &a, &b])),
+        (key(), key(), int_arg()).prop_map(|(a, b, n)| cmd(&[
+            "SINTERCARD",
+            "2",
+            &a,
+            &b,
+            "LIMIT",
+            &n
+        ])),
+        (key(), int_arg()).prop_map(|(k, n)| cmd(&["SRANDMEMBER", &k, &n])),
+    ]
+}
+
 /// Transactions on one connection: queueing, errors while queueing, EXECABORT,
 /// nesting, and WATCH invalidated by the connection's own writes.
 fn tx_cmd() -> impl Strategy<Value = Cmd> {
@@ -199,16 +285,38 @@ fn tx_cmd() -> impl Strategy<Value = Cmd> {
 }
 
 fn any_cmd() -> impl Strategy<Value = Cmd> {
-    prop_oneof![4 => string_cmd(), 3 => list_cmd(), 3 => key_cmd(), 2 => tx_cmd()]
+    prop_oneof![
+        4 => string_cmd(),
+        3 => list_cmd(),
+        3 => key_cmd(),
+        3 => hash_cmd(),
+        3 => set_cmd(),
+        2 => tx_cmd(),
+    ]
 }
 
 /// Make replies comparable where Redis does not fix an order or an exact time.
 fn normalize(cmd: &Cmd, reply: Frame) -> Frame {
+    let sorted = |mut items: Vec<Frame>| {
+        items.sort_by_key(|f| format!("{f:?}"));
+        items
+    };
     match (cmd[0].to_ascii_uppercase().as_str(), reply) {
-        ("KEYS", Frame::Array(mut items)) => {
-            items.sort_by_key(|f| format!("{f:?}"));
-            Frame::Array(items)
+        // Orders Redis leaves unspecified (hash tables).
+        (
+            "KEYS" | "HKEYS" | "HVALS" | "HGETALL" | "SMEMBERS" | "SINTER" | "SUNION" | "SDIFF",
+            Frame::Array(items),
+        ) => Frame::Array(sorted(items)),
+        ("SMEMBERS" | "SINTER" | "SUNION" | "SDIFF", Frame::Set(items)) => {
+            Frame::Set(sorted(items))
         }
+        ("HGETALL", Frame::Map(mut pairs)) => {
+            pairs.sort_by_key(|p| format!("{p:?}"));
+            Frame::Map(pairs)
+        }
+        // Random picks: only how many is exact.
+        ("SRANDMEMBER" | "HRANDFIELD", Frame::Array(items)) => Frame::Integer(items.len() as i64),
+        ("SRANDMEMBER" | "HRANDFIELD", Frame::Bulk(_)) => Frame::simple("one"),
         // Milliseconds pass between the two servers: only the sign is exact.
         ("PTTL", Frame::Integer(n)) if n > 0 => Frame::Integer(1),
         (_, reply) => reply,
