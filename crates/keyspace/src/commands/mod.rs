@@ -4,10 +4,14 @@
 //! [`Handler`], next to each other in the file of its group; the `table!` below
 //! lists them once, in one order, for both [`SPECS`] and the dispatch.
 
+mod bitfield;
+mod bitop;
+mod bits;
 mod counter;
 mod database;
 mod expire;
 mod keys;
+mod lcs;
 mod list;
 mod string;
 mod string_edit;
@@ -62,6 +66,15 @@ table! {
     counter::INCRBY => incrby,
     counter::DECRBY => decrby,
     counter::INCRBYFLOAT => incrbyfloat,
+    lcs::LCS => lcs,
+    // Bitmaps.
+    bits::SETBIT => setbit,
+    bits::GETBIT => getbit,
+    bits::BITCOUNT => bitcount,
+    bits::BITPOS => bitpos,
+    bitop::BITOP => bitop,
+    bitfield::BITFIELD => bitfield,
+    bitfield::BITFIELD_RO => bitfield_ro,
     // Lists.
     list::LPUSH => lpush,
     list::RPUSH => rpush,
