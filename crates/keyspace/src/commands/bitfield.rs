@@ -226,7 +226,11 @@ fn run_op(buf: &mut [u8], op: FieldOp, grown: bool) -> (Frame, bool) {
         return (Frame::Null, false);
     };
     write_field(buf, op.field, new);
-    let reply = if matches!(op.kind, Kind::Set(_)) { old } else { new };
+    let reply = if matches!(op.kind, Kind::Set(_)) {
+        old
+    } else {
+        new
+    };
     (Frame::Integer(reply), grown || old != new)
 }
 
@@ -261,7 +265,8 @@ pub(super) const BITFIELD_RO: CommandSpec = CommandSpec {
     step: 1,
     acl_categories: &["@read", "@bitmap", "@fast"],
     group: "bitmap",
-    summary: "Perform arbitrary bitfield integer operations on strings. Read-only variant of BITFIELD",
+    summary:
+        "Perform arbitrary bitfield integer operations on strings. Read-only variant of BITFIELD",
     since: "6.0.0",
     complexity: "O(1) for each subcommand specified",
     syntax: "key [GET encoding offset:integer]...",
@@ -314,4 +319,346 @@ fn bitfield_generic(ctx: &mut Ctx<'_>, argv: &[Bytes], read_only: bool) -> Resul
     })?;
     ctx.changed(changes);
     Ok(Frame::Array(replies))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{err, int, Harness};
+    use super::*;
+
+    fn ints(items: &[Option<i64>]) -> Frame {
+        Frame::Array(
+            items
+                .iter()
+                .map(|i| i.map_or(Frame::Null, Frame::Integer))
+                .collect(),
+        )
+    }
+
+    /// Overflow handling as plainly as it can be said: wrap by adding or removing
+    /// 2^bits until the value fits; saturate by clamping; fail by giving up.
+    fn reference(signed: bool, bits: u32, target: i128, overflow: Overflow) -> Option<i64> {
+        let span = 1i128 << bits;
+        let (min, max) = if signed {
+            (-span / 2, span / 2 - 1)
+        } else {
+            (0, span - 1)
+        };
+        let mut v = target;
+        if v < min || v > max {
+            match overflow {
+                Overflow::Fail => return None,
+                Overflow::Sat => v = v.clamp(min, max),
+                Overflow::Wrap => {
+                    while v > max {
+                        v -= span;
+                    }
+                    while v < min {
+                        v += span;
+                    }
+                }
+            }
+        }
+        Some(v as i64)
+    }
+
+    #[test]
+    fn overflow_modes_match_the_reference() {
+        let modes = [Overflow::Wrap, Overflow::Sat, Overflow::Fail];
+        for bits in 1..=9 {
+            for signed in [true, false] {
+                let field = Field {
+                    signed,
+                    bits,
+                    offset: 0,
+                };
+                for target in -1100i128..1100 {
+                    for mode in modes {
+                        assert_eq!(
+                            fit(field, target, mode),
+                            reference(signed, bits, target, mode),
+                            "{signed} {bits} {target} {mode:?}"
+                        );
+                    }
+                }
+            }
+        }
+        // Wide fields, around their limits and far past them.
+        for (signed, bits) in [(true, 64), (true, 63), (true, 33), (false, 63), (false, 32)] {
+            let field = Field {
+                signed,
+                bits,
+                offset: 0,
+            };
+            let span = 1i128 << bits;
+            let bases = [0, span / 2, span, -span / 2, -span, 3 * span, -3 * span];
+            for base in bases {
+                for delta in -3..=3 {
+                    let target = base + delta;
+                    for mode in modes {
+                        assert_eq!(
+                            fit(field, target, mode),
+                            reference(signed, bits, target, mode),
+                            "{signed} {bits} {target} {mode:?}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// Redis's bit-at-a-time `getUnsignedBitfield()`.
+    fn read_slowly(buf: &[u8], offset: u64, bits: u32) -> u64 {
+        (0..u64::from(bits)).fold(0, |acc, i| {
+            let at = offset + i;
+            let byte = buf.get((at >> 3) as usize).copied().unwrap_or(0);
+            (acc << 1) | u64::from((byte >> (7 - (at & 7))) & 1)
+        })
+    }
+
+    #[test]
+    fn fields_at_any_offset_match_a_bit_by_bit_reading() {
+        let buf: Vec<u8> = (0..24u32).map(|i| (i * 89 + 17) as u8).collect();
+        for bits in 1..=64 {
+            for offset in 0..(24 * 8 - u64::from(bits)) {
+                let raw = read_slowly(&buf, offset, bits);
+                let unsigned = Field {
+                    signed: false,
+                    bits,
+                    offset,
+                };
+                let signed = Field {
+                    signed: true,
+                    ..unsigned
+                };
+                assert_eq!(read_field(&buf, unsigned) as u64, raw);
+                let sign_extended = ((raw << (64 - bits)) as i64) >> (64 - bits);
+                assert_eq!(read_field(&buf, signed), sign_extended);
+                let mut copy = buf.clone();
+                write_field(&mut copy, unsigned, !raw as i64);
+                assert_eq!(
+                    read_slowly(&copy, offset, bits),
+                    !raw & low_mask(bits),
+                    "{offset} {bits}"
+                );
+                // The bits around the field are untouched.
+                let before = offset.min(64);
+                let (start, after) = (offset - before, offset + u64::from(bits));
+                assert_eq!(
+                    read_slowly(&copy, start, before as u32),
+                    read_slowly(&buf, start, before as u32)
+                );
+                assert_eq!(read_slowly(&copy, after, 64), read_slowly(&buf, after, 64));
+            }
+        }
+    }
+
+    #[test]
+    fn reads_past_the_end_are_zeros() {
+        let buf = [0xffu8; 3];
+        let field = |offset, bits| Field {
+            signed: false,
+            bits,
+            offset,
+        };
+        assert_eq!(read_field(&buf, field(20, 8)), 0xf0);
+        assert_eq!(read_field(&buf, field(24, 8)), 0);
+        assert_eq!(read_field(&buf, field(1000, 64)), 0);
+    }
+
+    #[test]
+    fn types() {
+        assert_eq!(parse_type(b"i1"), Ok((true, 1)));
+        assert_eq!(parse_type(b"i64"), Ok((true, 64)));
+        assert_eq!(parse_type(b"u63"), Ok((false, 63)));
+        assert_eq!(parse_type(b"u8\0junk"), Ok((false, 8)), "a C string");
+        for bad in [
+            &b"u64"[..],
+            b"i65",
+            b"i0",
+            b"u0",
+            b"x8",
+            b"I8",
+            b"i",
+            b"",
+            b"i08",
+            b"i-1",
+            b"i+8",
+        ] {
+            assert_eq!(parse_type(bad), Err(Error::BitfieldType));
+        }
+    }
+
+    // The expected replies below are redis-server 7.0.15's.
+
+    #[test]
+    fn signed_overflow_modes() {
+        let mut h = Harness::new();
+        assert_eq!(
+            h.run("bitfield k set i8 0 100 incrby i8 0 100 overflow sat incrby i8 0 -300 incrby i8 0 -1 overflow fail incrby i8 0 -1 incrby i8 0 255 get i8 0"),
+            ints(&[Some(0), Some(-56), Some(-128), Some(-128), None, Some(127), Some(127)])
+        );
+        assert_eq!(
+            h.run("bitfield k set i64 16 9223372036854775807 incrby i64 16 1 overflow sat incrby i64 16 -1 incrby i64 16 -9223372036854775808 overflow wrap incrby i64 16 -1"),
+            ints(&[Some(0), Some(i64::MIN), Some(i64::MIN), Some(i64::MIN), Some(i64::MAX)])
+        );
+        assert_eq!(
+            h.run("bitfield k set i1 150 1 get i1 150 get u1 150 overflow sat set i1 150 5 set u1 150 -2 incrby i1 150 -3 get i1 150"),
+            ints(&[Some(0), Some(-1), Some(1), Some(-1), Some(0), Some(-1), Some(-1)])
+        );
+    }
+
+    #[test]
+    fn unsigned_overflow_modes() {
+        let mut h = Harness::new();
+        assert_eq!(
+            h.run("bitfield k set u8 8 -1 overflow sat set u8 8 -1 overflow fail set u8 8 -1 get u8 8"),
+            ints(&[Some(0), Some(255), None, Some(255)])
+        );
+        assert_eq!(
+            h.run("bitfield k set u63 80 9223372036854775807 incrby u63 80 1 set u63 80 -1 get u63 80 overflow sat incrby u63 80 -5"),
+            ints(&[Some(0), Some(0), Some(0), Some(i64::MAX), Some(i64::MAX - 5)])
+        );
+    }
+
+    #[test]
+    fn unaligned_fields_and_hash_offsets() {
+        let mut h = Harness::new();
+        // bitops.c's own example: 23 in 5 bits at offset 7 is 00000001|01110000.
+        assert_eq!(h.run("bitfield k set u5 7 23"), ints(&[Some(0)]));
+        assert_eq!(h.run("get k"), Frame::Bulk(Bytes::from_static(b"\x01\x70")));
+        assert_eq!(
+            h.run("bitfield k get u4 #1 get u4 #2 get i4 #3 get u16 #0 get u63 0 get i64 3 get u8 100"),
+            ints(&[Some(1), Some(7), Some(0), Some(368), Some(51791395714760704), Some(828662331436171264), Some(0)])
+        );
+        h.run("set txt hello");
+        assert_eq!(
+            h.run("bitfield_ro txt get u8 0 get i5 37 overflow fail get u16 #1"),
+            ints(&[Some(104), Some(-4), Some(27756)])
+        );
+    }
+
+    #[test]
+    fn reads_need_no_key() {
+        let mut h = Harness::new();
+        assert_eq!(
+            h.run("bitfield_ro none get u8 0 get i64 #7"),
+            ints(&[Some(0), Some(0)])
+        );
+        assert_eq!(h.run("bitfield none"), ints(&[]));
+        assert_eq!(
+            h.run("bitfield none overflow sat get u8 0"),
+            ints(&[Some(0)])
+        );
+        assert_eq!(h.run("exists none"), int(0));
+        assert_eq!(h.ks.dirty(), 0);
+        h.run("set n 12");
+        assert_eq!(
+            h.run("bitfield n get u16 0"),
+            ints(&[Some(0x3132)]),
+            "int-encoded as text"
+        );
+    }
+
+    #[test]
+    fn writes_grow_the_string_and_count_changes_like_redis() {
+        let mut h = Harness::new();
+        // The FAIL leaves the field alone but the key is still created (13 bytes,
+        // up to bit 102), and Redis counts only the SET as a change.
+        assert_eq!(
+            h.run("bitfield s overflow fail incrby u4 3 20 set i3 100 3"),
+            ints(&[None, Some(0)])
+        );
+        assert_eq!(h.run("strlen s"), int(13));
+        assert_eq!(
+            h.run("getrange s 12 12"),
+            Frame::Bulk(Bytes::from_static(b"\x06"))
+        );
+        assert_eq!(h.ks.dirty(), 1);
+        h.run("bitfield s set u8 0 0 incrby u8 0 0");
+        assert_eq!(h.ks.dirty(), 1, "nothing changed");
+        h.run("bitfield s set u8 0 1 get u8 0");
+        assert_eq!(h.ks.dirty(), 2);
+        h.run("bitfield s set u8 104 0 set u8 0 1");
+        assert_eq!(h.ks.dirty(), 4, "after growing, every write counts");
+        h.run("bitfield f overflow fail incrby u2 0 10");
+        assert_eq!(h.run("get f"), Frame::Bulk(Bytes::from_static(b"\0")));
+        assert_eq!(h.ks.dirty(), 4);
+        h.run("set n 7");
+        assert_eq!(h.run("bitfield n incrby u8 0 1"), ints(&[Some(0x38)]));
+        assert_eq!(h.run("get n"), Frame::Bulk(Bytes::from_static(b"8")));
+    }
+
+    #[test]
+    fn errors() {
+        let mut h = Harness::new();
+        let bad_type = "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.";
+        let bad_offset = "ERR bit offset is not an integer or out of range";
+        for (cmd, want) in [
+            ("bitfield k get u64 0", bad_type),
+            ("bitfield k set i65 0 1", bad_type),
+            ("bitfield k get x8 0", bad_type),
+            ("bitfield k get i8 -1", bad_offset),
+            ("bitfield k get i8 #-1", bad_offset),
+            ("bitfield k get i8 4294967296", bad_offset),
+            ("bitfield k get i8 #536870912", bad_offset),
+            ("bitfield k get i8 #9223372036854775807", bad_offset),
+            (
+                "bitfield k set i8 0 x",
+                "ERR value is not an integer or out of range",
+            ),
+            (
+                "bitfield k incrby i8 0 1.5",
+                "ERR value is not an integer or out of range",
+            ),
+            (
+                "bitfield k overflow foo",
+                "ERR Invalid OVERFLOW type specified",
+            ),
+            ("bitfield k overflow", "ERR syntax error"),
+            ("bitfield k foo", "ERR syntax error"),
+            ("bitfield k get i8", "ERR syntax error"),
+            ("bitfield k set i8 0", "ERR syntax error"),
+            ("bitfield k get i8 0 incrby i8 0", "ERR syntax error"),
+            (
+                "bitfield_ro k set i8 0 1",
+                "ERR BITFIELD_RO only supports the GET subcommand",
+            ),
+            (
+                "bitfield_ro k get i8 0 incrby i8 0 1",
+                "ERR BITFIELD_RO only supports the GET subcommand",
+            ),
+            (
+                "bitfield_ro k set i8 0 x",
+                "ERR value is not an integer or out of range",
+            ),
+            (
+                "bitfield_ro k overflow foo",
+                "ERR Invalid OVERFLOW type specified",
+            ),
+        ] {
+            assert_eq!(h.run(cmd), err(want), "{cmd}");
+        }
+        assert_eq!(h.run("exists k"), int(0), "nothing ran");
+        assert_eq!(
+            h.run("bitfield k get i8 #2305843009213693953"),
+            ints(&[Some(0)]),
+            "wraps to bit 8"
+        );
+        h.run("rpush l a");
+        let wrongtype = err("WRONGTYPE Operation against a key holding the wrong kind of value");
+        assert_eq!(h.run("bitfield l get i8 0"), wrongtype);
+        assert_eq!(h.run("bitfield l set i8 0 1"), wrongtype);
+        assert_eq!(h.run("bitfield_ro l get i8 0"), wrongtype);
+        assert_eq!(h.run("bitfield l"), wrongtype);
+        assert_eq!(
+            h.run("bitfield l get i8 x"),
+            err(bad_offset),
+            "arguments first"
+        );
+        assert_eq!(
+            h.run("bitfield_ro l set i8 0 1"),
+            err("ERR BITFIELD_RO only supports the GET subcommand")
+        );
+    }
 }

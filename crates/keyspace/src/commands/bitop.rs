@@ -197,7 +197,10 @@ mod tests {
         assert_eq!(h.run("ttl d"), int(-1));
         h.run("rpush d x");
         assert_eq!(h.run("bitop and d n"), int(2), "any type is overwritten");
-        assert_eq!(h.run("type d"), Frame::Simple(Bytes::from_static(b"string")));
+        assert_eq!(
+            h.run("type d"),
+            Frame::Simple(Bytes::from_static(b"string"))
+        );
     }
 
     #[test]

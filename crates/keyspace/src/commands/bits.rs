@@ -36,7 +36,11 @@ pub(super) fn read_string<R>(value: &Value, f: impl FnOnce(&[u8]) -> R) -> Resul
 /// Redis's `getBitOffsetFromArgument()`: a bit offset whose byte is below
 /// proto-max-bulk-len. With `hash_bits` (BITFIELD), `#N` means the N-th field of that
 /// width; the multiplication wraps like Redis's 64-bit arithmetic does.
-pub(super) fn parse_bit_offset(arg: &[u8], max_bulk_len: u64, hash_bits: Option<u32>) -> Result<u64> {
+pub(super) fn parse_bit_offset(
+    arg: &[u8],
+    max_bulk_len: u64,
+    hash_bits: Option<u32>,
+) -> Result<u64> {
     let (digits, scale) = match (arg.split_first(), hash_bits) {
         (Some((b'#', rest)), Some(bits)) if bits > 0 => (rest, i64::from(bits)),
         _ => (arg, 1),
@@ -228,7 +232,9 @@ fn parse_unit(arg: &[u8]) -> Result<bool> {
 /// range comes out with `start > end`.
 fn clamp(start: i64, end: i64, total: i64) -> (i64, i64) {
     let start = if start < 0 { total + start } else { start }.max(0);
-    let end = if end < 0 { total + end } else { end }.max(0).min(total - 1);
+    let end = if end < 0 { total + end } else { end }
+        .max(0)
+        .min(total - 1);
     (start, end)
 }
 
@@ -450,7 +456,10 @@ mod tests {
         assert_eq!(parse_bit_offset(b"#3", max, Some(8)), Ok(24));
         assert_eq!(parse_bit_offset(b"#3", max, None), Err(Error::BitOffset));
         assert_eq!(parse_bit_offset(b"#", max, Some(8)), Err(Error::BitOffset));
-        assert_eq!(parse_bit_offset(b"#-1", max, Some(8)), Err(Error::BitOffset));
+        assert_eq!(
+            parse_bit_offset(b"#-1", max, Some(8)),
+            Err(Error::BitOffset)
+        );
         // 2^61 + 1 fields of 8 bits wrap around to bit 8 in 64-bit arithmetic.
         assert_eq!(
             parse_bit_offset(b"#2305843009213693953", max, Some(8)),
@@ -498,11 +507,21 @@ mod tests {
     #[test]
     fn bit_errors() {
         let mut h = Harness::new();
-        for cmd in ["setbit k -1 1", "setbit k x 1", "setbit k 4294967296 1", "getbit k -1"] {
+        for cmd in [
+            "setbit k -1 1",
+            "setbit k x 1",
+            "setbit k 4294967296 1",
+            "getbit k -1",
+        ] {
             assert_eq!(h.run(cmd), err(BAD_OFFSET), "{cmd}");
         }
         assert_eq!(h.run("getbit k 4294967296"), err(BAD_OFFSET));
-        for cmd in ["setbit k 0 2", "setbit k 0 -1", "setbit k 0 x", "setbit k 0 "] {
+        for cmd in [
+            "setbit k 0 2",
+            "setbit k 0 -1",
+            "setbit k 0 x",
+            "setbit k 0 ",
+        ] {
             assert_eq!(
                 h.run(cmd),
                 err("ERR bit is not an integer or out of range"),
@@ -513,11 +532,22 @@ mod tests {
         h.run("rpush l a");
         assert_eq!(h.run("setbit l 0 1"), err(WRONGTYPE));
         assert_eq!(h.run("getbit l 0"), err(WRONGTYPE));
-        assert_eq!(h.run("getbit l x"), err(BAD_OFFSET), "the offset comes first");
+        assert_eq!(
+            h.run("getbit l x"),
+            err(BAD_OFFSET),
+            "the offset comes first"
+        );
         assert_eq!(h.run("bitcount l"), err(WRONGTYPE));
-        assert_eq!(h.run("bitcount l x y"), err(WRONGTYPE), "the type comes first");
+        assert_eq!(
+            h.run("bitcount l x y"),
+            err(WRONGTYPE),
+            "the type comes first"
+        );
         assert_eq!(h.run("bitpos l 1"), err(WRONGTYPE));
-        assert_eq!(h.run("bitpos l 2"), err("ERR The bit argument must be 1 or 0."));
+        assert_eq!(
+            h.run("bitpos l 2"),
+            err("ERR The bit argument must be 1 or 0.")
+        );
         assert_eq!(h.run("bitpos l x"), err(NOT_INT));
     }
 
@@ -645,7 +675,11 @@ mod tests {
     fn bitpos_clear_bits_past_the_end() {
         let mut h = Harness::new();
         with(&mut h, "ones", b"\xff\xff\xff");
-        assert_eq!(h.run("bitpos ones 0"), int(24), "the zero just past the end");
+        assert_eq!(
+            h.run("bitpos ones 0"),
+            int(24),
+            "the zero just past the end"
+        );
         assert_eq!(h.run("bitpos ones 0 1"), int(24));
         assert_eq!(h.run("bitpos ones 0 -1"), int(24));
         assert_eq!(h.run("bitpos ones 0 0 -1"), int(-1), "an explicit end");
@@ -695,8 +729,11 @@ mod tests {
         assert!(buf.iter().all(|&b| b == 0));
         let mut big = BytesMut::zeroed(MAX_PREALLOC);
         grow_zeroed(&mut big, MAX_PREALLOC + 1);
-        assert!(big.capacity() >= 2 * MAX_PREALLOC + 1);
-        assert!(big.capacity() < 3 * MAX_PREALLOC, "1 MB of slack, not double");
+        assert!(big.capacity() > 2 * MAX_PREALLOC);
+        assert!(
+            big.capacity() < 3 * MAX_PREALLOC,
+            "1 MB of slack, not double"
+        );
         grow_zeroed(&mut big, 5);
         assert_eq!(big.len(), MAX_PREALLOC + 1, "never shrinks");
     }

@@ -213,9 +213,7 @@ impl Table {
             if let Some((a_start, a_end, b_start, b_end)) = run.take() {
                 let len = a_end - a_start + 1;
                 if len as i64 >= opts.min_match_len {
-                    let pair = |s: usize, e: usize| {
-                        Frame::Array(vec![int_reply(s), int_reply(e)])
-                    };
+                    let pair = |s: usize, e: usize| Frame::Array(vec![int_reply(s), int_reply(e)]);
                     let mut item = vec![pair(a_start, a_end), pair(b_start, b_end)];
                     if opts.with_match_len {
                         item.push(int_reply(len));
