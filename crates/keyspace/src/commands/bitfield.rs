@@ -208,6 +208,17 @@ fn fit(field: Field, target: i128, overflow: Overflow) -> Option<i64> {
     }
 }
 
+/// Whether a signed SET under OVERFLOW SAT hits a quirk of Redis's
+/// `checkSignedBitfieldOverflow()`: it computes `max - value` in 64 bits, which for a
+/// value at or below `max - 2^63` wraps negative, and then takes the value for an
+/// overflow upwards, so the field saturates to its maximum, not its minimum. (WRAP
+/// and FAIL come out the same either way; an i64 field is never out of range.)
+fn sat_quirk(op: FieldOp, value: i64) -> bool {
+    let bits = op.field.bits;
+    let max = (1i128 << (bits - 1)) - 1;
+    op.overflow == Overflow::Sat && bits < 64 && i128::from(value) <= max - (1i128 << 63)
+}
+
 /// Runs one operation on `buf`: its reply, and whether it counts as a change (Redis
 /// counts every SET or INCRBY that ran once the string was created or grown, and
 /// otherwise those that changed the field; one that failed under OVERFLOW FAIL never,
@@ -219,6 +230,7 @@ fn run_op(buf: &mut [u8], op: FieldOp, grown: bool) -> (Frame, bool) {
         // An unsigned field takes the value's 64 bits as unsigned, as Redis casts it
         // to uint64_t: -1 is past the maximum of any width.
         Kind::Set(v) if !op.field.signed => i128::from(v as u64),
+        Kind::Set(v) if sat_quirk(op, v) => i128::MAX,
         Kind::Set(v) => i128::from(v),
         Kind::IncrBy(by) => i128::from(old) + i128::from(by),
     };
@@ -505,6 +517,19 @@ mod tests {
         assert_eq!(
             h.run("bitfield k set i1 150 1 get i1 150 get u1 150 overflow sat set i1 150 5 set u1 150 -2 incrby i1 150 -3 get i1 150"),
             ints(&[Some(0), Some(-1), Some(1), Some(-1), Some(0), Some(-1), Some(-1)])
+        );
+    }
+
+    #[test]
+    fn saturating_a_very_negative_set_matches_redis() {
+        let mut h = Harness::new();
+        assert_eq!(
+            h.run("bitfield q overflow sat set i3 0 -9223372036854775808 get i3 0 set i3 0 -9223372036854775805 get i3 0 set i3 0 -9223372036854775804 get i3 0 set i63 8 -9223372036854775808 get i63 8 set i63 8 -9223372036854775807 get i63 8 overflow wrap set i3 0 -9223372036854775808 get i3 0 overflow fail set i3 0 -9223372036854775808"),
+            ints(&[Some(0), Some(3), Some(3), Some(3), Some(3), Some(-4), Some(0), Some(4611686018427387903), Some(4611686018427387903), Some(4611686018427387903), Some(-4), Some(0), None])
+        );
+        assert_eq!(
+            h.run("bitfield q overflow sat set i64 0 -9223372036854775808 get i64 0"),
+            ints(&[Some(36028797018963967), Some(i64::MIN)])
         );
     }
 
