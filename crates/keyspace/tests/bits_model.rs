@@ -65,7 +65,7 @@ enum Op {
         end: Option<i64>,
         unit: Unit,
     },
-    BitOp(u8, usize, Vec<usize>),
+    Bitop(u8, usize, Vec<usize>),
     BitField(usize, Vec<FieldOp>, bool),
 }
 
@@ -108,7 +108,7 @@ fn op() -> impl Strategy<Value = Op> {
                 Op::BitPos { key, bit, start, end, unit }
             }),
         2 => (0u8..4, key.clone(), prop::collection::vec(key.clone(), 1..4))
-            .prop_map(|(o, d, s)| Op::BitOp(o, d, if o == 3 { s[..1].to_vec() } else { s })),
+            .prop_map(|(o, d, s)| Op::Bitop(o, d, if o == 3 { s[..1].to_vec() } else { s })),
         3 => (key, prop::collection::vec(field_op(), 0..5), prop::bool::weighted(0.2))
             .prop_map(|(k, ops, ro)| Op::BitField(k, ops, ro)),
     ]
@@ -150,7 +150,7 @@ fn words(op: &Op) -> Vec<Vec<u8>> {
             w.extend(unit(u));
             w
         }
-        Op::BitOp(o, dest, srcs) => {
+        Op::Bitop(o, dest, srcs) => {
             let name = ["AND", "or", "Xor", "NOT"][usize::from(*o)];
             let mut w = vec![b"BITOP".to_vec(), name.as_bytes().to_vec(), k(dest)];
             w.extend(srcs.iter().map(k));
@@ -364,7 +364,7 @@ impl Model {
                     }
                 }
             },
-            Op::BitOp(o, dest, srcs) => {
+            Op::Bitop(o, dest, srcs) => {
                 let mut values = Vec::new();
                 for src in srcs {
                     match self.bits(*src) {

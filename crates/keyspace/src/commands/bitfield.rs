@@ -609,6 +609,9 @@ mod tests {
         h.run("bitfield f overflow fail incrby u2 0 10");
         assert_eq!(h.run("get f"), Frame::Bulk(Bytes::from_static(b"\0")));
         assert_eq!(h.ks.dirty(), 4);
+        h.run("expire s 100");
+        h.run("bitfield s incrby u8 200 1");
+        assert_eq!(h.run("ttl s"), int(100), "writing fields keeps the TTL");
         h.run("set n 7");
         assert_eq!(h.run("bitfield n incrby u8 0 1"), ints(&[Some(0x38)]));
         assert_eq!(h.run("get n"), Frame::Bulk(Bytes::from_static(b"8")));

@@ -90,11 +90,13 @@ pub(super) fn bitop(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
 /// `len` bytes of `op` over `values` (at least one), each zero-padded to `len`.
 /// Whole-slice loops, which the compiler turns into wide vector operations.
 fn compute(op: Op, values: &[Bytes], len: usize) -> Bytes {
-    let mut out = BytesMut::zeroed(len);
     let Some((first, rest)) = values.split_first() else {
-        return out.freeze();
+        return BytesMut::zeroed(len).freeze();
     };
-    out[..first.len()].copy_from_slice(first);
+    // The first source, then zeros: each byte is written once before the loops.
+    let mut out = BytesMut::with_capacity(len);
+    out.extend_from_slice(first);
+    out.resize(len, 0);
     match op {
         Op::Not => out.iter_mut().for_each(|b| *b = !*b),
         Op::And => {

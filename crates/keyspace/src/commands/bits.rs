@@ -28,7 +28,6 @@ pub(super) fn read_string<R>(value: &Value, f: impl FnOnce(&[u8]) -> R) -> Resul
             let mut buf = [0u8; 20];
             Ok(f(num::format_i64(*n, &mut buf)))
         }
-        #[allow(unreachable_patterns)] // more types arrive with other commands
         _ => Err(Error::WrongType),
     }
 }
@@ -489,6 +488,9 @@ mod tests {
         );
         assert_eq!(h.run("setbit k 7 0"), int(1));
         assert_eq!(h.run("getbit k 7"), int(0));
+        h.run("expire k 100");
+        h.run("setbit k 100 1");
+        assert_eq!(h.run("ttl k"), int(100), "writing bits keeps the TTL");
     }
 
     #[test]
