@@ -70,6 +70,64 @@ pub enum Error {
     /// `parseExtendedExpireArgumentsOrReply()`: an unknown option, echoed back.
     #[error("ERR Unsupported option {}", String::from_utf8_lossy(.0))]
     UnsupportedOption(Bytes),
+    /// A `numkeys` below 1 or not a number (SINTERCARD, LMPOP, ...).
+    #[error("ERR numkeys should be greater than 0")]
+    NumkeysNotPositive,
+    /// SINTERCARD's `numkeys` past the arguments given.
+    #[error("ERR Number of keys can't be greater than number of args")]
+    NumkeysTooMany,
+    /// SINTERCARD's LIMIT below 0 or not a number.
+    #[error("ERR LIMIT can't be negative")]
+    LimitNegative,
+    /// `hincrbyCommand()`: the field's value is not an integer.
+    #[error("ERR hash value is not an integer")]
+    HashNotInteger,
+    /// `hincrbyfloatCommand()`: the field's value is not a float.
+    #[error("ERR hash value is not a float")]
+    HashNotFloat,
+    /// `hincrbyfloatCommand()`: the increment itself is NaN or infinite.
+    #[error("ERR value is NaN or Infinity")]
+    ValueNanOrInfinity,
+    /// `hrandfieldCommand()`: a WITHVALUES count whose reply length would overflow.
+    #[error("ERR value is out of range")]
+    ValueOutOfRange,
+    /// `getBitOffsetFromArgument()` in bitops.c: not an integer, negative, or past
+    /// proto-max-bulk-len bytes.
+    #[error("ERR bit offset is not an integer or out of range")]
+    BitOffset,
+    /// `setbitCommand()`: the value is not 0 or 1.
+    #[error("ERR bit is not an integer or out of range")]
+    BitValue,
+    /// `bitposCommand()`: the bit searched for is not 0 or 1.
+    #[error("ERR The bit argument must be 1 or 0.")]
+    BitposBit,
+    /// `bitopCommand()`: NOT with more than one source key.
+    #[error("ERR BITOP NOT must be called with a single source key.")]
+    BitopNot,
+    /// `getBitfieldTypeFromArgument()`.
+    #[error("ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.")]
+    BitfieldType,
+    /// `bitfieldGeneric()`: OVERFLOW followed by something else than WRAP, SAT or FAIL.
+    #[error("ERR Invalid OVERFLOW type specified")]
+    BitfieldOverflow,
+    /// `bitfieldGeneric()` for BITFIELD_RO given SET or INCRBY.
+    #[error("ERR BITFIELD_RO only supports the GET subcommand")]
+    BitfieldReadOnly,
+    /// `lcsCommand()`: a key holds something else than a string.
+    #[error("ERR The specified keys must contain string values")]
+    LcsWrongType,
+    /// `lcsCommand()` given both LEN and IDX.
+    #[error("ERR If you want both the length and indexes, please just use IDX.")]
+    LcsLenAndIdx,
+    /// `lcsCommand()`: a string of 4 GB or more.
+    #[error("ERR String too long for LCS")]
+    LcsTooLong,
+    /// `lcsCommand()`: the dynamic-programming table would pass proto-max-bulk-len.
+    #[error("ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len")]
+    LcsTableTooLarge,
+    /// `lcsCommand()`: the dynamic-programming table could not be allocated.
+    #[error("ERR Insufficient memory, failed allocating transient memory for LCS")]
+    LcsAllocFailed,
     /// `shared.nokeyerr`: RENAME, LSET on a missing key.
     #[error("ERR no such key")]
     NoSuchKey,
@@ -88,9 +146,6 @@ pub enum Error {
     /// `lposCommand()`: MAXLEN below 0 or not a number.
     #[error("ERR MAXLEN can't be negative")]
     MaxlenNegative,
-    /// A `numkeys` below 1 or not a number (LMPOP, ...).
-    #[error("ERR numkeys should be greater than 0")]
-    NumkeysNotPositive,
     /// A COUNT below 1 or not a number (LMPOP, ...).
     #[error("ERR count should be greater than 0")]
     CountNotPositive,
@@ -141,13 +196,34 @@ impl Error {
             Error::ExpireGtLtConflict => {
                 "ERR GT and LT options at the same time are not compatible"
             }
+            Error::HashNotInteger => "ERR hash value is not an integer",
+            Error::HashNotFloat => "ERR hash value is not a float",
+            Error::ValueNanOrInfinity => "ERR value is NaN or Infinity",
+            Error::ValueOutOfRange => "ERR value is out of range",
+            Error::BitOffset => "ERR bit offset is not an integer or out of range",
+            Error::BitValue => "ERR bit is not an integer or out of range",
+            Error::BitposBit => "ERR The bit argument must be 1 or 0.",
+            Error::BitopNot => "ERR BITOP NOT must be called with a single source key.",
+            Error::BitfieldType => "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.",
+            Error::BitfieldOverflow => "ERR Invalid OVERFLOW type specified",
+            Error::BitfieldReadOnly => "ERR BITFIELD_RO only supports the GET subcommand",
+            Error::LcsWrongType => "ERR The specified keys must contain string values",
+            Error::LcsLenAndIdx => {
+                "ERR If you want both the length and indexes, please just use IDX."
+            }
+            Error::LcsTooLong => "ERR String too long for LCS",
+            Error::LcsTableTooLarge => {
+                "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len"
+            }
+            Error::LcsAllocFailed => {
+                "ERR Insufficient memory, failed allocating transient memory for LCS"
+            }
             Error::NoSuchKey => "ERR no such key",
             Error::IndexOutOfRange => "ERR index out of range",
             Error::SameObject => "ERR source and destination objects are the same",
             Error::RankZero => "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list",
             Error::CountNegative => "ERR COUNT can't be negative",
             Error::MaxlenNegative => "ERR MAXLEN can't be negative",
-            Error::NumkeysNotPositive => "ERR numkeys should be greater than 0",
             Error::CountNotPositive => "ERR count should be greater than 0",
             Error::InvalidFirstDbIndex => "ERR invalid first DB index",
             Error::InvalidSecondDbIndex => "ERR invalid second DB index",
@@ -157,6 +233,9 @@ impl Error {
                 return unknown_subcommand(command, sub)
             }
             Error::UnsupportedOption(opt) => return unsupported_option(opt),
+            Error::NumkeysNotPositive => "ERR numkeys should be greater than 0",
+            Error::NumkeysTooMany => "ERR Number of keys can't be greater than number of args",
+            Error::LimitNegative => "ERR LIMIT can't be negative",
             Error::OutOfRange { .. }
             | Error::WrongArity { .. }
             | Error::InvalidExpireTime { .. } => return Frame::error(self.to_string()),
@@ -229,13 +308,31 @@ mod tests {
             Error::ExpireNxConflict,
             Error::ExpireGtLtConflict,
             Error::UnsupportedOption(Bytes::from_static(b"foo")),
+            Error::NumkeysNotPositive,
+            Error::NumkeysTooMany,
+            Error::LimitNegative,
+            Error::HashNotInteger,
+            Error::HashNotFloat,
+            Error::ValueNanOrInfinity,
+            Error::ValueOutOfRange,
+            Error::BitOffset,
+            Error::BitValue,
+            Error::BitposBit,
+            Error::BitopNot,
+            Error::BitfieldType,
+            Error::BitfieldOverflow,
+            Error::BitfieldReadOnly,
+            Error::LcsWrongType,
+            Error::LcsLenAndIdx,
+            Error::LcsTooLong,
+            Error::LcsTableTooLarge,
+            Error::LcsAllocFailed,
             Error::NoSuchKey,
             Error::IndexOutOfRange,
             Error::SameObject,
             Error::RankZero,
             Error::CountNegative,
             Error::MaxlenNegative,
-            Error::NumkeysNotPositive,
             Error::CountNotPositive,
             Error::InvalidFirstDbIndex,
             Error::InvalidSecondDbIndex,

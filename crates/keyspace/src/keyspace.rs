@@ -9,6 +9,7 @@ use ferrodis_resp::{Frame, Protocol};
 use crate::access::AccessClock;
 use crate::commands::{self, Ctx};
 use crate::db::Db;
+use crate::effects::{Effect, Fx};
 use crate::error::Error;
 use crate::stats::{DbInfo, Stats};
 use crate::tunables::Tunables;
@@ -21,6 +22,14 @@ pub struct Session {
     /// The protocol the client speaks, for the few replies whose shape differs
     /// between RESP2 and RESP3 beyond what the encoder downgrades.
     pub protocol: Protocol,
+}
+
+/// A key as WATCH saw it, for EXEC to check ([`Keyspace::watch_intact`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WatchToken {
+    db: usize,
+    key: Bytes,
+    version: u64,
 }
 
 /// Where the keyspace gets the time from, in Unix milliseconds.
@@ -108,6 +117,8 @@ pub struct Keyspace {
     tunables: Tunables,
     /// The cached time of access stamps (OBJECT IDLETIME, FREQ).
     pub(crate) access: AccessClock,
+    /// Effects to propagate and WATCHed keys.
+    pub(crate) fx: Fx,
 }
 
 impl Keyspace {
@@ -127,6 +138,7 @@ impl Keyspace {
             expire_time_used_us: 0,
             tunables: Tunables::default(),
             access: AccessClock::at(Clock::System.now_ms()),
+            fx: Fx::default(),
         }
     }
 
@@ -184,11 +196,148 @@ impl Keyspace {
             dirty: &mut self.dirty,
             random: &mut self.random,
             tunables: self.tunables,
+            fx: &mut self.fx,
         };
-        Some(match (commands::HANDLERS[index])(&mut ctx, argv) {
+        let dirty_before = *ctx.dirty;
+        let db = ctx.session.db;
+        // DEL/UNLINK touch (for WATCH) only the keys they delete: note which exist.
+        let present: Vec<bool> =
+            if !ctx.fx.watched.is_empty() && matches!(spec.name, "del" | "unlink") {
+                argv[1..]
+                    .iter()
+                    .map(|k| ctx.dbs[db].peek(k).is_some())
+                    .collect()
+            } else {
+                Vec::new()
+            };
+        let reply = match (commands::HANDLERS[index])(&mut ctx, argv) {
             Ok(reply) => reply,
             Err(e) => e.to_frame(),
-        })
+        };
+        let replaced = self.fx.replaced.take();
+        if self.dirty != dirty_before {
+            self.record_write(db, argv, replaced, &present);
+        }
+        Some(reply)
+    }
+
+    /// After a command that changed the data: touch the keys it wrote for WATCH and
+    /// record its effects (the command itself unless it gave a replacement).
+    fn record_write(
+        &mut self,
+        db: usize,
+        argv: &[Bytes],
+        replaced: Option<Vec<Vec<Bytes>>>,
+        present: &[bool],
+    ) {
+        let effects = replaced.unwrap_or_else(|| vec![argv.to_vec()]);
+        if !present.is_empty() {
+            for (key, _) in argv[1..].iter().zip(present).filter(|(_, p)| **p) {
+                self.fx.watched.touch(db, key);
+            }
+        } else {
+            for effect in &effects {
+                self.touch_written_keys(db, effect);
+            }
+        }
+        if self.fx.propagate {
+            self.fx
+                .effects
+                .extend(effects.into_iter().map(|argv| Effect { db, argv }));
+        }
+    }
+
+    /// The keys a write command wrote, by its key positions (COMMAND INFO's first,
+    /// last, step); flushes touch whole databases; commands that store a result
+    /// touch only their destination (Redis's `signalModifiedKey` calls).
+    fn touch_written_keys(&mut self, db: usize, argv: &[Bytes]) {
+        if self.fx.watched.is_empty() {
+            return;
+        }
+        let Some(spec) = argv.first().and_then(|name| crate::spec::lookup(name)) else {
+            return;
+        };
+        match spec.name {
+            "flushall" => return self.fx.watched.touch_db(None),
+            "flushdb" => return self.fx.watched.touch_db(Some(db)),
+            // Their keys may be in other databases: the commands touch them.
+            "swapdb" | "copy" => return,
+            _ => {}
+        }
+        // Destination-only writers: the other keys are sources, only read.
+        let destination = match spec.name {
+            "bitop" => argv.get(2),
+            name if name.ends_with("store") => argv.get(1),
+            _ => None,
+        };
+        if let Some(dest) = destination {
+            return self.fx.watched.touch(db, dest);
+        }
+        if spec.first_key <= 0 {
+            return;
+        }
+        let len = argv.len() as i64;
+        let first = i64::from(spec.first_key);
+        let last = if spec.last_key < 0 {
+            len + i64::from(spec.last_key)
+        } else {
+            i64::from(spec.last_key)
+        };
+        let step = i64::from(spec.step.max(1));
+        let mut i = first;
+        while i <= last && i < len {
+            self.fx.watched.touch(db, &argv[i as usize]);
+            i += step;
+        }
+    }
+
+    /// Start or stop recording [`Effect`]s (off by default, so a keyspace nobody
+    /// replicates pays nothing). The AOF writer and replication turn it on.
+    pub fn set_propagation(&mut self, on: bool) {
+        self.fx.propagate = on;
+        if !on {
+            self.fx.effects.clear();
+        }
+    }
+
+    /// The effects recorded since the last call, in commit order.
+    pub fn take_effects(&mut self) -> Vec<Effect> {
+        std::mem::take(&mut self.fx.effects)
+    }
+
+    /// WATCH: `client` watches `key` in `db`. The token tells EXEC later whether the
+    /// key was touched since.
+    pub fn watch(&mut self, client: u64, db: usize, key: &[u8]) -> WatchToken {
+        let version = self.fx.watched.watch(client, db, key);
+        WatchToken {
+            db,
+            key: Bytes::copy_from_slice(key),
+            version,
+        }
+    }
+
+    /// Whether a watched key is untouched: not written, deleted or flushed since
+    /// WATCH, and not expired by now (Redis 7.0's `isWatchedKeyExpired` check at EXEC;
+    /// the expired key is deleted and its DEL propagated, as an access would).
+    pub fn watch_intact(&mut self, token: &WatchToken) -> bool {
+        if self.fx.watched.version(token.db, &token.key) != token.version {
+            return false;
+        }
+        let mut now = Now::new(self.clock, 0);
+        let Some(db) = self.dbs.get_mut(token.db) else {
+            return true;
+        };
+        if let crate::db::Found::Expired = db.find(&token.key, &mut now) {
+            self.stats.expired_keys += 1;
+            self.fx.expired(token.db, &token.key);
+            return false;
+        }
+        true
+    }
+
+    /// UNWATCH (also EXEC, DISCARD, RESET and disconnect): `client` watches nothing.
+    pub fn unwatch_all(&mut self, client: u64) {
+        self.fx.watched.unwatch_all(client);
     }
 
     /// Number of keys in database `db` (0 for a database that does not exist);

@@ -11,16 +11,20 @@
 //! What it is not: a server. There is no networking, no threads, no locks and no
 //! globals; connection commands (PING, HELLO, AUTH, CLIENT, CONFIG, INFO, ...) belong
 //! to the server, which gets `None` from `execute` for them. Persistence and
-//! replication effects are not produced yet.
+//! replication consume the [`Effect`]s that writes produce.
 //!
 //! Supported commands: strings (GET, SET with every option, SETNX, SETEX, PSETEX,
 //! GETSET, GETDEL, GETEX, MGET, MSET, MSETNX, APPEND, STRLEN, GETRANGE, SUBSTR,
-//! SETRANGE, INCR, DECR, INCRBY, DECRBY, INCRBYFLOAT), lists (LPUSH, RPUSH, LPUSHX,
+//! SETRANGE, INCR, DECR, INCRBY, DECRBY, INCRBYFLOAT, LCS), bitmaps (SETBIT, GETBIT,
+//! BITCOUNT, BITPOS, BITOP, BITFIELD, BITFIELD_RO), lists (LPUSH, RPUSH, LPUSHX,
 //! RPUSHX, LPOP, RPOP, LLEN, LRANGE, LINDEX, LSET, LINSERT, LREM, LTRIM, LPOS, LMOVE,
-//! RPOPLPUSH, LMPOP), keys (DEL, UNLINK, EXISTS, TOUCH, TYPE, KEYS, RANDOMKEY, EXPIRE,
-//! PEXPIRE, EXPIREAT, PEXPIREAT, TTL, PTTL, EXPIRETIME, PEXPIRETIME, PERSIST, RENAME,
-//! RENAMENX, MOVE, COPY, OBJECT) and databases (SELECT, DBSIZE, FLUSHDB, FLUSHALL,
-//! SWAPDB).
+//! RPOPLPUSH, LMPOP), sets (SADD, SREM, SMEMBERS, SISMEMBER, SMISMEMBER, SCARD, SMOVE,
+//! SPOP, SRANDMEMBER, SINTER, SINTERCARD, SINTERSTORE, SUNION, SUNIONSTORE, SDIFF,
+//! SDIFFSTORE), hashes (HSET, HSETNX, HMSET, HGET, HMGET, HDEL, HEXISTS, HLEN,
+//! HSTRLEN, HKEYS, HVALS, HGETALL, HINCRBY, HINCRBYFLOAT, HRANDFIELD), keys (DEL,
+//! UNLINK, EXISTS, TOUCH, TYPE, KEYS, RANDOMKEY, EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT,
+//! TTL, PTTL, EXPIRETIME, PEXPIRETIME, PERSIST, RENAME, RENAMENX, MOVE, COPY, OBJECT)
+//! and databases (SELECT, DBSIZE, FLUSHDB, FLUSHALL, SWAPDB).
 //!
 //! ```
 //! use bytes::Bytes;
@@ -47,6 +51,7 @@ mod access;
 mod bignum;
 mod commands;
 mod db;
+mod effects;
 mod error;
 mod expire_cycle;
 mod glob;
@@ -60,9 +65,10 @@ mod types;
 mod value;
 
 pub use crate::{
+    effects::Effect,
     error::{Error, Result},
     expire_cycle::ExpireBudget,
-    keyspace::{Clock, Keyspace, Session},
+    keyspace::{Clock, Keyspace, Session, WatchToken},
     spec::{command_specs, lookup, subcommand_specs, CommandSpec},
     stats::{DbInfo, Stats},
     tunables::{MaxmemoryPolicy, Tunables},

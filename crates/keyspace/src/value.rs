@@ -4,7 +4,9 @@ use bytes::{Bytes, BytesMut};
 
 use crate::error::{Error, Result};
 use crate::num;
+use crate::types::hash::Hash;
 use crate::types::quicklist::QuickList;
+use crate::types::set::Set;
 
 /// A stored value.
 ///
@@ -24,6 +26,10 @@ pub(crate) enum Value {
     Int(i64),
     /// A list: a quicklist of listpack-like nodes.
     List(QuickList),
+    /// A set, `intset`- or `hashtable`-encoded.
+    Set(Set),
+    /// A hash, `listpack` or `hashtable` encoded.
+    Hash(Hash),
 }
 
 impl Value {
@@ -47,6 +53,8 @@ impl Value {
         match self {
             Value::Str(_) | Value::Int(_) => "string",
             Value::List(_) => "list",
+            Value::Set(_) => "set",
+            Value::Hash(_) => "hash",
         }
     }
 
@@ -62,6 +70,8 @@ impl Value {
             Value::Int(_) => "int",
             // Redis 7.0 keeps every list in a quicklist.
             Value::List(_) => "quicklist",
+            Value::Set(s) => s.encoding(),
+            Value::Hash(h) => h.encoding(),
         }
     }
 
@@ -70,7 +80,7 @@ impl Value {
         match self {
             Value::Str(b) => Ok(b.clone()),
             Value::Int(n) => Ok(num::i64_to_bytes(*n)),
-            Value::List(_) => Err(Error::WrongType),
+            _ => Err(Error::WrongType),
         }
     }
 
@@ -79,7 +89,7 @@ impl Value {
         match self {
             Value::Str(b) => Ok(b.len()),
             Value::Int(n) => Ok(num::i64_len(*n)),
-            Value::List(_) => Err(Error::WrongType),
+            _ => Err(Error::WrongType),
         }
     }
 
@@ -99,6 +109,38 @@ impl Value {
         }
     }
 
+    /// The set, or WRONGTYPE.
+    pub(crate) fn set(&self) -> Result<&Set> {
+        match self {
+            Value::Set(s) => Ok(s),
+            _ => Err(Error::WrongType),
+        }
+    }
+
+    /// The set, mutably, or WRONGTYPE.
+    pub(crate) fn set_mut(&mut self) -> Result<&mut Set> {
+        match self {
+            Value::Set(s) => Ok(s),
+            _ => Err(Error::WrongType),
+        }
+    }
+
+    /// The hash, or WRONGTYPE.
+    pub(crate) fn hash(&self) -> Result<&Hash> {
+        match self {
+            Value::Hash(h) => Ok(h),
+            _ => Err(Error::WrongType),
+        }
+    }
+
+    /// The hash, mutably, or WRONGTYPE.
+    pub(crate) fn hash_mut(&mut self) -> Result<&mut Hash> {
+        match self {
+            Value::Hash(h) => Ok(h),
+            _ => Err(Error::WrongType),
+        }
+    }
+
     /// Runs `edit` on the string as a growable buffer (Redis's
     /// `dbUnshareStringValue()`); WRONGTYPE for a list. The allocation is reused
     /// unless a reply still shares it, so repeated APPENDs grow it amortized.
@@ -108,7 +150,7 @@ impl Value {
                 .try_into_mut()
                 .unwrap_or_else(|shared| BytesMut::from(&shared[..])),
             Value::Int(n) => BytesMut::from(&num::i64_to_bytes(*n)[..]),
-            Value::List(_) => return Err(Error::WrongType),
+            _ => return Err(Error::WrongType),
         };
         let result = edit(&mut buf);
         *self = Value::Str(buf.freeze());
@@ -217,5 +259,18 @@ mod tests {
         assert!(v.list_mut().is_ok());
         assert_eq!(Value::Int(1).list().err(), Some(Error::WrongType));
         assert_eq!(v.type_name(), "list");
+    }
+
+    #[test]
+    fn hashes_are_not_strings() {
+        let mut v = Value::Hash(Hash::default());
+        assert_eq!(v.string_bytes(), Err(Error::WrongType));
+        assert_eq!(v.string_len(), Err(Error::WrongType));
+        assert_eq!(v.edit_string(|_| ()), Err(Error::WrongType));
+        assert!(!v.is_string());
+        assert!(v.hash_mut().is_ok());
+        assert_eq!(v.list().err(), Some(Error::WrongType));
+        assert_eq!(Value::Int(1).hash().err(), Some(Error::WrongType));
+        assert_eq!((v.type_name(), v.encoding()), ("hash", "listpack"));
     }
 }

@@ -509,14 +509,12 @@ fn shutdown_stops_the_server() {
     c.send(b"SHUTDOWN NOSAVE\r\n");
     let out = c.outcome(Duration::from_secs(5));
     assert!(out.frames.is_empty() && out.closed, "{out:?}");
-    let deadline = std::time::Instant::now() + Duration::from_secs(5);
-    while std::net::TcpStream::connect(ferrodis.addr).is_ok() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "still accepting after SHUTDOWN"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    // Polling the port would race with other tests' servers reusing it: wait for
+    // `run` itself to return.
+    assert!(
+        ferrodis.stopped_within(Duration::from_secs(10)),
+        "run did not return after SHUTDOWN"
+    );
 }
 
 #[test]
@@ -558,8 +556,45 @@ fn config_set_port_rebinds_like_redis() {
         Frame::simple("PONG")
     );
     assert_eq!(ours.cmd(&["PING"]), Frame::simple("PONG"));
+    // The old port stops serving this server. (Another test's server may be given
+    // the freed port, so a successful connect must be someone else: check run_id.)
+    let run_id = |c: &mut Client| -> String {
+        let info = text(&c.cmd(&["INFO", "server"]));
+        info.lines()
+            .find_map(|l| l.strip_prefix("run_id:"))
+            .unwrap_or("")
+            .to_string()
+    };
+    let ours_id = run_id(&mut ours);
+    // One raw request; any I/O error (refused, or reset by the closing listener)
+    // means the port is not serving this server.
+    let served_by_us = |addr: std::net::SocketAddr| -> bool {
+        use std::io::{Read, Write};
+        let Ok(mut s) = std::net::TcpStream::connect(addr) else {
+            return false;
+        };
+        let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
+        if s.write_all(b"INFO server\r\n").is_err() {
+            return false;
+        }
+        let mut buf = vec![0u8; 16384];
+        let mut got = Vec::new();
+        while let Ok(n) = s.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            got.extend_from_slice(&buf[..n]);
+            if String::from_utf8_lossy(&got).contains("run_id:") && got.ends_with(b"\r\n\r\n") {
+                break;
+            }
+            if got.len() > 8192 {
+                break;
+            }
+        }
+        String::from_utf8_lossy(&got).contains(&format!("run_id:{ours_id}"))
+    };
     let deadline = std::time::Instant::now() + Duration::from_secs(5);
-    while std::net::TcpStream::connect(ferrodis.addr).is_ok() {
+    while served_by_us(ferrodis.addr) {
         assert!(
             std::time::Instant::now() < deadline,
             "old port still accepting"

@@ -122,6 +122,8 @@ pub(super) fn move_(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
         return Ok(Frame::Integer(0));
     }
     move_key(ctx, from, key, to, key);
+    // The key in this database is touched as the command's key; the target's here.
+    ctx.touch_key(to, key);
     ctx.changed(1);
     Ok(Frame::Integer(1))
 }
@@ -196,6 +198,7 @@ pub(super) fn copy(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
             entry.set_expire(when);
         }
     }
+    ctx.touch_key(to, dst);
     ctx.changed(1);
     Ok(Frame::Integer(1))
 }
@@ -217,8 +220,7 @@ pub(super) const SWAPDB: CommandSpec = CommandSpec {
 };
 
 /// SWAPDB index1 index2: every client of one database sees the other's keys.
-/// (Clients blocked on or watching keys are to be woken by the server when those
-/// features exist.)
+/// (Clients blocked on keys are to be woken when blocking commands exist.)
 pub(super) fn swapdb(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
     // getIntFromObjectOrReply() with a message of its own for both failures.
     let int = |arg: &[u8], error: Error| match parse_int(arg) {
@@ -233,6 +235,10 @@ pub(super) fn swapdb(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
         return Err(Error::DbIndexOutOfRange);
     };
     ctx.dbs.swap(a, b);
+    // Redis touches the watched keys of both databases that exist in either; all of
+    // them is a superset, which at worst fails a transaction that could have run.
+    ctx.touch_db(a);
+    ctx.touch_db(b);
     ctx.changed(1);
     Ok(Frame::ok())
 }

@@ -158,6 +158,11 @@ pub(super) fn ltrim(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
     if list.is_empty() {
         entry.remove();
     }
+    if front + back == 0 {
+        // Redis signals the key even when nothing was trimmed.
+        let db = ctx.session.db;
+        ctx.touch_key(db, &argv[1]);
+    }
     ctx.changed((front + back) as usize);
     Ok(Frame::ok())
 }

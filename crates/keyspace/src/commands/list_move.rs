@@ -174,6 +174,16 @@ pub(super) fn lmpop(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
         if list.is_empty() {
             entry.remove();
         }
+        // Propagated as what it did, as Redis rewrites it: [LR]POP key count.
+        let pop: &'static [u8] = match end {
+            End::Head => b"LPOP",
+            End::Tail => b"RPOP",
+        };
+        ctx.propagate_as(vec![vec![
+            Bytes::from_static(pop),
+            key.clone(),
+            Bytes::from(n.to_string()),
+        ]]);
         ctx.changed(n);
         return Ok(Frame::Array(vec![
             Frame::Bulk(key.clone()),

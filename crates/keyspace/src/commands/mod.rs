@@ -4,15 +4,25 @@
 //! [`Handler`], next to each other in the file of its group; the `table!` below
 //! lists them once, in one order, for both [`SPECS`] and the dispatch.
 
+mod bitfield;
+mod bitop;
+mod bits;
 mod counter;
 mod database;
 mod expire;
+mod hash;
+mod hash_random;
+mod hash_read;
 mod keys;
 mod keys_copy;
+mod lcs;
 mod list;
 mod list_edit;
 mod list_move;
 mod object;
+mod set;
+mod set_algebra;
+mod set_random;
 mod string;
 mod string_edit;
 mod string_multi;
@@ -24,6 +34,7 @@ use ferrodis_resp::Frame;
 
 use crate::access::AccessClock;
 use crate::db::{Db, Found, Occupied, Slot};
+use crate::effects::Fx;
 use crate::error::{Error, Result};
 use crate::keyspace::{Now, Session};
 use crate::num;
@@ -67,6 +78,15 @@ table! {
     counter::INCRBY => incrby,
     counter::DECRBY => decrby,
     counter::INCRBYFLOAT => incrbyfloat,
+    lcs::LCS => lcs,
+    // Bitmaps.
+    bits::SETBIT => setbit,
+    bits::GETBIT => getbit,
+    bits::BITCOUNT => bitcount,
+    bits::BITPOS => bitpos,
+    bitop::BITOP => bitop,
+    bitfield::BITFIELD => bitfield,
+    bitfield::BITFIELD_RO => bitfield_ro,
     // Lists.
     list::LPUSH => lpush,
     list::RPUSH => rpush,
@@ -85,6 +105,39 @@ table! {
     list_move::LMOVE => lmove,
     list_move::RPOPLPUSH => rpoplpush,
     list_move::LMPOP => lmpop,
+    // Sets.
+    set::SADD => sadd,
+    set::SREM => srem,
+    set::SMEMBERS => smembers,
+    set::SISMEMBER => sismember,
+    set::SMISMEMBER => smismember,
+    set::SCARD => scard,
+    set::SMOVE => smove,
+    set_random::SPOP => spop,
+    set_random::SRANDMEMBER => srandmember,
+    set_algebra::SINTER => sinter,
+    set_algebra::SINTERCARD => sintercard,
+    set_algebra::SINTERSTORE => sinterstore,
+    set_algebra::SUNION => sunion,
+    set_algebra::SUNIONSTORE => sunionstore,
+    set_algebra::SDIFF => sdiff,
+    set_algebra::SDIFFSTORE => sdiffstore,
+    // Hashes.
+    hash::HSET => hset,
+    hash::HSETNX => hsetnx,
+    hash::HMSET => hmset,
+    hash::HDEL => hdel,
+    hash::HINCRBY => hincrby,
+    hash::HINCRBYFLOAT => hincrbyfloat,
+    hash_read::HGET => hget,
+    hash_read::HMGET => hmget,
+    hash_read::HEXISTS => hexists,
+    hash_read::HLEN => hlen,
+    hash_read::HSTRLEN => hstrlen,
+    hash_read::HGETALL => hgetall,
+    hash_read::HKEYS => hkeys,
+    hash_read::HVALS => hvals,
+    hash_random::HRANDFIELD => hrandfield,
     // Keys.
     keys::DEL => del,
     keys::UNLINK => unlink,
@@ -171,6 +224,8 @@ pub(crate) struct Ctx<'a> {
     pub(crate) access: AccessClock,
     /// Encoding thresholds and size limits.
     pub(crate) tunables: Tunables,
+    /// Effects and WATCH touches (see effects.rs).
+    pub(crate) fx: &'a mut Fx,
 }
 
 impl Ctx<'_> {
@@ -232,6 +287,7 @@ impl Ctx<'_> {
                 if stats {
                     self.stats.keyspace_misses += 1;
                 }
+                self.fx.expired(db, key);
                 None
             }
             Found::Missing => {
@@ -262,6 +318,7 @@ impl Ctx<'_> {
         let (mut slot, expired) = self.dbs[db].entry(key, &mut self.now);
         if expired {
             self.stats.expired_keys += 1;
+            self.fx.expired(db, key);
         }
         if let (Slot::Occupied(entry), true) = (&mut slot, touch) {
             let stamp = self
@@ -270,6 +327,25 @@ impl Ctx<'_> {
             entry.set_lru(stamp);
         }
         slot
+    }
+
+    /// Propagate `argvs` instead of the command as it was sent: the deterministic form
+    /// of a command whose effect depends on time or chance (Redis's
+    /// `alsoPropagate`/`rewriteClientCommandVector`), e.g. EXPIRE as PEXPIREAT.
+    pub(crate) fn propagate_as(&mut self, argvs: Vec<Vec<Bytes>>) {
+        self.fx.replaced = Some(argvs);
+    }
+
+    /// Redis's `signalModifiedKey()` for a key the generic rule misses (the command's
+    /// key positions, touched after every write): one in another database, or a
+    /// write that changed nothing but still counts for WATCH.
+    pub(crate) fn touch_key(&mut self, db: usize, key: &[u8]) {
+        self.fx.watched.touch(db, key);
+    }
+
+    /// Every watched key of database `db` changed (SWAPDB).
+    pub(crate) fn touch_db(&mut self, db: usize) {
+        self.fx.watched.touch_db(Some(db));
     }
 
     /// Counts changes, like Redis's `server.dirty++`.

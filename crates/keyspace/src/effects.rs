@@ -1,0 +1,156 @@
+//! What writes produce besides their reply: the effects to propagate (AOF, replicas)
+//! and the touches that invalidate WATCH.
+//!
+//! DESIGN.md, "Execution model": every write yields its effects in commit order, from
+//! one place. That place is [`crate::Keyspace::execute`]: a command that changed the
+//! data (it added to `dirty`, as Redis's `server.dirty`) is propagated as it was sent,
+//! unless it replaced its effects with deterministic ones; a key found expired on
+//! access is propagated as `DEL key` before the command that found it, as Redis's
+//! `deleteExpiredKeyAndPropagate` does.
+
+use std::collections::HashMap;
+
+use bytes::Bytes;
+
+/// One change to replay elsewhere: a command, and the database it applies to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Effect {
+    /// Database index; a writer emits SELECT when it changes.
+    pub db: usize,
+    /// The command, name first.
+    pub argv: Vec<Bytes>,
+}
+
+impl Effect {
+    /// `DEL key` in `db`.
+    pub(crate) fn del(db: usize, key: &[u8]) -> Effect {
+        Effect {
+            db,
+            argv: vec![Bytes::from_static(b"DEL"), Bytes::copy_from_slice(key)],
+        }
+    }
+}
+
+/// What a command produced besides its reply, collected by [`crate::Keyspace`].
+#[derive(Debug, Default)]
+pub(crate) struct Fx {
+    /// Whether effects are recorded (someone consumes them).
+    pub(crate) propagate: bool,
+    /// Effects not yet taken by the consumer.
+    pub(crate) effects: Vec<Effect>,
+    /// WATCHed keys.
+    pub(crate) watched: Watched,
+    /// The running command's replacement for its own argv, if it set one.
+    pub(crate) replaced: Option<Vec<Vec<Bytes>>>,
+}
+
+impl Fx {
+    /// A key was found expired and deleted on access.
+    pub(crate) fn expired(&mut self, db: usize, key: &[u8]) {
+        self.watched.touch(db, key);
+        if self.propagate {
+            self.effects.push(Effect::del(db, key));
+        }
+    }
+}
+
+/// Keys clients WATCH, with a version bumped whenever the key is written, deleted,
+/// expired or flushed (Redis's `touchWatchedKey`). Empty (and free) when nobody
+/// watches anything.
+#[derive(Debug, Default)]
+pub(crate) struct Watched {
+    keys: HashMap<(usize, Bytes), WatchedKey>,
+    next_version: u64,
+}
+
+#[derive(Debug)]
+struct WatchedKey {
+    /// Ids of the clients watching the key (a client watches a key at most once).
+    watchers: Vec<u64>,
+    version: u64,
+}
+
+impl Watched {
+    pub(crate) fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// `client` watches `key`; returns the key's current version.
+    pub(crate) fn watch(&mut self, client: u64, db: usize, key: &[u8]) -> u64 {
+        let w = self
+            .keys
+            .entry((db, Bytes::copy_from_slice(key)))
+            .or_insert(WatchedKey {
+                watchers: Vec::new(),
+                version: 0,
+            });
+        if !w.watchers.contains(&client) {
+            w.watchers.push(client);
+        }
+        w.version
+    }
+
+    /// `client` watches nothing any more (UNWATCH, EXEC, DISCARD, disconnect).
+    pub(crate) fn unwatch_all(&mut self, client: u64) {
+        self.keys.retain(|_, w| {
+            w.watchers.retain(|&c| c != client);
+            !w.watchers.is_empty()
+        });
+    }
+
+    /// The version of a watched key (0 when nobody watches it).
+    pub(crate) fn version(&self, db: usize, key: &[u8]) -> u64 {
+        self.keys
+            .get(&(db, Bytes::copy_from_slice(key)))
+            .map_or(0, |w| w.version)
+    }
+
+    /// `key` in `db` was written.
+    pub(crate) fn touch(&mut self, db: usize, key: &[u8]) {
+        if self.keys.is_empty() {
+            return;
+        }
+        if let Some(w) = self.keys.get_mut(&(db, Bytes::copy_from_slice(key))) {
+            self.next_version += 1;
+            w.version = self.next_version;
+        }
+    }
+
+    /// Every watched key of `db` (or of every db, for `None`) was flushed.
+    pub(crate) fn touch_db(&mut self, db: Option<usize>) {
+        for ((d, _), w) in self.keys.iter_mut() {
+            if db.is_none_or(|db| db == *d) {
+                self.next_version += 1;
+                w.version = self.next_version;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_move_only_for_watched_keys() {
+        let mut w = Watched::default();
+        assert!(w.is_empty());
+        w.touch(0, b"a");
+        let v = w.watch(7, 0, b"a");
+        w.touch(0, b"b");
+        w.touch(1, b"a");
+        assert_eq!(w.version(0, b"a"), v);
+        w.touch(0, b"a");
+        assert_ne!(w.version(0, b"a"), v);
+        let v = w.version(0, b"a");
+        w.touch_db(Some(1));
+        assert_eq!(w.version(0, b"a"), v);
+        w.touch_db(None);
+        assert_ne!(w.version(0, b"a"), v);
+        w.watch(8, 0, b"a");
+        w.unwatch_all(7);
+        assert!(!w.is_empty());
+        w.unwatch_all(8);
+        assert!(w.is_empty());
+    }
+}

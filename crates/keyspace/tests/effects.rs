@@ -1,0 +1,101 @@
+//! Effects for propagation and WATCH touches, through the public API.
+#![allow(clippy::unwrap_used)]
+
+use bytes::Bytes;
+use ferrodis_keyspace::{Clock, Effect, Keyspace, Session};
+use ferrodis_resp::Frame;
+
+fn run(ks: &mut Keyspace, s: &mut Session, args: &[&str]) -> Frame {
+    let argv: Vec<Bytes> = args
+        .iter()
+        .map(|a| Bytes::copy_from_slice(a.as_bytes()))
+        .collect();
+    ks.execute(s, &argv).unwrap()
+}
+
+fn effect(db: usize, args: &[&str]) -> Effect {
+    Effect {
+        db,
+        argv: args
+            .iter()
+            .map(|a| Bytes::copy_from_slice(a.as_bytes()))
+            .collect(),
+    }
+}
+
+#[test]
+fn writes_are_recorded_in_order_only_when_they_change_data() {
+    let mut ks = Keyspace::new(16);
+    let mut s = Session::default();
+    run(&mut ks, &mut s, &["SET", "a", "1"]);
+    assert!(
+        ks.take_effects().is_empty(),
+        "propagation is off by default"
+    );
+
+    ks.set_propagation(true);
+    run(&mut ks, &mut s, &["SET", "a", "2"]);
+    run(&mut ks, &mut s, &["SET", "a", "3", "NX"]); // no change: not propagated
+    run(&mut ks, &mut s, &["GET", "a"]); // a read: not propagated
+    run(&mut ks, &mut s, &["SELECT", "2"]);
+    run(&mut ks, &mut s, &["RPUSH", "l", "x", "y"]);
+    run(&mut ks, &mut s, &["INCR", "l"]); // WRONGTYPE: not propagated
+    assert_eq!(
+        ks.take_effects(),
+        [
+            effect(0, &["SET", "a", "2"]),
+            effect(2, &["RPUSH", "l", "x", "y"])
+        ]
+    );
+    assert!(ks.take_effects().is_empty(), "taken once");
+}
+
+#[test]
+fn a_key_expired_on_access_is_propagated_as_del_first() {
+    let mut ks = Keyspace::new(16);
+    ks.set_clock(Clock::Fixed(1_000));
+    let mut s = Session::default();
+    ks.set_propagation(true);
+    run(&mut ks, &mut s, &["SET", "k", "v", "PX", "10"]);
+    ks.take_effects();
+    ks.set_clock(Clock::Fixed(2_000));
+    assert_eq!(run(&mut ks, &mut s, &["GET", "k"]), Frame::Null);
+    run(&mut ks, &mut s, &["SET", "k", "w"]);
+    assert_eq!(
+        ks.take_effects(),
+        [effect(0, &["DEL", "k"]), effect(0, &["SET", "k", "w"])]
+    );
+}
+
+#[test]
+fn watch_sees_writes_deletes_flushes_and_expiry() {
+    let mut ks = Keyspace::new(16);
+    ks.set_clock(Clock::Fixed(1_000));
+    let mut s = Session::default();
+    run(&mut ks, &mut s, &["SET", "w", "1"]);
+    let token = ks.watch(1, 0, b"w");
+    run(&mut ks, &mut s, &["SET", "other", "1"]);
+    run(&mut ks, &mut s, &["SET", "w", "1", "NX"]);
+    assert!(ks.watch_intact(&token), "no write to w yet");
+    run(&mut ks, &mut s, &["APPEND", "w", "x"]);
+    assert!(!ks.watch_intact(&token), "APPEND wrote w");
+
+    ks.unwatch_all(1);
+    let token = ks.watch(1, 0, b"w");
+    run(&mut ks, &mut s, &["DEL", "w", "zz"]);
+    assert!(!ks.watch_intact(&token));
+
+    let token = ks.watch(2, 0, b"missing");
+    run(&mut ks, &mut s, &["SELECT", "3"]);
+    run(&mut ks, &mut s, &["FLUSHDB"]);
+    assert!(ks.watch_intact(&token), "another database was flushed");
+    run(&mut ks, &mut s, &["FLUSHALL"]);
+    assert!(!ks.watch_intact(&token));
+
+    run(&mut ks, &mut s, &["SELECT", "0"]);
+    run(&mut ks, &mut s, &["SET", "t", "v", "PX", "100"]);
+    let token = ks.watch(3, 0, b"t");
+    assert!(ks.watch_intact(&token));
+    ks.set_clock(Clock::Fixed(5_000));
+    assert!(!ks.watch_intact(&token), "expired since WATCH");
+}
