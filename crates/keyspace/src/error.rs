@@ -70,6 +70,54 @@ pub enum Error {
     /// `parseExtendedExpireArgumentsOrReply()`: an unknown option, echoed back.
     #[error("ERR Unsupported option {}", String::from_utf8_lossy(.0))]
     UnsupportedOption(Bytes),
+    /// `zaddGenericCommand()`: NX with XX.
+    #[error("ERR XX and NX options at the same time are not compatible")]
+    ZaddNxXx,
+    /// `zaddGenericCommand()`: GT, LT and NX combined.
+    #[error("ERR GT, LT, and/or NX options at the same time are not compatible")]
+    ZaddGtLtNx,
+    /// `zaddGenericCommand()`: INCR with several score-member pairs.
+    #[error("ERR INCR option supports a single increment-element pair")]
+    ZaddIncrPairs,
+    /// `zaddGenericCommand()`: an increment made the score NaN.
+    #[error("ERR resulting score is not a number (NaN)")]
+    ScoreNan,
+    /// A score range bound that `zslParseRange()` refuses.
+    #[error("ERR min or max is not a float")]
+    MinMaxNotFloat,
+    /// A lexicographic bound that `zslParseLexRange()` refuses.
+    #[error("ERR min or max not valid string range item")]
+    MinMaxNotLex,
+    /// `zrangeGenericCommand()`: LIMIT on a range by rank.
+    #[error(
+        "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX"
+    )]
+    LimitNeedsByscoreOrBylex,
+    /// `zrangeGenericCommand()`: WITHSCORES on a range by member.
+    #[error("ERR syntax error, WITHSCORES not supported in combination with BYLEX")]
+    WithscoresWithBylex,
+    /// `zunionInterDiffGenericCommand()`: a WEIGHTS value.
+    #[error("ERR weight value is not a float")]
+    WeightNotFloat,
+    /// ZINTERCARD's LIMIT (`getPositiveLongFromObjectOrReply()` with its message).
+    #[error("ERR LIMIT can't be negative")]
+    NegativeLimit,
+    /// A `numkeys` below 1 (ZMPOP, SINTERCARD, ...).
+    #[error("ERR numkeys should be greater than 0")]
+    NumkeysNotPositive,
+    /// A COUNT below 1 (ZMPOP, LMPOP, ...).
+    #[error("ERR count should be greater than 0")]
+    CountNotPositive,
+    /// ZRANDMEMBER WITHSCORES with a count whose double would overflow.
+    #[error("ERR value is out of range")]
+    ValueOutOfRange,
+    /// `zunionInterDiffGenericCommand()` with numkeys below 1; `command` is the
+    /// lowercase command name.
+    #[error("ERR at least 1 input key is needed for '{command}' command")]
+    NoInputKeys {
+        /// The command's name.
+        command: &'static str,
+    },
 }
 
 /// Shorthand for results whose error is this crate's [`Error`].
@@ -96,10 +144,24 @@ impl Error {
             Error::ExpireGtLtConflict => {
                 "ERR GT and LT options at the same time are not compatible"
             }
+            Error::ZaddNxXx => "ERR XX and NX options at the same time are not compatible",
+            Error::ZaddGtLtNx => "ERR GT, LT, and/or NX options at the same time are not compatible",
+            Error::ZaddIncrPairs => "ERR INCR option supports a single increment-element pair",
+            Error::ScoreNan => "ERR resulting score is not a number (NaN)",
+            Error::MinMaxNotFloat => "ERR min or max is not a float",
+            Error::MinMaxNotLex => "ERR min or max not valid string range item",
+            Error::LimitNeedsByscoreOrBylex => "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX",
+            Error::WithscoresWithBylex => "ERR syntax error, WITHSCORES not supported in combination with BYLEX",
+            Error::WeightNotFloat => "ERR weight value is not a float",
+            Error::NegativeLimit => "ERR LIMIT can't be negative",
+            Error::NumkeysNotPositive => "ERR numkeys should be greater than 0",
+            Error::CountNotPositive => "ERR count should be greater than 0",
+            Error::ValueOutOfRange => "ERR value is out of range",
             Error::UnsupportedOption(opt) => return unsupported_option(opt),
             Error::OutOfRange { .. }
             | Error::WrongArity { .. }
-            | Error::InvalidExpireTime { .. } => return Frame::error(self.to_string()),
+            | Error::InvalidExpireTime { .. }
+            | Error::NoInputKeys { .. } => return Frame::error(self.to_string()),
         };
         Frame::static_error(text)
     }
@@ -152,6 +214,20 @@ mod tests {
             Error::ExpireNxConflict,
             Error::ExpireGtLtConflict,
             Error::UnsupportedOption(Bytes::from_static(b"foo")),
+            Error::ZaddNxXx,
+            Error::ZaddGtLtNx,
+            Error::ZaddIncrPairs,
+            Error::ScoreNan,
+            Error::MinMaxNotFloat,
+            Error::MinMaxNotLex,
+            Error::LimitNeedsByscoreOrBylex,
+            Error::WithscoresWithBylex,
+            Error::WeightNotFloat,
+            Error::NegativeLimit,
+            Error::NumkeysNotPositive,
+            Error::CountNotPositive,
+            Error::ValueOutOfRange,
+            Error::NoInputKeys { command: "zunion" },
         ];
         for e in all {
             assert_eq!(text(e.to_frame()), e.to_string().into_bytes(), "{e:?}");

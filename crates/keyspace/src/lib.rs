@@ -54,6 +54,7 @@ mod num;
 mod spec;
 mod stats;
 mod tunables;
+mod types;
 mod value;
 
 pub use crate::{

@@ -6,6 +6,7 @@ use bytes::{Bytes, BytesMut};
 
 use crate::error::{Error, Result};
 use crate::num;
+use crate::types::zset::ZSet;
 
 /// A stored value.
 ///
@@ -21,6 +22,8 @@ pub(crate) enum Value {
     Int(i64),
     /// A list (compact encodings come later).
     List(VecDeque<Bytes>),
+    /// A sorted set, in its listpack or large encoding.
+    ZSet(ZSet),
 }
 
 impl Value {
@@ -44,6 +47,7 @@ impl Value {
         match self {
             Value::Str(_) | Value::Int(_) => "string",
             Value::List(_) => "list",
+            Value::ZSet(_) => "zset",
         }
     }
 
@@ -59,6 +63,7 @@ impl Value {
             Value::Int(_) => "int",
             // Redis 7.0 keeps every list in a quicklist.
             Value::List(_) => "quicklist",
+            Value::ZSet(z) => z.encoding(),
         }
     }
 
@@ -67,7 +72,7 @@ impl Value {
         match self {
             Value::Str(b) => Ok(b.clone()),
             Value::Int(n) => Ok(num::i64_to_bytes(*n)),
-            Value::List(_) => Err(Error::WrongType),
+            Value::List(_) | Value::ZSet(_) => Err(Error::WrongType),
         }
     }
 
@@ -76,7 +81,7 @@ impl Value {
         match self {
             Value::Str(b) => Ok(b.len()),
             Value::Int(n) => Ok(num::i64_len(*n)),
-            Value::List(_) => Err(Error::WrongType),
+            Value::List(_) | Value::ZSet(_) => Err(Error::WrongType),
         }
     }
 
@@ -96,6 +101,22 @@ impl Value {
         }
     }
 
+    /// The sorted set, or WRONGTYPE.
+    pub(crate) fn zset(&self) -> Result<&ZSet> {
+        match self {
+            Value::ZSet(z) => Ok(z),
+            _ => Err(Error::WrongType),
+        }
+    }
+
+    /// The sorted set, mutably, or WRONGTYPE.
+    pub(crate) fn zset_mut(&mut self) -> Result<&mut ZSet> {
+        match self {
+            Value::ZSet(z) => Ok(z),
+            _ => Err(Error::WrongType),
+        }
+    }
+
     /// Runs `edit` on the string as a growable buffer (Redis's
     /// `dbUnshareStringValue()`); WRONGTYPE for a list. The allocation is reused
     /// unless a reply still shares it, so repeated APPENDs grow it amortized.
@@ -105,7 +126,7 @@ impl Value {
                 .try_into_mut()
                 .unwrap_or_else(|shared| BytesMut::from(&shared[..])),
             Value::Int(n) => BytesMut::from(&num::i64_to_bytes(*n)[..]),
-            Value::List(_) => return Err(Error::WrongType),
+            Value::List(_) | Value::ZSet(_) => return Err(Error::WrongType),
         };
         let result = edit(&mut buf);
         *self = Value::Str(buf.freeze());

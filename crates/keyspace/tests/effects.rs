@@ -6,12 +6,21 @@ use ferrodis_keyspace::{Clock, Effect, Keyspace, Session};
 use ferrodis_resp::Frame;
 
 fn run(ks: &mut Keyspace, s: &mut Session, args: &[&str]) -> Frame {
-    let argv: Vec<Bytes> = args.iter().map(|a| Bytes::copy_from_slice(a.as_bytes())).collect();
+    let argv: Vec<Bytes> = args
+        .iter()
+        .map(|a| Bytes::copy_from_slice(a.as_bytes()))
+        .collect();
     ks.execute(s, &argv).unwrap()
 }
 
 fn effect(db: usize, args: &[&str]) -> Effect {
-    Effect { db, argv: args.iter().map(|a| Bytes::copy_from_slice(a.as_bytes())).collect() }
+    Effect {
+        db,
+        argv: args
+            .iter()
+            .map(|a| Bytes::copy_from_slice(a.as_bytes()))
+            .collect(),
+    }
 }
 
 #[test]
@@ -19,7 +28,10 @@ fn writes_are_recorded_in_order_only_when_they_change_data() {
     let mut ks = Keyspace::new(16);
     let mut s = Session::default();
     run(&mut ks, &mut s, &["SET", "a", "1"]);
-    assert!(ks.take_effects().is_empty(), "propagation is off by default");
+    assert!(
+        ks.take_effects().is_empty(),
+        "propagation is off by default"
+    );
 
     ks.set_propagation(true);
     run(&mut ks, &mut s, &["SET", "a", "2"]);
@@ -30,7 +42,10 @@ fn writes_are_recorded_in_order_only_when_they_change_data() {
     run(&mut ks, &mut s, &["INCR", "l"]); // WRONGTYPE: not propagated
     assert_eq!(
         ks.take_effects(),
-        [effect(0, &["SET", "a", "2"]), effect(2, &["RPUSH", "l", "x", "y"])]
+        [
+            effect(0, &["SET", "a", "2"]),
+            effect(2, &["RPUSH", "l", "x", "y"])
+        ]
     );
     assert!(ks.take_effects().is_empty(), "taken once");
 }
@@ -46,7 +61,10 @@ fn a_key_expired_on_access_is_propagated_as_del_first() {
     ks.set_clock(Clock::Fixed(2_000));
     assert_eq!(run(&mut ks, &mut s, &["GET", "k"]), Frame::Null);
     run(&mut ks, &mut s, &["SET", "k", "w"]);
-    assert_eq!(ks.take_effects(), [effect(0, &["DEL", "k"]), effect(0, &["SET", "k", "w"])]);
+    assert_eq!(
+        ks.take_effects(),
+        [effect(0, &["DEL", "k"]), effect(0, &["SET", "k", "w"])]
+    );
 }
 
 #[test]
