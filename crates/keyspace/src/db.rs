@@ -220,6 +220,15 @@ impl Db {
         Some(gone)
     }
 
+    /// A key's value without expiring it or counting a hit, so that a command can
+    /// hold several values at once (ZUNION, ZINTER, ...). Look the keys up with
+    /// `Ctx::read` first: a key that has expired but is not deleted yet shows here.
+    pub(crate) fn peek(&self, key: &[u8]) -> Option<&Value> {
+        self.table
+            .find(self.hash(key), |e| e.key[..] == *key)
+            .map(|e| &e.value)
+    }
+
     /// All entries, expired ones included, in table order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = &Entry> + '_ {
         self.table.iter()

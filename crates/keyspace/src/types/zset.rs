@@ -5,7 +5,7 @@
 //! it gets more than `zset-max-listpack-entries` members or a member longer than
 //! `zset-max-listpack-value` bytes (Redis's `zsetAdd()`). Only the commands that
 //! build a new set from scratch (ZUNIONSTORE, ZRANGESTORE, ...) pick the compact
-//! encoding again when the result is small ([`ZSet::from_sorted`]).
+//! encoding again when the result is small ([`ZSet::for_sorted`]).
 
 mod large;
 mod listpack;
@@ -76,24 +76,24 @@ impl ZSet {
         }
     }
 
-    /// A set of `len` entries given in order (score, then member), in the encoding
-    /// `zsetConvertToListpackIfNeeded()` would give it.
-    pub(crate) fn from_sorted<'a>(
-        tunables: &Tunables,
-        len: usize,
-        max_member_len: usize,
-        entries: impl IntoIterator<Item = (&'a [u8], f64)>,
-    ) -> ZSet {
+    /// An empty set in the encoding `zsetConvertToListpackIfNeeded()` would give a
+    /// set of `len` members none longer than `max_member_len`; fill it with
+    /// [`ZSet::push_sorted`].
+    pub(crate) fn for_sorted(tunables: &Tunables, len: usize, max_member_len: usize) -> ZSet {
         if len <= tunables.zset_max_listpack_entries
             && max_member_len <= tunables.zset_max_listpack_value
         {
-            let mut lp = Listpack::default();
-            entries.into_iter().for_each(|(m, s)| lp.push(m, s));
-            ZSet::Listpack(lp)
+            ZSet::Listpack(Listpack::default())
         } else {
-            let mut large = Large::with_capacity(len);
-            entries.into_iter().for_each(|(m, s)| large.insert(m, s));
-            ZSet::Large(Box::new(large))
+            ZSet::Large(Box::new(Large::with_capacity(len)))
+        }
+    }
+
+    /// Appends a member that is not in the set and sorts after all of it.
+    pub(crate) fn push_sorted(&mut self, member: &[u8], score: f64) {
+        match self {
+            ZSet::Listpack(lp) => lp.push(member, score),
+            ZSet::Large(l) => l.insert(member, score),
         }
     }
 
@@ -230,7 +230,7 @@ impl ZSet {
     }
 
     /// Calls `f` on the elements of ranks `ranks` (clamped to the set), in order.
-    pub(crate) fn visit(&self, ranks: Range<usize>, mut f: impl FnMut(&[u8], f64)) {
+    pub(crate) fn visit<'s>(&'s self, ranks: Range<usize>, mut f: impl FnMut(&'s [u8], f64)) {
         match self {
             ZSet::Listpack(lp) => lp
                 .iter()
@@ -242,7 +242,7 @@ impl ZSet {
     }
 
     /// Every element, in order.
-    pub(crate) fn for_each(&self, f: impl FnMut(&[u8], f64)) {
+    pub(crate) fn for_each<'s>(&'s self, f: impl FnMut(&'s [u8], f64)) {
         self.visit(0..self.len(), f);
     }
 
@@ -389,13 +389,18 @@ mod tests {
     }
 
     #[test]
-    fn from_sorted_picks_the_encoding() {
+    fn sorted_builds_pick_the_encoding() {
         let t = small();
-        let entries = [(&b"a"[..], 1.0), (b"b", 2.0)];
-        assert_eq!(ZSet::from_sorted(&t, 2, 1, entries).encoding(), "listpack");
-        assert_eq!(ZSet::from_sorted(&t, 2, 9, entries).encoding(), "skiplist");
-        let z = ZSet::from_sorted(&t, 2, 9, entries);
-        assert_eq!(members(&z).len(), 2);
+        assert_eq!(ZSet::for_sorted(&t, 4, 8).encoding(), "listpack");
+        assert_eq!(ZSet::for_sorted(&t, 5, 1).encoding(), "skiplist");
+        let mut z = ZSet::for_sorted(&t, 2, 9);
+        assert_eq!(z.encoding(), "skiplist");
+        z.push_sorted(b"a", 1.0);
+        z.push_sorted(b"b", 1.0);
+        assert_eq!(
+            members(&z),
+            [("a".to_string(), 1.0), ("b".to_string(), 1.0)]
+        );
         z.check();
     }
 }

@@ -161,7 +161,7 @@ pub fn dispatch(conn: &mut Conn, batch: &mut Batch<'_>, argv: &[Bytes]) -> Frame
         // command gets "unknown command" even before AUTH.
         match ferrodis_keyspace::lookup(name) {
             None => unknown_command(argv),
-            Some(spec) if !arity_ok(spec.arity, argv.len()) => wrong_arity(spec.name),
+            Some(spec) if !spec.arity_ok(argv.len()) => wrong_arity(spec.name),
             Some(_) => Frame::static_error("NOAUTH Authentication required."),
         }
     } else {

@@ -251,7 +251,7 @@ impl Large {
     }
 
     /// Calls `f` on the elements of ranks `ranks`, in order.
-    pub(crate) fn visit(&self, ranks: Range<usize>, mut f: impl FnMut(&[u8], f64)) {
+    pub(crate) fn visit<'s>(&'s self, ranks: Range<usize>, mut f: impl FnMut(&'s [u8], f64)) {
         let slots = &self.slots;
         self.tree.visit(ranks.start, ranks.end, |k| {
             f(slots[k.id as usize].member.as_bytes(), k.score)

@@ -154,6 +154,7 @@ impl Listpack {
     }
 
     /// Bytes of the buffer.
+    #[cfg(test)]
     pub(crate) fn byte_len(&self) -> usize {
         self.buf.len()
     }

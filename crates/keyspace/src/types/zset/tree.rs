@@ -481,12 +481,7 @@ impl Tree {
     /// Checks every invariant (for tests); returns the depth.
     #[cfg(test)]
     pub(super) fn check(&self, order: &impl Order) -> usize {
-        fn walk(
-            node: &Node,
-            order: &impl Order,
-            root: bool,
-            keys: &mut Vec<Key>,
-        ) -> (usize, usize) {
+        fn walk(node: &Node, root: bool, keys: &mut Vec<Key>) -> (usize, usize) {
             match node {
                 Node::Leaf(l) => {
                     assert!(root || (1..=LEAF_CAP).contains(&l.len), "leaf of {}", l.len);
@@ -504,7 +499,7 @@ impl Tree {
                     let mut depth = None;
                     for c in children {
                         let first = keys.len();
-                        let (count, d) = walk(&c.node, order, false, keys);
+                        let (count, d) = walk(&c.node, false, keys);
                         assert_eq!(count, c.count, "child count");
                         assert_eq!(keys.get(first).copied(), Some(c.min), "child min");
                         assert!(depth.is_none_or(|x| x == d), "uneven depth");
@@ -516,7 +511,7 @@ impl Tree {
             }
         }
         let mut keys = Vec::new();
-        let (count, depth) = walk(&self.root, order, true, &mut keys);
+        let (count, depth) = walk(&self.root, true, &mut keys);
         assert_eq!(count, self.len);
         assert!(
             keys.windows(2)
