@@ -277,7 +277,9 @@ fn sample(zset: &ZSet, wanted: usize, repeat: bool, rng: &mut u64, pairs: &mut P
         return;
     }
     if wanted >= len {
+        // The whole set, in the order Redis's zuiNext() walks it: from the top.
         zset.for_each(|m, s| pairs.push(m, s));
+        pairs.reverse();
         return;
     }
     if wanted * 3 > len || matches!(zset, ZSet::Listpack(_)) {
@@ -427,7 +429,7 @@ mod tests {
         h.run("zadd z 1 a 2 b 3 c");
         assert!(matches!(h.run("zrandmember z"), Frame::Bulk(_)));
         assert_eq!(h.run("zrandmember z 0"), arr(&[]));
-        assert_eq!(h.run("zrandmember z 5"), arr(&["a", "b", "c"]));
+        assert_eq!(h.run("zrandmember z 5"), arr(&["c", "b", "a"]));
         let Frame::Array(repeats) = h.run("zrandmember z -10 withscores") else {
             panic!("an array")
         };

@@ -15,7 +15,7 @@ use super::zset::{is_opt, store, Pairs, Shape};
 use super::{int_reply, parse_int, Ctx};
 use crate::error::{Error, Result};
 use crate::spec::CommandSpec;
-use crate::types::zset::{LexRange, ScoreRange, ZSet};
+use crate::types::zset::{limit, LexRange, ScoreRange, ZSet};
 
 /// What a range is over.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,32 +59,13 @@ fn rank_window(len: usize, start: i64, end: i64, rev: bool) -> Range<usize> {
     }
 }
 
-/// The part of `found` that LIMIT offset count selects, counted from the top when
-/// `rev`. A negative offset selects nothing (Redis walks off the end of the set); a
-/// negative count means no limit.
-fn limit_window(found: Range<usize>, offset: i64, count: i64, rev: bool) -> Range<usize> {
-    let Ok(offset) = usize::try_from(offset) else {
-        return 0..0;
-    };
-    if offset >= found.len() {
-        return 0..0;
-    }
-    let left = found.len() - offset;
-    let n = usize::try_from(count).map_or(left, |c| c.min(left));
-    if rev {
-        found.end - offset - n..found.end - offset
-    } else {
-        found.start + offset..found.start + offset + n
-    }
-}
-
 impl Bounds<'_> {
     /// The ranks the range (and LIMIT) selects in `zset`, ascending.
     fn window(&self, zset: &ZSet, rev: bool, offset: i64, count: i64) -> Range<usize> {
         match self {
             Bounds::Rank(start, end) => rank_window(zset.len(), *start, *end, rev),
-            Bounds::Score(r) => limit_window(zset.score_ranks(r), offset, count, rev),
-            Bounds::Lex(r) => limit_window(zset.lex_ranks(r), offset, count, rev),
+            Bounds::Score(r) => limit(zset.score_ranks(r), offset, count, rev),
+            Bounds::Lex(r) => zset.lex_window(r, rev, offset, count),
         }
     }
 }
@@ -361,7 +342,7 @@ pub(super) const ZLEXCOUNT: CommandSpec = CommandSpec {
 /// ZLEXCOUNT key min max
 pub(super) fn zlexcount(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
     let range = LexRange::parse(&argv[2], &argv[3])?;
-    count(ctx, &argv[1], |z| z.lex_ranks(&range))
+    count(ctx, &argv[1], |z| z.lex_window(&range, false, 0, -1))
 }
 
 fn count(ctx: &mut Ctx<'_>, key: &[u8], ranks: impl Fn(&ZSet) -> Range<usize>) -> Result<Frame> {
@@ -480,12 +461,12 @@ mod tests {
         assert_eq!(rank_window(5, 3, 1, false), 0..0);
         assert_eq!(rank_window(5, 5, 9, false), 0..0);
         assert_eq!(rank_window(5, i64::MIN, i64::MAX, false), 0..5);
-        assert_eq!(limit_window(2..8, 1, 2, false), 3..5);
-        assert_eq!(limit_window(2..8, 1, 2, true), 5..7);
-        assert_eq!(limit_window(2..8, 0, -5, true), 2..8);
-        assert_eq!(limit_window(2..8, 6, 1, false), 0..0);
-        assert_eq!(limit_window(2..8, -1, 1, false), 0..0);
-        assert_eq!(limit_window(2..8, 1, 0, false).len(), 0);
+        assert_eq!(limit(2..8, 1, 2, false), 3..5);
+        assert_eq!(limit(2..8, 1, 2, true), 5..7);
+        assert_eq!(limit(2..8, 0, -5, true), 2..8);
+        assert_eq!(limit(2..8, 6, 1, false), 0..0);
+        assert_eq!(limit(2..8, -1, 1, false), 0..0);
+        assert_eq!(limit(2..8, 1, 0, false).len(), 0);
     }
 
     #[test]

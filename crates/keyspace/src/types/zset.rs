@@ -40,6 +40,25 @@ impl PartialEq for ZSet {
     }
 }
 
+/// The part of the ranks `found` that LIMIT offset count selects, counted from the
+/// top when `rev`. A negative offset selects nothing (Redis walks off the end of the
+/// set); a negative count means no limit.
+pub(crate) fn limit(found: Range<usize>, offset: i64, count: i64, rev: bool) -> Range<usize> {
+    let Ok(offset) = usize::try_from(offset) else {
+        return 0..0;
+    };
+    if offset >= found.len() {
+        return 0..0;
+    }
+    let left = found.len() - offset;
+    let n = usize::try_from(count).map_or(left, |c| c.min(left));
+    if rev {
+        found.end - offset - n..found.end - offset
+    } else {
+        found.start + offset..found.start + offset + n
+    }
+}
+
 /// ZADD's conditions (`ZADD_IN_*` in t_zset.c).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct AddFlags {
@@ -212,13 +231,72 @@ impl ZSet {
         start..end.max(start)
     }
 
-    /// The ranks of the elements whose members lie in `range`. Redis documents lex
-    /// ranges only for sets whose scores are all equal; with mixed scores this
-    /// gives the same partition points as its skip-list search.
-    pub(crate) fn lex_ranks(&self, range: &LexRange<'_>) -> Range<usize> {
-        let start = self.count_while(|m, _| range.below(m));
-        let end = self.count_while(|m, _| range.not_above(m));
-        start..end.max(start)
+    /// The ranks of the elements whose members lie in `range`, after skipping
+    /// `offset` of them (from the top when `rev`) and keeping at most `count` (all
+    /// when negative): LIMIT offset count.
+    ///
+    /// Redis documents lex ranges only for sets whose scores are all equal, where
+    /// the members are in order and the range is found by partition points. With
+    /// mixed scores its answer depends on the encoding: a listpack is scanned
+    /// (`zzlFirstInLexRange()`, `zzlLastInLexRange()`), which is reproduced here
+    /// exactly; a skip list is searched along random levels, which cannot be, so the
+    /// large encoding keeps the partition points.
+    pub(crate) fn lex_window(
+        &self,
+        range: &LexRange<'_>,
+        rev: bool,
+        offset: i64,
+        count: i64,
+    ) -> Range<usize> {
+        let ZSet::Listpack(lp) = self else {
+            let start = self.count_while(|m, _| range.below(m));
+            let end = self.count_while(|m, _| range.not_above(m));
+            return limit(start..end.max(start), offset, count, rev);
+        };
+        let len = lp.len();
+        // zzlIsInLexRange(): the range itself, then the last and first members.
+        let gates = !range.is_empty()
+            && lp
+                .get(len.wrapping_sub(1))
+                .is_some_and(|e| !range.below(e.member))
+            && lp.get(0).is_some_and(|e| range.not_above(e.member));
+        let Ok(offset) = usize::try_from(offset) else {
+            return 0..0;
+        };
+        if !gates {
+            return 0..0;
+        }
+        // Per member: (not below the range, not above it).
+        let flags: Vec<(bool, bool)> = lp
+            .iter()
+            .map(|e| (!range.below(e.member), range.not_above(e.member)))
+            .collect();
+        let count = usize::try_from(count).unwrap_or(usize::MAX);
+        if rev {
+            // The last member not above the range must not be below it; skip
+            // `offset` members blindly, then take members while not below.
+            let Some(last) = flags.iter().rposition(|f| f.1) else {
+                return 0..0;
+            };
+            if !flags[last].0 || offset > last {
+                return 0..0;
+            }
+            let top = last - offset;
+            let run = flags[..=top].iter().rev().take_while(|f| f.0).count();
+            top + 1 - run.min(count)..top + 1
+        } else {
+            let Some(first) = flags.iter().position(|f| f.0) else {
+                return 0..0;
+            };
+            if !flags[first].1 {
+                return 0..0;
+            }
+            let start = first + offset;
+            let run = flags
+                .get(start..)
+                .map_or(0, |rest| rest.iter().take_while(|f| f.1).count());
+            start..start + run.min(count)
+        }
     }
 
     /// The element of rank `rank`.
@@ -373,7 +451,9 @@ mod tests {
             assert_eq!(r(b"-inf", b"+inf"), Ok(0..4));
             assert_eq!(r(b"3", b"1").map(|r| r.len()), Ok(0));
             assert_eq!(r(b"(2", b"2").map(|r| r.len()), Ok(0));
-            let l = |min: &[u8], max: &[u8]| LexRange::parse(min, max).map(|r| z.lex_ranks(&r));
+            let l = |min: &[u8], max: &[u8]| {
+                LexRange::parse(min, max).map(|r| z.lex_window(&r, false, 0, -1))
+            };
             assert_eq!(l(b"-", b"+"), Ok(0..4));
             assert_eq!(l(b"[b", b"(d"), Ok(1..3));
             assert_eq!(l(b"+", b"-").map(|r| r.len()), Ok(0));

@@ -339,6 +339,21 @@ impl LexRange<'_> {
         }
     }
 
+    /// Whether no string can be in the range, whatever the set holds (the first test
+    /// of `zslIsInLexRange()`).
+    pub(crate) fn is_empty(&self) -> bool {
+        use LexBound::{Excl, Incl, Max, Min};
+        let order = match (self.min, self.max) {
+            (Min, Min) | (Max, Max) => Ordering::Equal,
+            (Min, _) | (_, Max) => Ordering::Less,
+            (Max, _) | (_, Min) => Ordering::Greater,
+            (Incl(a) | Excl(a), Incl(b) | Excl(b)) => a.cmp(b),
+        };
+        let exclusive = |b: LexBound<'_>| !matches!(b, Incl(_));
+        order == Ordering::Greater
+            || (order == Ordering::Equal && (exclusive(self.min) || exclusive(self.max)))
+    }
+
     /// Whether `member` comes before the range (`!zslLexValueGteMin()`).
     pub(crate) fn below(&self, member: &[u8]) -> bool {
         match self.min.compare(member) {
@@ -494,5 +509,14 @@ mod tests {
             panic!("valid range")
         };
         assert!(!all.below(b"") && all.not_above(b"\xff"));
+        let empty = |min: &[u8], max: &[u8]| LexRange::parse(min, max).map(|r| r.is_empty());
+        assert_eq!(empty(b"[a", b"[a"), Ok(false));
+        assert_eq!(empty(b"[a", b"(a"), Ok(true));
+        assert_eq!(empty(b"[b", b"[a"), Ok(true));
+        assert_eq!(empty(b"-", b"+"), Ok(false));
+        assert_eq!(empty(b"+", b"+"), Ok(true));
+        assert_eq!(empty(b"-", b"-"), Ok(true));
+        assert_eq!(empty(b"+", b"[a"), Ok(true));
+        assert_eq!(empty(b"[a", b"-"), Ok(true));
     }
 }
