@@ -568,6 +568,60 @@ mod tests {
     }
 
     #[test]
+    fn encodings_follow_the_thresholds() {
+        use crate::value::Value;
+        let mut h = Harness::new();
+        let enc = |h: &Harness, k: &str| h.ks.dbs[0].peek(k.as_bytes()).map(Value::encoding);
+        for i in 0..128 {
+            h.run(&format!("zadd z {i} m{i}"));
+        }
+        assert_eq!(enc(&h, "z"), Some("listpack"), "128 entries fit");
+        h.run("zadd z 7 m0");
+        h.run("zadd z xx 1 m999");
+        assert_eq!(enc(&h, "z"), Some("listpack"), "updates and XX add nothing");
+        h.run("zadd z 500 m128");
+        assert_eq!(enc(&h, "z"), Some("skiplist"));
+        assert_eq!(h.run("zremrangebyrank z 0 -3"), int(127));
+        assert_eq!(enc(&h, "z"), Some("skiplist"), "no way back on removal");
+        assert_eq!(h.run("zrange z 0 -1"), arr(&["m127", "m128"]));
+        // Member length: 64 bytes fit, 65 do not, whether first or later.
+        let (fits, long) = ("x".repeat(64), "y".repeat(65));
+        h.run(&format!("zadd a 1 {fits}"));
+        assert_eq!(enc(&h, "a"), Some("listpack"));
+        h.run(&format!("zadd a 2 {long}"));
+        assert_eq!(enc(&h, "a"), Some("skiplist"));
+        h.run(&format!("zadd b 1 short 2 {long}"));
+        assert_eq!(enc(&h, "b"), Some("skiplist"));
+        h.run(&format!("zadd c 2 {long} 1 short"));
+        assert_eq!(enc(&h, "c"), Some("skiplist"));
+        // Commands that build a new set choose again.
+        assert_eq!(h.run("zrangestore d z 0 -1"), int(2));
+        assert_eq!(enc(&h, "d"), Some("listpack"));
+        assert_eq!(h.run("zunionstore u 1 b"), int(2));
+        assert_eq!(
+            enc(&h, "u"),
+            Some("skiplist"),
+            "the long member stays too long"
+        );
+        assert_eq!(h.run("zinterstore u 2 b b"), int(2));
+        h.run("zrem b short");
+        assert_eq!(h.run("zdiffstore u 2 c b"), int(1));
+        assert_eq!(enc(&h, "u"), Some("listpack"));
+        // Thresholds follow CONFIG SET for new writes.
+        h.ks.set_tunables(crate::Tunables {
+            zset_max_listpack_entries: 0,
+            ..crate::Tunables::default()
+        });
+        h.run("zadd e 1 a");
+        assert_eq!(enc(&h, "e"), Some("skiplist"));
+        assert_eq!(
+            enc(&h, "d"),
+            Some("listpack"),
+            "existing values keep theirs"
+        );
+    }
+
+    #[test]
     fn pairs_follow_the_protocol() {
         let mut h = Harness::new();
         let ctx_reply = |h: &mut Harness| h.run("zrange z 0 -1 withscores");
