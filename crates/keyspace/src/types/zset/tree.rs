@@ -13,7 +13,8 @@
 //! caller-supplied `cmp`. Invariants:
 //! - every leaf is at the same depth; leaves hold 1..=[`LEAF_CAP`] keys and inner nodes
 //!   2..=[`INNER_CAP`] children, except the root (a leaf may be empty only as the root);
-//! - `Child::count` is the number of keys under the child, `Child::min` its first key;
+//! - an inner node's `counts[i]` is the number of keys under child `i`, and
+//!   `scores[i]`/`ids[i]` its smallest key;
 //! - keys are strictly increasing by `cmp` from left to right.
 
 use std::cmp::Ordering;
@@ -46,17 +47,29 @@ struct Leaf {
     ids: [u32; LEAF_CAP],
 }
 
-#[derive(Debug, Clone)]
-struct Child {
+/// A subtree that split off, to be inserted after its left sibling.
+#[derive(Debug)]
+struct Split {
     count: usize,
     min: Key,
     node: Node,
 }
 
+/// An inner node, as parallel arrays so that a search or a rank sum touches few
+/// cache lines: the smallest key and the key count of each child, then the children.
+#[derive(Debug, Clone)]
+struct Inner {
+    scores: [f64; INNER_CAP],
+    ids: [u32; INNER_CAP],
+    /// Sets never hold 2^32 members (ids are `u32`), so neither does a subtree.
+    counts: [u32; INNER_CAP],
+    children: Vec<Node>,
+}
+
 #[derive(Debug, Clone)]
 enum Node {
     Leaf(Box<Leaf>),
-    Inner(Vec<Child>),
+    Inner(Box<Inner>),
 }
 
 /// The tree.
@@ -88,17 +101,8 @@ impl Leaf {
     }
 
     /// Number of leading keys for which `pred` holds (it must hold for a prefix).
-    fn partition(&self, mut pred: impl FnMut(Key) -> bool) -> usize {
-        let (mut lo, mut hi) = (0, self.len);
-        while lo < hi {
-            let mid = (lo + hi) / 2;
-            if pred(self.key(mid)) {
-                lo = mid + 1;
-            } else {
-                hi = mid;
-            }
-        }
-        lo
+    fn partition(&self, pred: impl FnMut(Key) -> bool) -> usize {
+        partition(self.len, |i| self.key(i), pred)
     }
 
     fn insert_at(&mut self, i: usize, key: Key) {
@@ -131,9 +135,9 @@ impl Leaf {
     /// Moves `n` keys from the front of `right` to the end of `self` (n > 0) or
     /// `-n` keys from the end of `self` to the front of `right` (n < 0).
     fn shift(&mut self, right: &mut Leaf, n: isize) {
+        let (l, r) = (self.len, right.len);
         if n >= 0 {
             let n = n as usize;
-            let (l, r) = (self.len, right.len);
             self.scores[l..l + n].copy_from_slice(&right.scores[..n]);
             self.ids[l..l + n].copy_from_slice(&right.ids[..n]);
             right.scores.copy_within(n..r, 0);
@@ -142,7 +146,6 @@ impl Leaf {
             right.len -= n;
         } else {
             let n = n.unsigned_abs();
-            let (l, r) = (self.len, right.len);
             right.scores.copy_within(..r, n);
             right.ids.copy_within(..r, n);
             right.scores[..n].copy_from_slice(&self.scores[l - n..l]);
@@ -150,6 +153,173 @@ impl Leaf {
             self.len -= n;
             right.len += n;
         }
+    }
+}
+
+/// Binary search for the number of leading items (of `len`) for which `pred` holds.
+fn partition(len: usize, item: impl Fn(usize) -> Key, mut pred: impl FnMut(Key) -> bool) -> usize {
+    let (mut lo, mut hi) = (0, len);
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        if pred(item(mid)) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
+}
+
+impl Inner {
+    fn boxed() -> Box<Inner> {
+        Box::new(Inner {
+            scores: [0.0; INNER_CAP],
+            ids: [0; INNER_CAP],
+            counts: [0; INNER_CAP],
+            children: Vec::with_capacity(INNER_CAP),
+        })
+    }
+
+    fn len(&self) -> usize {
+        self.children.len()
+    }
+
+    fn min(&self, i: usize) -> Key {
+        Key {
+            score: self.scores[i],
+            id: self.ids[i],
+        }
+    }
+
+    fn count(&self, i: usize) -> usize {
+        self.counts[i] as usize
+    }
+
+    /// Keys under the first `n` children.
+    fn sum(&self, n: usize) -> usize {
+        self.counts[..n].iter().map(|&c| c as usize).sum()
+    }
+
+    /// Number of leading children whose smallest key satisfies `pred`.
+    fn partition(&self, pred: impl FnMut(Key) -> bool) -> usize {
+        partition(self.len(), |i| self.min(i), pred)
+    }
+
+    /// Refreshes the smallest key of child `i` from the child itself (O(1)).
+    fn refresh_min(&mut self, i: usize) {
+        let min = self.children[i].first();
+        self.scores[i] = min.score;
+        self.ids[i] = min.id;
+    }
+
+    /// Refreshes the smallest key and count of child `i` from the child itself.
+    fn refresh(&mut self, i: usize) {
+        let (min, count) = (self.children[i].first(), self.children[i].count());
+        self.scores[i] = min.score;
+        self.ids[i] = min.id;
+        self.counts[i] = count as u32;
+    }
+
+    fn insert_child(&mut self, i: usize, split: Split) {
+        let len = self.len();
+        self.scores.copy_within(i..len, i + 1);
+        self.ids.copy_within(i..len, i + 1);
+        self.counts.copy_within(i..len, i + 1);
+        self.scores[i] = split.min.score;
+        self.ids[i] = split.min.id;
+        self.counts[i] = split.count as u32;
+        self.children.insert(i, split.node);
+    }
+
+    fn remove_child(&mut self, i: usize) {
+        let len = self.len();
+        self.scores.copy_within(i + 1..len, i);
+        self.ids.copy_within(i + 1..len, i);
+        self.counts.copy_within(i + 1..len, i);
+        self.children.remove(i);
+    }
+
+    /// Moves the children from `at` on into a new node.
+    fn split_off(&mut self, at: usize) -> Box<Inner> {
+        let mut right = Inner::boxed();
+        let len = self.len();
+        let n = len - at;
+        right.scores[..n].copy_from_slice(&self.scores[at..len]);
+        right.ids[..n].copy_from_slice(&self.ids[at..len]);
+        right.counts[..n].copy_from_slice(&self.counts[at..len]);
+        right.children.extend(self.children.drain(at..));
+        right
+    }
+
+    /// Like [`Leaf::shift`], for children.
+    fn shift(&mut self, right: &mut Inner, n: isize) {
+        let (l, r) = (self.len(), right.len());
+        if n >= 0 {
+            let n = n as usize;
+            self.scores[l..l + n].copy_from_slice(&right.scores[..n]);
+            self.ids[l..l + n].copy_from_slice(&right.ids[..n]);
+            self.counts[l..l + n].copy_from_slice(&right.counts[..n]);
+            right.scores.copy_within(n..r, 0);
+            right.ids.copy_within(n..r, 0);
+            right.counts.copy_within(n..r, 0);
+            self.children.extend(right.children.drain(..n));
+        } else {
+            let n = n.unsigned_abs();
+            right.scores.copy_within(..r, n);
+            right.ids.copy_within(..r, n);
+            right.counts.copy_within(..r, n);
+            right.scores[..n].copy_from_slice(&self.scores[l - n..l]);
+            right.ids[..n].copy_from_slice(&self.ids[l - n..l]);
+            right.counts[..n].copy_from_slice(&self.counts[l - n..l]);
+            let moved: Vec<Node> = self.children.drain(l - n..).collect();
+            right.children.splice(0..0, moved);
+        }
+    }
+
+    /// The child holding rank `rank`, and the rank within it.
+    fn locate(&self, mut rank: usize) -> (usize, usize) {
+        for i in 0..self.len() {
+            if rank < self.count(i) {
+                return (i, rank);
+            }
+            rank -= self.count(i);
+        }
+        // Out of range: the last child (callers check ranks against the length).
+        (self.len().saturating_sub(1), rank)
+    }
+
+    /// After a removal under child `i`: counts it, and merges it with or refills it
+    /// from a sibling when it has become too small.
+    fn repair(&mut self, i: usize) {
+        self.counts[i] -= 1;
+        self.refresh_min(i);
+        if !self.children[i].underfull() || self.len() < 2 {
+            return;
+        }
+        let l = if i > 0 { i - 1 } else { i };
+        let (left_part, right_part) = self.children.split_at_mut(l + 1);
+        let merge = match (&mut left_part[l], &mut right_part[0]) {
+            (Node::Leaf(a), Node::Leaf(b)) => {
+                let total = a.len + b.len;
+                let target = if total <= LEAF_CAP { total } else { total / 2 };
+                a.shift(b, target as isize - a.len as isize);
+                total <= LEAF_CAP
+            }
+            (Node::Inner(a), Node::Inner(b)) => {
+                let total = a.len() + b.len();
+                let target = if total <= INNER_CAP { total } else { total / 2 };
+                a.shift(b, target as isize - a.len() as isize);
+                total <= INNER_CAP
+            }
+            // Siblings are always at the same depth.
+            _ => false,
+        };
+        if merge {
+            self.remove_child(l + 1);
+        } else {
+            self.refresh(l + 1);
+        }
+        self.refresh(l);
     }
 }
 
@@ -165,20 +335,29 @@ impl Node {
         match self {
             Node::Leaf(l) if l.len > 0 => l.key(0),
             Node::Leaf(_) => NO_KEY,
-            Node::Inner(c) => c.first().map_or(NO_KEY, |c| c.min),
+            Node::Inner(n) if n.len() > 0 => n.min(0),
+            Node::Inner(_) => NO_KEY,
+        }
+    }
+
+    /// Keys below this node.
+    fn count(&self) -> usize {
+        match self {
+            Node::Leaf(l) => l.len,
+            Node::Inner(n) => n.sum(n.len()),
         }
     }
 
     fn underfull(&self) -> bool {
         match self {
             Node::Leaf(l) => l.len < LEAF_MIN,
-            Node::Inner(c) => c.len() < INNER_MIN,
+            Node::Inner(n) => n.len() < INNER_MIN,
         }
     }
 
     /// Inserts a key that is not in the tree; returns the new right sibling when the
     /// node had to split.
-    fn insert(&mut self, key: Key, order: &impl Order) -> Option<Child> {
+    fn insert(&mut self, key: Key, order: &impl Order) -> Option<Split> {
         match self {
             Node::Leaf(leaf) => {
                 let pos = leaf.search(key, order);
@@ -206,31 +385,36 @@ impl Node {
                     }
                     right
                 };
-                Some(Child {
+                Some(Split {
                     count: right.len,
                     min: right.key(0),
                     node: Node::Leaf(right),
                 })
             }
-            Node::Inner(children) => {
-                let i = children
-                    .partition_point(|c| order.cmp(c.min, key) == Ordering::Less)
+            Node::Inner(inner) => {
+                let i = inner
+                    .partition(|k| order.cmp(k, key) == Ordering::Less)
                     .saturating_sub(1);
-                let child = &mut children[i];
-                let split = child.node.insert(key, order);
-                child.count += 1;
-                child.min = child.node.first();
+                let split = inner.children[i].insert(key, order);
+                inner.counts[i] += 1;
+                inner.refresh_min(i);
                 let new = split?;
-                child.count -= new.count;
-                children.insert(i + 1, new);
-                if children.len() <= INNER_CAP {
+                inner.counts[i] -= new.count as u32;
+                if inner.len() < INNER_CAP {
+                    inner.insert_child(i + 1, new);
                     return None;
                 }
-                let mut right = children.split_off(children.len() / 2);
-                right.reserve_exact(INNER_CAP + 1 - right.len());
-                Some(Child {
-                    count: right.iter().map(|c| c.count).sum(),
-                    min: right[0].min,
+                // Full: split in halves first, then place the new child.
+                let half = INNER_CAP / 2;
+                let mut right = inner.split_off(half);
+                if i < half {
+                    inner.insert_child(i + 1, new);
+                } else {
+                    right.insert_child(i + 1 - half, new);
+                }
+                Some(Split {
+                    count: right.sum(right.len()),
+                    min: right.min(0),
                     node: Node::Inner(right),
                 })
             }
@@ -249,17 +433,15 @@ impl Node {
                     false
                 }
             }
-            Node::Inner(children) => {
-                let after =
-                    children.partition_point(|c| order.cmp(c.min, key) != Ordering::Greater);
+            Node::Inner(inner) => {
+                let after = inner.partition(|k| order.cmp(k, key) != Ordering::Greater);
                 let Some(i) = after.checked_sub(1) else {
                     return false;
                 };
-                if !children[i].node.remove(key, order) {
+                if !inner.children[i].remove(key, order) {
                     return false;
                 }
-                children[i].count -= 1;
-                repair(children, i);
+                inner.repair(i);
                 true
             }
         }
@@ -269,11 +451,10 @@ impl Node {
     fn remove_at(&mut self, rank: usize) -> Key {
         match self {
             Node::Leaf(leaf) => leaf.remove_at(rank),
-            Node::Inner(children) => {
-                let (i, rank) = locate(children, rank);
-                let key = children[i].node.remove_at(rank);
-                children[i].count -= 1;
-                repair(children, i);
+            Node::Inner(inner) => {
+                let (i, rank) = inner.locate(rank);
+                let key = inner.children[i].remove_at(rank);
+                inner.repair(i);
                 key
             }
         }
@@ -282,13 +463,12 @@ impl Node {
     fn visit(&self, start: usize, end: usize, f: &mut impl FnMut(Key)) {
         match self {
             Node::Leaf(leaf) => (start..end.min(leaf.len)).for_each(|i| f(leaf.key(i))),
-            Node::Inner(children) => {
+            Node::Inner(inner) => {
                 let mut offset = 0;
-                for c in children {
-                    let next = offset + c.count;
+                for (i, child) in inner.children.iter().enumerate() {
+                    let next = offset + inner.count(i);
                     if next > start {
-                        c.node
-                            .visit(start.saturating_sub(offset), end.min(next) - offset, f);
+                        child.visit(start.saturating_sub(offset), end.min(next) - offset, f);
                     }
                     offset = next;
                     if offset >= end {
@@ -298,70 +478,6 @@ impl Node {
             }
         }
     }
-}
-
-/// The child holding rank `rank`, and the rank within it.
-fn locate(children: &[Child], mut rank: usize) -> (usize, usize) {
-    for (i, c) in children.iter().enumerate() {
-        if rank < c.count {
-            return (i, rank);
-        }
-        rank -= c.count;
-    }
-    // Out of range: the last child (callers check ranks against the length).
-    (children.len().saturating_sub(1), rank)
-}
-
-/// After a removal under `children[i]`: refreshes its smallest key, and merges it with
-/// or refills it from a sibling when it has become too small.
-fn repair(children: &mut Vec<Child>, i: usize) {
-    if !children[i].node.underfull() || children.len() < 2 {
-        children[i].min = children[i].node.first();
-        return;
-    }
-    let l = if i > 0 { i - 1 } else { i };
-    let (left_part, right_part) = children.split_at_mut(l + 1);
-    let (left, right) = (&mut left_part[l], &mut right_part[0]);
-    let merge = match (&mut left.node, &mut right.node) {
-        (Node::Leaf(a), Node::Leaf(b)) => {
-            if a.len + b.len <= LEAF_CAP {
-                a.shift(b, b.len as isize);
-                true
-            } else {
-                let target = (a.len + b.len) / 2;
-                a.shift(b, target as isize - a.len as isize);
-                left.count = a.len;
-                right.count = b.len;
-                false
-            }
-        }
-        (Node::Inner(a), Node::Inner(b)) => {
-            if a.len() + b.len() <= INNER_CAP {
-                a.append(b);
-                true
-            } else {
-                let target = (a.len() + b.len()) / 2;
-                if a.len() < target {
-                    a.extend(b.drain(..target - a.len()));
-                } else {
-                    let tail: Vec<Child> = a.drain(target..).collect();
-                    b.splice(0..0, tail);
-                }
-                left.count = a.iter().map(|c| c.count).sum();
-                right.count = b.iter().map(|c| c.count).sum();
-                false
-            }
-        }
-        // Siblings are always at the same depth.
-        _ => false,
-    };
-    if merge {
-        left.count += right.count;
-        children.remove(l + 1);
-    } else {
-        children[l + 1].min = children[l + 1].node.first();
-    }
-    children[l].min = children[l].node.first();
 }
 
 impl Default for Tree {
@@ -381,15 +497,18 @@ impl Tree {
     /// Inserts a key that is not in the tree.
     pub(super) fn insert(&mut self, key: Key, order: &impl Order) {
         if let Some(right) = self.root.insert(key, order) {
-            let left = mem::replace(&mut self.root, Node::Inner(Vec::new()));
-            let mut children = Vec::with_capacity(INNER_CAP + 1);
-            children.push(Child {
-                count: self.len + 1 - right.count,
-                min: left.first(),
-                node: left,
-            });
-            children.push(right);
-            self.root = Node::Inner(children);
+            let left = mem::replace(&mut self.root, Node::Leaf(Leaf::boxed()));
+            let mut root = Inner::boxed();
+            root.insert_child(
+                0,
+                Split {
+                    count: self.len + 1 - right.count,
+                    min: left.first(),
+                    node: left,
+                },
+            );
+            root.insert_child(1, right);
+            self.root = Node::Inner(root);
         }
         self.len += 1;
     }
@@ -417,12 +536,14 @@ impl Tree {
 
     /// A root with a single child hands over to it.
     fn shrink_root(&mut self) {
-        while let Node::Inner(children) = &mut self.root {
-            if children.len() != 1 {
+        while let Node::Inner(inner) = &mut self.root {
+            if inner.len() != 1 {
                 break;
             }
-            let Some(only) = children.pop() else { break };
-            self.root = only.node;
+            let Some(only) = inner.children.pop() else {
+                break;
+            };
+            self.root = only;
         }
     }
 
@@ -434,15 +555,15 @@ impl Tree {
         loop {
             match node {
                 Node::Leaf(leaf) => return before + leaf.partition(pred),
-                Node::Inner(children) => {
+                Node::Inner(inner) => {
                     // Children whose smallest key passes lie before the boundary, but
                     // the last of them may hold it.
-                    let passing = children.partition_point(|c| pred(c.min));
+                    let passing = inner.partition(&mut pred);
                     let Some(last) = passing.checked_sub(1) else {
                         return before;
                     };
-                    before += children[..last].iter().map(|c| c.count).sum::<usize>();
-                    node = &children[last].node;
+                    before += inner.sum(last);
+                    node = &inner.children[last];
                 }
             }
         }
@@ -462,10 +583,10 @@ impl Tree {
         loop {
             match node {
                 Node::Leaf(leaf) => return (rank < leaf.len).then(|| leaf.key(rank)),
-                Node::Inner(children) => {
-                    let (i, r) = locate(children, rank);
+                Node::Inner(inner) => {
+                    let (i, r) = inner.locate(rank);
                     rank = r;
-                    node = &children[i].node;
+                    node = &inner.children[i];
                 }
             }
         }
@@ -488,20 +609,20 @@ impl Tree {
                     keys.extend((0..l.len).map(|i| l.key(i)));
                     (l.len, 1)
                 }
-                Node::Inner(children) => {
+                Node::Inner(inner) => {
                     let least = if root { 2 } else { INNER_MIN };
                     assert!(
-                        (least..=INNER_CAP).contains(&children.len()),
+                        (least..=INNER_CAP).contains(&inner.len()),
                         "inner of {}",
-                        children.len()
+                        inner.len()
                     );
                     let mut total = 0;
                     let mut depth = None;
-                    for c in children {
+                    for (i, c) in inner.children.iter().enumerate() {
                         let first = keys.len();
-                        let (count, d) = walk(&c.node, false, keys);
-                        assert_eq!(count, c.count, "child count");
-                        assert_eq!(keys.get(first).copied(), Some(c.min), "child min");
+                        let (count, d) = walk(c, false, keys);
+                        assert_eq!(count, inner.count(i), "child count");
+                        assert_eq!(keys.get(first).copied(), Some(inner.min(i)), "child min");
                         assert!(depth.is_none_or(|x| x == d), "uneven depth");
                         depth = Some(d);
                         total += count;
@@ -605,7 +726,7 @@ mod tests {
         fn count(node: &Node, leaves: &mut usize) {
             match node {
                 Node::Leaf(_) => *leaves += 1,
-                Node::Inner(c) => c.iter().for_each(|c| count(&c.node, leaves)),
+                Node::Inner(n) => n.children.iter().for_each(|c| count(c, leaves)),
             }
         }
         count(&tree.root, &mut leaves);
