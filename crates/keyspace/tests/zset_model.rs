@@ -450,12 +450,11 @@ impl Model {
                         None => {}
                         Some(_) if nx => {}
                         Some(cur) if (gt && score <= cur) || (lt && score >= cur) => {}
-                        Some(cur) => {
-                            if cur != score {
-                                z.insert(m, score);
-                                changed += 1;
-                            }
+                        Some(cur) if cur != score => {
+                            z.insert(m, score);
+                            changed += 1;
                         }
+                        Some(_) => {}
                     }
                 }
                 self.put(*key, z);
