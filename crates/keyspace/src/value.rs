@@ -149,6 +149,11 @@ mod tests {
         assert_eq!(Value::string_from_arg(&[b'a'; 44]).encoding(), "embstr");
         assert_eq!(Value::string_from_arg(&[b'a'; 45]).encoding(), "raw");
         assert_eq!(Value::List(VecDeque::new()).encoding(), "quicklist");
+        let tunables = crate::Tunables::default();
+        let small = ZSet::new(&tunables, b"member");
+        assert_eq!(Value::ZSet(small).encoding(), "listpack");
+        let large = ZSet::new(&tunables, &[b'm'; 65]);
+        assert_eq!(Value::ZSet(large).encoding(), "skiplist");
     }
 
     #[test]
