@@ -150,16 +150,24 @@ fn add(ctx: &mut Ctx<'_>, argv: &[Bytes], incr: bool) -> Result<Frame> {
     };
     let mut ch = false;
     let mut first = 2;
+    // Options come first; the first word that is not one starts the pairs.
     while let Some(opt) = argv.get(first) {
-        match () {
-            _ if is_opt(opt, "nx") => flags.nx = true,
-            _ if is_opt(opt, "xx") => flags.xx = true,
-            _ if is_opt(opt, "ch") => ch = true,
-            _ if is_opt(opt, "incr") => flags.incr = true,
-            _ if is_opt(opt, "gt") => flags.gt = true,
-            _ if is_opt(opt, "lt") => flags.lt = true,
-            _ => break,
-        }
+        let flag = if is_opt(opt, "nx") {
+            &mut flags.nx
+        } else if is_opt(opt, "xx") {
+            &mut flags.xx
+        } else if is_opt(opt, "ch") {
+            &mut ch
+        } else if is_opt(opt, "incr") {
+            &mut flags.incr
+        } else if is_opt(opt, "gt") {
+            &mut flags.gt
+        } else if is_opt(opt, "lt") {
+            &mut flags.lt
+        } else {
+            break;
+        };
+        *flag = true;
         first += 1;
     }
     let pairs = &argv[first..];
