@@ -206,6 +206,15 @@ impl Db {
         }
     }
 
+    /// The value of a key, without the expiry check: for commands that need several
+    /// values at once after having looked each key up through [`Db::find`] (which
+    /// deleted the expired ones) in the same command, at the same time.
+    pub(crate) fn peek(&self, key: &[u8]) -> Option<&Value> {
+        self.table
+            .find(self.hash(key), |e| e.key[..] == *key)
+            .map(|e| &e.value)
+    }
+
     /// Deletes a key whether or not it has expired.
     pub(crate) fn remove(&mut self, key: &[u8]) -> Option<Entry> {
         let hash = self.hash(key);
@@ -218,15 +227,6 @@ impl Db {
             unindex(vacant.into_table(), &mut self.expires, gone.slot);
         }
         Some(gone)
-    }
-
-    /// A key's value without expiring it or counting a hit, so that a command can
-    /// hold several values at once (ZUNION, ZINTER, ...). Look the keys up with
-    /// `Ctx::read` first: a key that has expired but is not deleted yet shows here.
-    pub(crate) fn peek(&self, key: &[u8]) -> Option<&Value> {
-        self.table
-            .find(self.hash(key), |e| e.key[..] == *key)
-            .map(|e| &e.value)
     }
 
     /// All entries, expired ones included, in table order.
@@ -251,7 +251,12 @@ impl Db {
     /// One sampling round of active expiry (the inner loop of Redis's
     /// `activeExpireCycle()`): looks at up to `max` keys with a TTL, resuming where
     /// the last round stopped, and deletes the expired ones.
-    pub(crate) fn sample_expires(&mut self, now: i64, max: usize) -> Sample {
+    pub(crate) fn sample_expires(
+        &mut self,
+        now: i64,
+        max: usize,
+        on_expired: &mut dyn FnMut(&[u8]),
+    ) -> Sample {
         let mut sample = Sample::default();
         let num = max.min(self.expires.len());
         while sample.sampled < num && !self.expires.is_empty() {
@@ -273,8 +278,9 @@ impl Db {
                 sample.ttl_samples += 1;
             }
             if now > when {
-                let (_, vacant) = entry.remove();
+                let (gone, vacant) = entry.remove();
                 unindex(vacant.into_table(), &mut self.expires, slot);
+                on_expired(&gone.key);
                 sample.expired += 1;
                 // The cursor stays: the last key with a TTL moved into this slot.
             } else {
@@ -465,7 +471,7 @@ mod tests {
         }
         let mut expired = 0;
         for _ in 0..200 {
-            let s = db.sample_expires(100, 20);
+            let s = db.sample_expires(100, 20, &mut |_| {});
             assert!(s.sampled <= 20);
             expired += s.expired;
             check(&db);

@@ -70,6 +70,27 @@ pub enum Error {
     /// `parseExtendedExpireArgumentsOrReply()`: an unknown option, echoed back.
     #[error("ERR Unsupported option {}", String::from_utf8_lossy(.0))]
     UnsupportedOption(Bytes),
+    /// SINTERCARD's `numkeys` below 1 or not a number.
+    #[error("ERR numkeys should be greater than 0")]
+    NumkeysNotPositive,
+    /// SINTERCARD's `numkeys` past the arguments given.
+    #[error("ERR Number of keys can't be greater than number of args")]
+    NumkeysTooMany,
+    /// SINTERCARD's LIMIT below 0 or not a number.
+    #[error("ERR LIMIT can't be negative")]
+    LimitNegative,
+    /// `hincrbyCommand()`: the field's value is not an integer.
+    #[error("ERR hash value is not an integer")]
+    HashNotInteger,
+    /// `hincrbyfloatCommand()`: the field's value is not a float.
+    #[error("ERR hash value is not a float")]
+    HashNotFloat,
+    /// `hincrbyfloatCommand()`: the increment itself is NaN or infinite.
+    #[error("ERR value is NaN or Infinity")]
+    ValueNanOrInfinity,
+    /// `hrandfieldCommand()`: a WITHVALUES count whose reply length would overflow.
+    #[error("ERR value is out of range")]
+    ValueOutOfRange,
     /// `zaddGenericCommand()`: NX with XX.
     #[error("ERR XX and NX options at the same time are not compatible")]
     ZaddNxXx,
@@ -99,18 +120,9 @@ pub enum Error {
     /// `zunionInterDiffGenericCommand()`: a WEIGHTS value.
     #[error("ERR weight value is not a float")]
     WeightNotFloat,
-    /// ZINTERCARD's LIMIT (`getPositiveLongFromObjectOrReply()` with its message).
-    #[error("ERR LIMIT can't be negative")]
-    NegativeLimit,
-    /// A `numkeys` below 1 (ZMPOP, SINTERCARD, ...).
-    #[error("ERR numkeys should be greater than 0")]
-    NumkeysNotPositive,
     /// A COUNT below 1 (ZMPOP, LMPOP, ...).
     #[error("ERR count should be greater than 0")]
     CountNotPositive,
-    /// ZRANDMEMBER WITHSCORES with a count whose double would overflow.
-    #[error("ERR value is out of range")]
-    ValueOutOfRange,
     /// `zunionInterDiffGenericCommand()` with numkeys below 1; `command` is the
     /// lowercase command name.
     #[error("ERR at least 1 input key is needed for '{command}' command")]
@@ -144,6 +156,9 @@ impl Error {
             Error::ExpireGtLtConflict => {
                 "ERR GT and LT options at the same time are not compatible"
             }
+            Error::HashNotInteger => "ERR hash value is not an integer",
+            Error::HashNotFloat => "ERR hash value is not a float",
+            Error::ValueNanOrInfinity => "ERR value is NaN or Infinity",
             Error::ZaddNxXx => "ERR XX and NX options at the same time are not compatible",
             Error::ZaddGtLtNx => "ERR GT, LT, and/or NX options at the same time are not compatible",
             Error::ZaddIncrPairs => "ERR INCR option supports a single increment-element pair",
@@ -153,11 +168,12 @@ impl Error {
             Error::LimitNeedsByscoreOrBylex => "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX",
             Error::WithscoresWithBylex => "ERR syntax error, WITHSCORES not supported in combination with BYLEX",
             Error::WeightNotFloat => "ERR weight value is not a float",
-            Error::NegativeLimit => "ERR LIMIT can't be negative",
-            Error::NumkeysNotPositive => "ERR numkeys should be greater than 0",
             Error::CountNotPositive => "ERR count should be greater than 0",
             Error::ValueOutOfRange => "ERR value is out of range",
             Error::UnsupportedOption(opt) => return unsupported_option(opt),
+            Error::NumkeysNotPositive => "ERR numkeys should be greater than 0",
+            Error::NumkeysTooMany => "ERR Number of keys can't be greater than number of args",
+            Error::LimitNegative => "ERR LIMIT can't be negative",
             Error::OutOfRange { .. }
             | Error::WrongArity { .. }
             | Error::InvalidExpireTime { .. }
@@ -214,6 +230,13 @@ mod tests {
             Error::ExpireNxConflict,
             Error::ExpireGtLtConflict,
             Error::UnsupportedOption(Bytes::from_static(b"foo")),
+            Error::NumkeysNotPositive,
+            Error::NumkeysTooMany,
+            Error::LimitNegative,
+            Error::HashNotInteger,
+            Error::HashNotFloat,
+            Error::ValueNanOrInfinity,
+            Error::ValueOutOfRange,
             Error::ZaddNxXx,
             Error::ZaddGtLtNx,
             Error::ZaddIncrPairs,
@@ -223,10 +246,7 @@ mod tests {
             Error::LimitNeedsByscoreOrBylex,
             Error::WithscoresWithBylex,
             Error::WeightNotFloat,
-            Error::NegativeLimit,
-            Error::NumkeysNotPositive,
             Error::CountNotPositive,
-            Error::ValueOutOfRange,
             Error::NoInputKeys { command: "zunion" },
         ];
         for e in all {

@@ -50,15 +50,20 @@ impl Keyspace {
             if self.expire_timelimit_exit {
                 break;
             }
-            let db = &mut self.dbs[self.expire_next_db % ndbs];
+            let db_index = self.expire_next_db % ndbs;
+            let db = &mut self.dbs[db_index];
             self.expire_next_db = (self.expire_next_db + 1) % ndbs;
+            // Each deleted key is propagated as DEL and touches WATCH, as Redis's
+            // `deleteExpiredKeyAndPropagate` does.
+            let fx = &mut self.fx;
+            let mut on_expired = |key: &[u8]| fx.expired(db_index, key);
             loop {
                 iteration += 1;
                 if db.expires_len() == 0 {
                     db.avg_ttl = 0;
                     break;
                 }
-                let sample = db.sample_expires(now_ms, KEYS_PER_LOOP);
+                let sample = db.sample_expires(now_ms, KEYS_PER_LOOP, &mut on_expired);
                 total_sampled += sample.sampled;
                 total_expired += sample.expired;
                 if sample.ttl_samples > 0 {

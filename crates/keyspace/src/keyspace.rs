@@ -103,7 +103,7 @@ pub struct Keyspace {
     /// Encoding thresholds and size limits.
     tunables: Tunables,
     /// Effects to propagate and WATCHed keys.
-    fx: Fx,
+    pub(crate) fx: Fx,
 }
 
 impl Keyspace {

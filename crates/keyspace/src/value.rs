@@ -6,6 +6,8 @@ use bytes::{Bytes, BytesMut};
 
 use crate::error::{Error, Result};
 use crate::num;
+use crate::types::hash::Hash;
+use crate::types::set::Set;
 use crate::types::zset::ZSet;
 
 /// A stored value.
@@ -22,6 +24,10 @@ pub(crate) enum Value {
     Int(i64),
     /// A list (compact encodings come later).
     List(VecDeque<Bytes>),
+    /// A set, `intset`- or `hashtable`-encoded.
+    Set(Set),
+    /// A hash, `listpack` or `hashtable` encoded.
+    Hash(Hash),
     /// A sorted set, in its listpack or large encoding.
     ZSet(ZSet),
 }
@@ -47,6 +53,8 @@ impl Value {
         match self {
             Value::Str(_) | Value::Int(_) => "string",
             Value::List(_) => "list",
+            Value::Set(_) => "set",
+            Value::Hash(_) => "hash",
             Value::ZSet(_) => "zset",
         }
     }
@@ -63,6 +71,8 @@ impl Value {
             Value::Int(_) => "int",
             // Redis 7.0 keeps every list in a quicklist.
             Value::List(_) => "quicklist",
+            Value::Set(s) => s.encoding(),
+            Value::Hash(h) => h.encoding(),
             Value::ZSet(z) => z.encoding(),
         }
     }
@@ -72,7 +82,7 @@ impl Value {
         match self {
             Value::Str(b) => Ok(b.clone()),
             Value::Int(n) => Ok(num::i64_to_bytes(*n)),
-            Value::List(_) | Value::ZSet(_) => Err(Error::WrongType),
+            _ => Err(Error::WrongType),
         }
     }
 
@@ -81,7 +91,7 @@ impl Value {
         match self {
             Value::Str(b) => Ok(b.len()),
             Value::Int(n) => Ok(num::i64_len(*n)),
-            Value::List(_) | Value::ZSet(_) => Err(Error::WrongType),
+            _ => Err(Error::WrongType),
         }
     }
 
@@ -97,6 +107,38 @@ impl Value {
     pub(crate) fn list_mut(&mut self) -> Result<&mut VecDeque<Bytes>> {
         match self {
             Value::List(l) => Ok(l),
+            _ => Err(Error::WrongType),
+        }
+    }
+
+    /// The set, or WRONGTYPE.
+    pub(crate) fn set(&self) -> Result<&Set> {
+        match self {
+            Value::Set(s) => Ok(s),
+            _ => Err(Error::WrongType),
+        }
+    }
+
+    /// The set, mutably, or WRONGTYPE.
+    pub(crate) fn set_mut(&mut self) -> Result<&mut Set> {
+        match self {
+            Value::Set(s) => Ok(s),
+            _ => Err(Error::WrongType),
+        }
+    }
+
+    /// The hash, or WRONGTYPE.
+    pub(crate) fn hash(&self) -> Result<&Hash> {
+        match self {
+            Value::Hash(h) => Ok(h),
+            _ => Err(Error::WrongType),
+        }
+    }
+
+    /// The hash, mutably, or WRONGTYPE.
+    pub(crate) fn hash_mut(&mut self) -> Result<&mut Hash> {
+        match self {
+            Value::Hash(h) => Ok(h),
             _ => Err(Error::WrongType),
         }
     }
@@ -126,7 +168,7 @@ impl Value {
                 .try_into_mut()
                 .unwrap_or_else(|shared| BytesMut::from(&shared[..])),
             Value::Int(n) => BytesMut::from(&num::i64_to_bytes(*n)[..]),
-            Value::List(_) | Value::ZSet(_) => return Err(Error::WrongType),
+            _ => return Err(Error::WrongType),
         };
         let result = edit(&mut buf);
         *self = Value::Str(buf.freeze());
@@ -221,5 +263,18 @@ mod tests {
         assert!(v.list_mut().is_ok());
         assert_eq!(Value::Int(1).list().err(), Some(Error::WrongType));
         assert_eq!(v.type_name(), "list");
+    }
+
+    #[test]
+    fn hashes_are_not_strings() {
+        let mut v = Value::Hash(Hash::default());
+        assert_eq!(v.string_bytes(), Err(Error::WrongType));
+        assert_eq!(v.string_len(), Err(Error::WrongType));
+        assert_eq!(v.edit_string(|_| ()), Err(Error::WrongType));
+        assert!(!v.is_string());
+        assert!(v.hash_mut().is_ok());
+        assert_eq!(v.list().err(), Some(Error::WrongType));
+        assert_eq!(Value::Int(1).hash().err(), Some(Error::WrongType));
+        assert_eq!((v.type_name(), v.encoding()), ("hash", "listpack"));
     }
 }

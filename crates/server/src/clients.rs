@@ -29,6 +29,8 @@ pub struct ClientMeta {
     pub qbuf_free: usize,
     /// Bytes of replies not yet written.
     pub omem: usize,
+    /// Commands queued in MULTI, -1 outside a transaction.
+    pub multi: i64,
 }
 
 /// One connected client.
@@ -47,6 +49,8 @@ pub struct Client {
     /// Mutable fields.
     pub meta: Mutex<ClientMeta>,
     killed: AtomicBool,
+    /// The client WATCHes keys (so closing it must release them).
+    watching: AtomicBool,
     /// Cancels the connection task; set right after the task is spawned.
     task: OnceLock<AbortHandle>,
 }
@@ -73,6 +77,16 @@ impl Client {
         }
     }
 
+    /// Record whether the client WATCHes keys.
+    pub fn set_watching(&self, on: bool) {
+        self.watching.store(on, Ordering::Relaxed);
+    }
+
+    /// Whether the client WATCHes keys.
+    pub fn is_watching(&self) -> bool {
+        self.watching.load(Ordering::Relaxed)
+    }
+
     /// Whether CLIENT KILL was applied to this client.
     pub fn is_killed(&self) -> bool {
         self.killed.load(Ordering::Acquire)
@@ -90,8 +104,8 @@ impl Client {
         let m = self.meta().clone();
         let now = Instant::now();
         format!(
-            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags=N db={} sub=0 psub=0 \
-             ssub=0 multi=-1 qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp={} obl=0 \
+            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 \
+             ssub=0 multi={} qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp={} obl=0 \
              oll=0 omem={} tot-mem={} events=r cmd={} user=default redir=-1 resp={}",
             self.id,
             self.addr,
@@ -100,7 +114,10 @@ impl Client {
             m.name,
             now.duration_since(self.created).as_secs(),
             now.duration_since(m.last_interaction).as_secs(),
+            // Redis's flag letters: x = in MULTI, N = none.
+            if m.multi >= 0 { "x" } else { "N" },
             m.db,
+            m.multi,
             m.qbuf,
             m.qbuf_free,
             m.qbuf + m.qbuf_free,
@@ -147,8 +164,10 @@ impl Clients {
                 qbuf: 0,
                 qbuf_free: 0,
                 omem: 0,
+                multi: -1,
             }),
             killed: AtomicBool::new(false),
+            watching: AtomicBool::new(false),
             task: OnceLock::new(),
         });
         self.lock().insert(id, client.clone());

@@ -46,6 +46,10 @@ pub struct Conn {
     settings_gen: u64,
     /// The peer is on a loopback address (protected mode, `enable-debug-command local`).
     pub is_local: bool,
+    /// The transaction being queued after MULTI.
+    pub multi: Option<commands::Multi>,
+    /// Keys WATCHed for the next EXEC.
+    pub watches: Vec<ferrodis_keyspace::WatchToken>,
 }
 
 impl Conn {
@@ -79,11 +83,13 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, client: Arc<Clien
         settings_gen: gen,
         settings,
         is_local,
+        multi: None,
+        watches: Vec::new(),
     };
     let mut decoder = CommandDecoder::new(conn.settings.limits);
     decoder.set_auth_required(!conn.authenticated);
     // Unregisters the client however the task ends, including when it is aborted.
-    let _registration = Registration(&shared, conn.client.id);
+    let _registration = Registration(&shared, conn.client.clone());
     let mut rbuf = BytesMut::with_capacity(READ_CHUNK);
     let mut wbuf = BytesMut::with_capacity(READ_CHUNK);
 
@@ -265,15 +271,20 @@ fn update_meta(conn: &Conn, rbuf: &BytesMut, wbuf: &BytesMut, last_argv: Option<
     meta.qbuf = rbuf.len();
     meta.qbuf_free = rbuf.capacity() - rbuf.len();
     meta.omem = wbuf.len();
+    meta.multi = conn.multi.as_ref().map_or(-1, |m| m.queued.len() as i64);
     if let Some(argv) = last_argv {
         commands::set_display_name(&mut meta.last_cmd, argv);
     }
 }
 
-struct Registration<'a>(&'a Shared, u64);
+struct Registration<'a>(&'a Shared, Arc<Client>);
 
 impl Drop for Registration<'_> {
     fn drop(&mut self) {
-        self.0.clients.unregister(self.1);
+        if self.1.is_watching() {
+            // Never inside a batch: the task is between awaits when it ends.
+            self.0.keyspace().unwatch_all(self.1.id);
+        }
+        self.0.clients.unregister(self.1.id);
     }
 }

@@ -110,7 +110,16 @@ fn main() -> ExitCode {
         }
         tracing::info!("Running mode=standalone, port={port}.");
         tracing::warn!("Server initialized");
-        ferrodis_server::run(tokio_listeners, config, signals()).await;
+        // Install the handlers before serving: a SIGTERM right after "Ready to accept
+        // connections" must shut down gracefully, not kill the process.
+        let shutdown = match signals() {
+            Ok(shutdown) => shutdown,
+            Err(e) => {
+                tracing::warn!("Could not install signal handlers: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        ferrodis_server::run(tokio_listeners, config, shutdown).await;
         tracing::warn!("ferrodis is now ready to exit, bye bye...");
         ExitCode::SUCCESS
     });
@@ -121,21 +130,19 @@ fn main() -> ExitCode {
     code
 }
 
-/// Resolves on SIGTERM or SIGINT, logging it as Redis does.
-async fn signals() {
+/// Installs SIGTERM and SIGINT handlers now; the future resolves on either, logging
+/// it as Redis does.
+fn signals() -> std::io::Result<impl std::future::Future<Output = ()>> {
     use tokio::signal::unix::{signal, SignalKind};
-    let (Ok(mut term), Ok(mut int)) = (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-    ) else {
-        tracing::warn!("Could not install signal handlers; stop the server with SHUTDOWN.");
-        return std::future::pending().await;
-    };
-    let name = tokio::select! {
-        _ = term.recv() => "SIGTERM",
-        _ = int.recv() => "SIGINT",
-    };
-    tracing::warn!("Received {name} scheduling shutdown...");
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    Ok(async move {
+        let name = tokio::select! {
+            _ = term.recv() => "SIGTERM",
+            _ = int.recv() => "SIGINT",
+        };
+        tracing::warn!("Received {name} scheduling shutdown...");
+    })
 }
 
 /// Tokio worker threads: Redis's `io-threads` (default 1, like redis-server's single

@@ -509,14 +509,12 @@ fn shutdown_stops_the_server() {
     c.send(b"SHUTDOWN NOSAVE\r\n");
     let out = c.outcome(Duration::from_secs(5));
     assert!(out.frames.is_empty() && out.closed, "{out:?}");
-    let deadline = std::time::Instant::now() + Duration::from_secs(5);
-    while std::net::TcpStream::connect(ferrodis.addr).is_ok() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "still accepting after SHUTDOWN"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    // Polling the port would race with other tests' servers reusing it: wait for
+    // `run` itself to return.
+    assert!(
+        ferrodis.stopped_within(Duration::from_secs(10)),
+        "run did not return after SHUTDOWN"
+    );
 }
 
 #[test]
@@ -558,8 +556,23 @@ fn config_set_port_rebinds_like_redis() {
         Frame::simple("PONG")
     );
     assert_eq!(ours.cmd(&["PING"]), Frame::simple("PONG"));
+    // The old port stops serving this server. (Another test's server may be given
+    // the freed port, so a successful connect must be someone else: check run_id.)
+    let run_id = |c: &mut Client| -> String {
+        let info = text(&c.cmd(&["INFO", "server"]));
+        info.lines()
+            .find_map(|l| l.strip_prefix("run_id:"))
+            .unwrap_or("")
+            .to_string()
+    };
+    let ours_id = run_id(&mut ours);
     let deadline = std::time::Instant::now() + Duration::from_secs(5);
-    while std::net::TcpStream::connect(ferrodis.addr).is_ok() {
+    loop {
+        let still_ours = std::net::TcpStream::connect(ferrodis.addr).is_ok()
+            && run_id(&mut Client::connect(ferrodis.addr)) == ours_id;
+        if !still_ours {
+            break;
+        }
         assert!(
             std::time::Instant::now() < deadline,
             "old port still accepting"

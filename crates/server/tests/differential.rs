@@ -185,17 +185,138 @@ fn key_cmd() -> impl Strategy<Value = Cmd> {
     ]
 }
 
+fn members(n: std::ops::Range<usize>) -> impl Strategy<Value = Vec<String>> {
+    prop::collection::vec(
+        prop_oneof![
+            (-3i64..12).prop_map(|n| n.to_string()),
+            prop::sample::select(vec!["a", "b", "c", "", "007", "9223372036854775807", "x y"])
+                .prop_map(String::from),
+        ],
+        n,
+    )
+}
+
+/// Hash commands (small field pool so fields repeat).
+fn hash_cmd() -> impl Strategy<Value = Cmd> {
+    let field = || prop::sample::select(vec!["f1", "f2", "f3", "1", ""]).prop_map(String::from);
+    prop_oneof![
+        (key(), prop::collection::vec((field(), value()), 1..3)).prop_map(|(k, fvs)| {
+            let mut c = cmd(&["HSET", &k]);
+            for (f, v) in fvs {
+                c.push(f);
+                c.push(v);
+            }
+            c
+        }),
+        (key(), field(), value()).prop_map(|(k, f, v)| cmd(&["HSETNX", &k, &f, &v])),
+        (key(), field()).prop_map(|(k, f)| cmd(&["HGET", &k, &f])),
+        (key(), field(), field()).prop_map(|(k, f, g)| cmd(&["HMGET", &k, &f, &g])),
+        (key(), field(), field()).prop_map(|(k, f, g)| cmd(&["HDEL", &k, &f, &g])),
+        (key(), field()).prop_map(|(k, f)| cmd(&["HEXISTS", &k, &f])),
+        (key(), field()).prop_map(|(k, f)| cmd(&["HSTRLEN", &k, &f])),
+        (key(), field(), int_arg()).prop_map(|(k, f, n)| cmd(&["HINCRBY", &k, &f, &n])),
+        (key(), field(), value()).prop_map(|(k, f, n)| cmd(&["HINCRBYFLOAT", &k, &f, &n])),
+        (
+            key(),
+            prop::sample::select(vec!["HLEN", "HGETALL", "HKEYS", "HVALS"])
+        )
+            .prop_map(|(k, c)| cmd(&[c, &k])),
+        (key(), int_arg()).prop_map(|(k, n)| cmd(&["HRANDFIELD", &k, &n])),
+    ]
+}
+
+/// Set commands.
+fn set_cmd() -> impl Strategy<Value = Cmd> {
+    prop_oneof![
+        (
+            prop::sample::select(vec!["SADD", "SREM"]),
+            key(),
+            members(1..4)
+        )
+            .prop_map(|(c, k, ms)| {
+                let mut v = cmd(&[c, &k]);
+                v.extend(ms);
+                v
+            }),
+        (key(), members(1..2)).prop_map(|(k, m)| cmd(&["SISMEMBER", &k, &m[0]])),
+        (key(), members(1..3)).prop_map(|(k, ms)| {
+            let mut v = cmd(&["SMISMEMBER", &k]);
+            v.extend(ms);
+            v
+        }),
+        (key(), prop::sample::select(vec!["SCARD", "SMEMBERS"])).prop_map(|(k, c)| cmd(&[c, &k])),
+        (key(), key(), members(1..2)).prop_map(|(a, b, m)| cmd(&["SMOVE", &a, &b, &m[0]])),
+        (
+            prop::sample::select(vec!["SINTER", "SUNION", "SDIFF"]),
+            key(),
+            key()
+        )
+            .prop_map(|(c, a, b)| cmd(&[c, &a, &b])),
+        (
+            prop::sample::select(vec!["SINTERSTORE", "SUNIONSTORE", "SDIFFSTORE"]),
+            key(),
+            key(),
+            key()
+        )
+            .prop_map(|(c, d, a, b)| cmd(&[c, &d, &a, &b])),
+        (key(), key(), int_arg()).prop_map(|(a, b, n)| cmd(&[
+            "SINTERCARD",
+            "2",
+            &a,
+            &b,
+            "LIMIT",
+            &n
+        ])),
+        (key(), int_arg()).prop_map(|(k, n)| cmd(&["SRANDMEMBER", &k, &n])),
+    ]
+}
+
+/// Transactions on one connection: queueing, errors while queueing, EXECABORT,
+/// nesting, and WATCH invalidated by the connection's own writes.
+fn tx_cmd() -> impl Strategy<Value = Cmd> {
+    prop_oneof![
+        Just(cmd(&["MULTI"])),
+        Just(cmd(&["EXEC"])),
+        Just(cmd(&["DISCARD"])),
+        Just(cmd(&["UNWATCH"])),
+        (key(), key()).prop_map(|(a, b)| cmd(&["WATCH", &a, &b])),
+        Just(cmd(&["SHUTDOWN", "NOSAVE", "ABORT"])),
+    ]
+}
+
 fn any_cmd() -> impl Strategy<Value = Cmd> {
-    prop_oneof![4 => string_cmd(), 3 => list_cmd(), 3 => key_cmd()]
+    prop_oneof![
+        4 => string_cmd(),
+        3 => list_cmd(),
+        3 => key_cmd(),
+        3 => hash_cmd(),
+        3 => set_cmd(),
+        2 => tx_cmd(),
+    ]
 }
 
 /// Make replies comparable where Redis does not fix an order or an exact time.
 fn normalize(cmd: &Cmd, reply: Frame) -> Frame {
+    let sorted = |mut items: Vec<Frame>| {
+        items.sort_by_key(|f| format!("{f:?}"));
+        items
+    };
     match (cmd[0].to_ascii_uppercase().as_str(), reply) {
-        ("KEYS", Frame::Array(mut items)) => {
-            items.sort_by_key(|f| format!("{f:?}"));
-            Frame::Array(items)
+        // Orders Redis leaves unspecified (hash tables).
+        (
+            "KEYS" | "HKEYS" | "HVALS" | "HGETALL" | "SMEMBERS" | "SINTER" | "SUNION" | "SDIFF",
+            Frame::Array(items),
+        ) => Frame::Array(sorted(items)),
+        ("SMEMBERS" | "SINTER" | "SUNION" | "SDIFF", Frame::Set(items)) => {
+            Frame::Set(sorted(items))
         }
+        ("HGETALL", Frame::Map(mut pairs)) => {
+            pairs.sort_by_key(|p| format!("{p:?}"));
+            Frame::Map(pairs)
+        }
+        // Random picks: only how many is exact.
+        ("SRANDMEMBER" | "HRANDFIELD", Frame::Array(items)) => Frame::Integer(items.len() as i64),
+        ("SRANDMEMBER" | "HRANDFIELD", Frame::Bulk(_)) => Frame::simple("one"),
         // Milliseconds pass between the two servers: only the sign is exact.
         ("PTTL", Frame::Integer(n)) if n > 0 => Frame::Integer(1),
         (_, reply) => reply,
@@ -204,13 +325,44 @@ fn normalize(cmd: &Cmd, reply: Frame) -> Frame {
 
 fn run_both(ours: &mut Client, theirs: &mut Client, cmds: &[Cmd]) -> Result<(), TestCaseError> {
     for c in [&mut *ours, &mut *theirs] {
+        // Leave any transaction the previous case left open.
+        c.cmd(&["DISCARD"]);
+        c.cmd(&["UNWATCH"]);
         c.cmd(&["SELECT", "0"]);
         c.cmd(&["FLUSHALL"]);
     }
+    // Commands queued by MULTI, to normalize each element of EXEC's reply.
+    let mut queued: Option<Vec<Cmd>> = None;
     for (i, command) in cmds.iter().enumerate() {
         let args: Vec<&str> = command.iter().map(String::as_str).collect();
-        let got = normalize(command, ours.cmd(&args));
-        let want = normalize(command, theirs.cmd(&args));
+        let (got, want) = (ours.cmd(&args), theirs.cmd(&args));
+        let name = command[0].to_ascii_uppercase();
+        let (got, want) = match (&name[..], got, want) {
+            ("EXEC", Frame::Array(a), Frame::Array(b)) => {
+                let q = queued.take().unwrap_or_default();
+                let norm = |items: Vec<Frame>| {
+                    Frame::Array(
+                        items
+                            .into_iter()
+                            .zip(&q)
+                            .map(|(f, c)| normalize(c, f))
+                            .collect(),
+                    )
+                };
+                (norm(a), norm(b))
+            }
+            (_, got, want) => (normalize(command, got), normalize(command, want)),
+        };
+        match (&name[..], &got) {
+            ("MULTI", Frame::Simple(ok)) if &ok[..] == b"OK" => queued = Some(Vec::new()),
+            ("EXEC" | "DISCARD", _) => queued = None,
+            (_, Frame::Simple(q)) if &q[..] == b"QUEUED" => {
+                if let Some(list) = queued.as_mut() {
+                    list.push(command.clone());
+                }
+            }
+            _ => {}
+        }
         prop_assert_eq!(
             got,
             want,
@@ -239,5 +391,58 @@ fn generated_sequences_match_redis() {
     });
     if let Err(e) = result {
         panic!("{e}");
+    }
+}
+
+/// WATCH across connections: another client's write, expiry and FLUSHALL abort EXEC
+/// with a null reply; untouched keys let it run.
+#[test]
+fn watch_across_clients_matches_redis() {
+    let ferrodis = Ferrodis::start(&[]);
+    let redis = RealRedis::start(&[]);
+    for addr in [ferrodis.addr, redis.addr] {
+        let mut a = Client::connect(addr);
+        let mut b = Client::connect(addr);
+        let transaction = |a: &mut Client, watched: &str, meanwhile: &mut dyn FnMut()| {
+            a.cmd(&["WATCH", watched]);
+            meanwhile();
+            assert_eq!(a.cmd(&["MULTI"]), Frame::ok());
+            assert_eq!(a.cmd(&["INCR", "counter"]), Frame::simple("QUEUED"));
+            a.cmd(&["EXEC"])
+        };
+        a.cmd(&["FLUSHALL"]);
+        b.cmd(&["SET", "w", "1"]);
+        let got = transaction(&mut a, "w", &mut || {});
+        assert_eq!(
+            got,
+            Frame::Array(vec![Frame::Integer(1)]),
+            "{addr}: untouched"
+        );
+        let got = transaction(&mut a, "w", &mut || {
+            b.cmd(&["SET", "w", "2"]);
+        });
+        assert_eq!(got, Frame::NullArray, "{addr}: written by another client");
+        let got = transaction(&mut a, "w", &mut || {
+            b.cmd(&["SET", "other", "2"]);
+        });
+        assert_eq!(
+            got,
+            Frame::Array(vec![Frame::Integer(2)]),
+            "{addr}: other key written"
+        );
+        let got = transaction(&mut a, "w", &mut || {
+            b.cmd(&["FLUSHALL"]);
+        });
+        assert_eq!(got, Frame::NullArray, "{addr}: flushed");
+        b.cmd(&["SET", "t", "v", "PX", "50"]);
+        let got = transaction(&mut a, "t", &mut || {
+            std::thread::sleep(std::time::Duration::from_millis(120));
+        });
+        assert_eq!(got, Frame::NullArray, "{addr}: expired since WATCH");
+        // A client that disconnects while watching leaves nothing behind.
+        let mut c = Client::connect(addr);
+        c.cmd(&["WATCH", "w"]);
+        drop(c);
+        assert_eq!(b.cmd(&["SET", "w", "3"]), Frame::ok());
     }
 }

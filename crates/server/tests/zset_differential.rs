@@ -3,8 +3,8 @@
 //!
 //! Both servers run with tiny listpack limits (4 entries, 8-byte members) so that
 //! sequences cross between the two encodings all the time. Keys come from a small
-//! pool that includes a string (WRONGTYPE); scores and bounds include Redis's parsing
-//! edge cases. ZRANDMEMBER replies are random: only their shape is compared.
+//! pool that includes a string (WRONGTYPE) and two plain sets (inputs of the algebra
+//! commands); scores and bounds include Redis's parsing edge cases. ZRANDMEMBER replies are random: only their shape is compared.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -150,6 +150,12 @@ fn write_cmd() -> impl Strategy<Value = Cmd> {
               prop::sample::select(vec!["", "COUNT 2", "COUNT 10", "COUNT 0", "COUNT", "COUNT 1 COUNT 1"]))
             .prop_map(|(n, a, b, w, o)| with(cmd(&["ZMPOP", n, &a, &b, w]), words(o))),
         1 => Just(cmd(&["SET", "str", "v"])),
+        // Plain sets, which the algebra commands read with score 1.
+        2 => (prop::sample::select(vec!["s1", "s2"]), prop::collection::vec(
+                prop::sample::select(vec!["1", "2", "3", "5", "-1", "a", "b", "aa", "long-member-1"]), 1..5))
+            .prop_map(|(k, ms)| with(cmd(&["SADD", k]), ms.into_iter().map(s))),
+        1 => (prop::sample::select(vec!["s1", "s2"]), prop::sample::select(vec!["1", "a", "5"]))
+            .prop_map(|(k, m)| cmd(&["SREM", k, m])),
         1 => key().prop_map(|k| cmd(&["DEL", &k])),
     ]
 }
@@ -265,19 +271,30 @@ fn algebra_cmd() -> impl Strategy<Value = Cmd> {
         "ZDIFFSTORE",
         "ZINTERCARD",
     ]);
-    (op, key(), numkeys, key(), key(), key(), opts).prop_map(|(op, dst, n, a, b, c, o)| {
-        let mut v = cmd(&[op]);
-        if op.ends_with("STORE") {
-            v.push(dst);
-        }
-        v.push(s(n));
-        v.extend(
-            [a, b, c]
-                .into_iter()
-                .take(n.parse::<usize>().unwrap_or(1).min(3)),
-        );
-        with(v, o.into_iter().flat_map(words))
-    })
+    let source =
+        prop::sample::select(vec!["z1", "z2", "z3", "str", "s1", "s2", "z1", "z2"]).prop_map(s);
+    (
+        op,
+        key(),
+        numkeys,
+        source.clone(),
+        source.clone(),
+        source,
+        opts,
+    )
+        .prop_map(|(op, dst, n, a, b, c, o)| {
+            let mut v = cmd(&[op]);
+            if op.ends_with("STORE") {
+                v.push(dst);
+            }
+            v.push(s(n));
+            v.extend(
+                [a, b, c]
+                    .into_iter()
+                    .take(n.parse::<usize>().unwrap_or(1).min(3)),
+            );
+            with(v, o.into_iter().flat_map(words))
+        })
 }
 
 fn any_cmd() -> impl Strategy<Value = Cmd> {

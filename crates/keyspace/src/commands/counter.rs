@@ -103,7 +103,7 @@ fn incr_by(ctx: &mut Ctx<'_>, key: &[u8], by: i64) -> Result<Frame> {
             let current = match value {
                 Value::Int(n) => *n,
                 Value::Str(s) => num::parse_i64(s).ok_or(Error::NotInteger)?,
-                Value::List(_) | Value::ZSet(_) => return Err(Error::WrongType),
+                _ => return Err(Error::WrongType),
             };
             let result = current.checked_add(by).ok_or(Error::IncrOverflow)?;
             *value = Value::Int(result);
@@ -143,7 +143,7 @@ pub(super) fn incrbyfloat(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
             let current = match value {
                 Value::Int(n) => LongDouble::from_i64(*n),
                 Value::Str(s) => parse(s)?,
-                Value::List(_) | Value::ZSet(_) => return Err(Error::WrongType),
+                _ => return Err(Error::WrongType),
             };
             let text = sum_text(current, parse(&argv[2])?)?;
             *value = Value::Str(text.clone());

@@ -7,8 +7,14 @@
 mod counter;
 mod database;
 mod expire;
+mod hash;
+mod hash_random;
+mod hash_read;
 mod keys;
 mod list;
+mod set;
+mod set_algebra;
+mod set_random;
 mod string;
 mod string_edit;
 mod string_multi;
@@ -77,6 +83,39 @@ table! {
     list::LLEN => llen,
     list::LRANGE => lrange,
     list::LINDEX => lindex,
+    // Sets.
+    set::SADD => sadd,
+    set::SREM => srem,
+    set::SMEMBERS => smembers,
+    set::SISMEMBER => sismember,
+    set::SMISMEMBER => smismember,
+    set::SCARD => scard,
+    set::SMOVE => smove,
+    set_random::SPOP => spop,
+    set_random::SRANDMEMBER => srandmember,
+    set_algebra::SINTER => sinter,
+    set_algebra::SINTERCARD => sintercard,
+    set_algebra::SINTERSTORE => sinterstore,
+    set_algebra::SUNION => sunion,
+    set_algebra::SUNIONSTORE => sunionstore,
+    set_algebra::SDIFF => sdiff,
+    set_algebra::SDIFFSTORE => sdiffstore,
+    // Hashes.
+    hash::HSET => hset,
+    hash::HSETNX => hsetnx,
+    hash::HMSET => hmset,
+    hash::HDEL => hdel,
+    hash::HINCRBY => hincrby,
+    hash::HINCRBYFLOAT => hincrbyfloat,
+    hash_read::HGET => hget,
+    hash_read::HMGET => hmget,
+    hash_read::HEXISTS => hexists,
+    hash_read::HLEN => hlen,
+    hash_read::HSTRLEN => hstrlen,
+    hash_read::HGETALL => hgetall,
+    hash_read::HKEYS => hkeys,
+    hash_read::HVALS => hvals,
+    hash_random::HRANDFIELD => hrandfield,
     // Keys.
     keys::DEL => del,
     keys::UNLINK => unlink,

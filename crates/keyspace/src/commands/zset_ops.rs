@@ -1,10 +1,9 @@
 //! Sorted set algebra (t_zset.c's `zunionInterDiffGenericCommand()`): ZUNION, ZINTER,
 //! ZDIFF, their STORE forms, and ZINTERCARD.
 //!
-//! Inputs are read through [`Source`]. Redis also accepts plain sets, whose members
-//! all score 1; sets are not implemented in this branch yet. When they are, a set
-//! source needs one more arm in each `Source` method (`len`, `score`, `visit`) and
-//! in [`Source::of`]: nothing else here changes.
+//! Inputs are read through [`Source`]: sorted sets, and plain sets, whose members all
+//! score 1 as in Redis (`zuiNext()` on an OBJ_SET). Members travel as [`Name`]s so
+//! that an intset's integer needs no text until a reply or a stored set needs it.
 
 use std::cmp::Ordering;
 use std::ops::ControlFlow;
@@ -17,27 +16,68 @@ use hashbrown::HashMap;
 use super::zset::{is_opt, store, Pairs, Shape};
 use super::{int_reply, parse_int, Ctx};
 use crate::error::{Error, Result};
+use crate::num;
 use crate::spec::CommandSpec;
+use crate::types::set::{Elem, Set};
 use crate::types::zset::{parse_score, ZSet};
 use crate::value::Value;
 
 /// Elements visited between checks for an early stop (ZINTERCARD's LIMIT).
 const VISIT_CHUNK: usize = 128;
 
-/// One input: a sorted set, or a missing key (an empty set).
+/// A member: an integer (from an intset) or bytes. Bytes that are the canonical text
+/// of an integer are kept as the integer, so that a set's 5 and a sorted set's "5"
+/// are one member (canonical text and integer map one to one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Name<'a> {
+    Int(i64),
+    Bytes(&'a [u8]),
+}
+
+impl<'a> Name<'a> {
+    fn of(bytes: &'a [u8]) -> Name<'a> {
+        match num::parse_i64(bytes) {
+            Some(v) => Name::Int(v),
+            None => Name::Bytes(bytes),
+        }
+    }
+
+    fn of_elem(e: Elem<'a>) -> Name<'a> {
+        match e {
+            Elem::Int(v) => Name::Int(v),
+            Elem::Bytes(b) => Name::of(b),
+        }
+    }
+
+    /// Runs `f` on the member's text (an integer is formatted on the stack).
+    fn with<R>(self, f: impl FnOnce(&[u8]) -> R) -> R {
+        match self {
+            Name::Int(v) => f(num::format_i64(v, &mut [0; 20])),
+            Name::Bytes(b) => f(b),
+        }
+    }
+
+    /// Byte order of the texts (a sorted set's order among equal scores).
+    fn cmp_text(self, other: Name<'_>) -> Ordering {
+        self.with(|a| other.with(|b| a.cmp(b)))
+    }
+}
+
+/// One input: a sorted set, a set (every member scoring 1), or a missing key (empty).
 #[derive(Debug, Clone, Copy)]
 enum Source<'a> {
     Missing,
     ZSet(&'a ZSet),
+    Set(&'a Set),
 }
 
 impl<'a> Source<'a> {
-    /// The input a stored value makes, or WRONGTYPE (Redis accepts OBJ_ZSET and
-    /// OBJ_SET here).
+    /// The input a stored value makes, or WRONGTYPE.
     fn of(value: Option<&'a Value>) -> Result<Source<'a>> {
         match value {
             None => Ok(Source::Missing),
             Some(Value::ZSet(z)) => Ok(Source::ZSet(z)),
+            Some(Value::Set(s)) => Ok(Source::Set(s)),
             Some(_) => Err(Error::WrongType),
         }
     }
@@ -46,29 +86,48 @@ impl<'a> Source<'a> {
         match self {
             Source::Missing => 0,
             Source::ZSet(z) => z.len(),
+            Source::Set(s) => s.len(),
         }
     }
 
-    fn score(&self, member: &[u8]) -> Option<f64> {
+    fn score(&self, member: Name<'_>) -> Option<f64> {
         match self {
             Source::Missing => None,
-            Source::ZSet(z) => z.score(member),
+            Source::ZSet(z) => member.with(|b| z.score(b)),
+            Source::Set(s) => {
+                let elem = match member {
+                    Name::Int(v) => Elem::Int(v),
+                    Name::Bytes(b) => Elem::Bytes(b),
+                };
+                s.contains(elem).then_some(1.0)
+            }
         }
     }
 
     /// Calls `f` on every member and score, in the source's order, until it breaks.
-    fn visit(&self, mut f: impl FnMut(&'a [u8], f64) -> ControlFlow<()>) {
-        let Source::ZSet(z) = *self else { return };
-        let mut flow = ControlFlow::Continue(());
-        let mut start = 0;
-        while start < z.len() && flow.is_continue() {
-            let end = (start + VISIT_CHUNK).min(z.len());
-            z.visit(start..end, |m, s| {
-                if flow.is_continue() {
-                    flow = f(m, s);
+    fn visit(&self, mut f: impl FnMut(Name<'a>, f64) -> ControlFlow<()>) {
+        match *self {
+            Source::Missing => {}
+            Source::Set(s) => {
+                for e in s.iter() {
+                    if f(Name::of_elem(e), 1.0).is_break() {
+                        return;
+                    }
                 }
-            });
-            start = end;
+            }
+            Source::ZSet(z) => {
+                let mut flow = ControlFlow::Continue(());
+                let mut start = 0;
+                while start < z.len() && flow.is_continue() {
+                    let end = (start + VISIT_CHUNK).min(z.len());
+                    z.visit(start..end, |m, s| {
+                        if flow.is_continue() {
+                            flow = f(Name::of(m), s);
+                        }
+                    });
+                    start = end;
+                }
+            }
         }
     }
 
@@ -76,6 +135,7 @@ impl<'a> Source<'a> {
     fn same(&self, other: &Source<'_>) -> bool {
         match (self, other) {
             (Source::ZSet(a), Source::ZSet(b)) => std::ptr::eq(*a, *b),
+            (Source::Set(a), Source::Set(b)) => std::ptr::eq(*a, *b),
             _ => false,
         }
     }
@@ -177,7 +237,7 @@ fn generic(
             limit = parse_int(&argv[j + 1])
                 .ok()
                 .and_then(|n| usize::try_from(n).ok())
-                .ok_or(Error::NegativeLimit)?;
+                .ok_or(Error::LimitNegative)?;
             j += 2;
         } else {
             return Err(Error::Syntax);
@@ -194,7 +254,7 @@ fn generic(
         // glibc's qsort is for arrays this small).
         sources.sort_by_key(|(s, _)| s.len());
     }
-    let mut result: Vec<(&[u8], f64)> = Vec::new();
+    let mut result: Vec<(Name<'_>, f64)> = Vec::new();
     let mut cardinality = 0;
     match op {
         Op::Inter => inter(&sources, aggregate, |m, s| {
@@ -215,10 +275,11 @@ fn generic(
     if output == Output::Cardinality {
         return Ok(int_reply(cardinality));
     }
-    if op != Op::Diff {
-        // The order a skip list would give them.
+    // The order a skip list gives them (a difference of sorted sets is in order
+    // already; one of a plain set is not).
+    if op != Op::Diff || matches!(sources.first(), Some((Source::Set(_), _))) {
         result.sort_unstable_by(|a, b| match a.1.partial_cmp(&b.1) {
-            Some(Ordering::Equal) | None => a.0.cmp(b.0),
+            Some(Ordering::Equal) | None => a.0.cmp_text(b.0),
             Some(o) => o,
         });
     }
@@ -228,12 +289,20 @@ fn generic(
             withscores,
             result.len(),
         );
-        result.iter().for_each(|&(m, s)| pairs.push(m, s));
+        result
+            .iter()
+            .for_each(|&(m, s)| m.with(|m| pairs.push(m, s)));
         return Ok(pairs.into_frame());
     }
-    let longest = result.iter().map(|(m, _)| m.len()).max().unwrap_or(0);
+    let longest = result
+        .iter()
+        .map(|(m, _)| m.with(<[u8]>::len))
+        .max()
+        .unwrap_or(0);
     let mut zset = ZSet::for_sorted(&ctx.tunables, result.len(), longest);
-    result.iter().for_each(|&(m, s)| zset.push_sorted(m, s));
+    result
+        .iter()
+        .for_each(|&(m, s)| m.with(|m| zset.push_sorted(m, s)));
     Ok(store(ctx, &argv[1], zset))
 }
 
@@ -242,7 +311,7 @@ fn generic(
 fn inter<'a>(
     sources: &[(Source<'a>, f64)],
     aggregate: Aggregate,
-    mut emit: impl FnMut(&'a [u8], f64) -> ControlFlow<()>,
+    mut emit: impl FnMut(Name<'a>, f64) -> ControlFlow<()>,
 ) {
     let Some(&(first, first_weight)) = sources.first() else {
         return;
@@ -269,9 +338,9 @@ fn inter<'a>(
 }
 
 /// Every member of any source, with aggregated weighted scores (unordered).
-fn union<'a>(sources: &[(Source<'a>, f64)], aggregate: Aggregate) -> Vec<(&'a [u8], f64)> {
+fn union<'a>(sources: &[(Source<'a>, f64)], aggregate: Aggregate) -> Vec<(Name<'a>, f64)> {
     let largest = sources.last().map_or(0, |(s, _)| s.len());
-    let mut acc: HashMap<&'a [u8], f64> = HashMap::with_capacity(largest);
+    let mut acc: HashMap<Name<'a>, f64> = HashMap::with_capacity(largest);
     for &(source, weight) in sources {
         source.visit(|m, s| {
             let mut score = weight * s;
@@ -291,7 +360,7 @@ fn union<'a>(sources: &[(Source<'a>, f64)], aggregate: Aggregate) -> Vec<(&'a [u
 }
 
 /// Members of the first source in none of the others, with their scores, in order.
-fn diff<'a>(sources: &[(Source<'a>, f64)], mut emit: impl FnMut(&'a [u8], f64)) {
+fn diff<'a>(sources: &[(Source<'a>, f64)], mut emit: impl FnMut(Name<'a>, f64)) {
     let Some(&(first, _)) = sources.first() else {
         return;
     };
@@ -499,6 +568,37 @@ mod tests {
         assert_eq!(h.run("zintercard 2 a b"), int(2));
         assert_eq!(h.run("zintercard 2 a b limit 1"), int(1));
         assert_eq!(h.run("zintercard 2 a b limit 0"), int(2));
+    }
+
+    #[test]
+    fn sets_are_inputs_scoring_one() {
+        let mut h = setup();
+        h.run("sadd ints 5 7");
+        h.run("sadd words y 5 w");
+        h.run("zadd n 2 5 3 05");
+        assert_eq!(
+            h.run("zunion 3 ints words n withscores"),
+            scored(&[("7", 1.0), ("w", 1.0), ("y", 1.0), ("05", 3.0), ("5", 4.0)]),
+            "the intset's 5, the table's \"5\" and the sorted set's are one member"
+        );
+        assert_eq!(
+            h.run("zinter 2 b words weights 1 10 withscores"),
+            scored(&[("y", 20.0), ("w", 40.0)])
+        );
+        assert_eq!(
+            h.run("zinter 2 ints ints withscores"),
+            scored(&[("5", 2.0), ("7", 2.0)])
+        );
+        assert_eq!(h.run("zdiff 2 words b"), arr(&["5"]));
+        assert_eq!(h.run("zintercard 2 words ints"), int(1));
+        assert_eq!(h.run("zunionstore d 1 ints"), int(2));
+        assert_eq!(h.run("type d"), Frame::Simple(Bytes::from_static(b"zset")));
+        assert_eq!(
+            h.run("zrange d 0 -1 withscores"),
+            scored(&[("5", 1.0), ("7", 1.0)])
+        );
+        h.run("set str v");
+        assert_eq!(h.run("zunion 2 ints str"), err(WRONGTYPE));
     }
 
     #[test]

@@ -1,3 +1,10 @@
-//! The data structures behind the collection types, each in its own module.
+//! Data structures behind the value types, free of command logic.
+
+pub(crate) mod intset;
+pub(crate) mod set;
+
+pub(crate) mod hash;
+mod hash_table;
+mod listpack;
 
 pub(crate) mod zset;

@@ -4,8 +4,8 @@ use bytes::Bytes;
 use ferrodis_keyspace::CommandSpec;
 use ferrodis_resp::Frame;
 
+use super::Batch;
 use crate::connection::Conn;
-use crate::shared::Shared;
 
 pub static SPEC: CommandSpec = super::spec(
     "auth",
@@ -19,7 +19,7 @@ pub static SPEC: CommandSpec = super::spec(
     "[username] password",
 );
 
-pub fn run(conn: &mut Conn, _shared: &Shared, argv: &[Bytes]) -> Frame {
+pub fn run(conn: &mut Conn, _batch: &mut Batch<'_>, argv: &[Bytes]) -> Frame {
     let (user, pass) = match argv {
         [_, pass] => (None, pass),
         [_, user, pass] => (Some(user), pass),

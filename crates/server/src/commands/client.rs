@@ -4,6 +4,7 @@ use bytes::Bytes;
 use ferrodis_keyspace::CommandSpec;
 use ferrodis_resp::Frame;
 
+use super::Batch;
 use crate::clients::Client;
 use crate::connection::Conn;
 use crate::shared::Shared;
@@ -103,7 +104,8 @@ pub static SUBCOMMANDS: &[&CommandSpec] = &[
     ),
 ];
 
-pub fn run(conn: &mut Conn, shared: &Shared, argv: &[Bytes]) -> Frame {
+pub fn run(conn: &mut Conn, batch: &mut Batch<'_>, argv: &[Bytes]) -> Frame {
+    let shared = batch.shared();
     let sub = argv[1].to_ascii_lowercase();
     match sub.as_slice() {
         b"id" => Frame::Integer(conn.client.id as i64),

@@ -5,9 +5,9 @@ use bytes::Bytes;
 use ferrodis_keyspace::{command_specs, CommandSpec};
 use ferrodis_resp::Frame;
 
+use super::Batch;
 use super::SERVER_COMMANDS;
 use crate::connection::Conn;
-use crate::shared::Shared;
 
 const FLAGS: &[&str] = &["loading", "stale"];
 const ACL: &[&str] = &["@slow", "@connection"];
@@ -104,7 +104,7 @@ fn find(name: &[u8]) -> Option<Entry> {
     all().find(|e| e.spec.name.as_bytes().eq_ignore_ascii_case(name))
 }
 
-pub fn run(_conn: &mut Conn, _shared: &Shared, argv: &[Bytes]) -> Frame {
+pub fn run(_conn: &mut Conn, _batch: &mut Batch<'_>, argv: &[Bytes]) -> Frame {
     let Some(sub) = argv.get(1) else {
         return Frame::Array(all().map(|e| info(&e)).collect());
     };

@@ -6,6 +6,7 @@ use ferrodis_resp::Frame;
 
 use tokio::net::TcpListener;
 
+use super::Batch;
 use crate::config::{Config, SetContext};
 use crate::connection::Conn;
 use crate::listener::bind_all;
@@ -84,13 +85,14 @@ pub static SUBCOMMANDS: &[&CommandSpec] = &[
     ),
 ];
 
-pub fn run(conn: &mut Conn, shared: &Shared, argv: &[Bytes]) -> Frame {
+pub fn run(conn: &mut Conn, batch: &mut Batch<'_>, argv: &[Bytes]) -> Frame {
+    let shared = batch.shared();
     match argv[1].to_ascii_lowercase().as_slice() {
         b"get" => get(shared, &argv[2..]),
-        b"set" => set(conn, shared, &argv[2..]),
+        b"set" => set(conn, batch, &argv[2..]),
         b"resetstat" => {
             shared.stats.reset();
-            shared.keyspace().reset_stats();
+            batch.keyspace().reset_stats();
             Frame::ok()
         }
         b"rewrite" => rewrite(shared),
@@ -133,7 +135,8 @@ fn get(shared: &Shared, patterns: &[Bytes]) -> Frame {
     )
 }
 
-fn set(conn: &Conn, shared: &Shared, args: &[Bytes]) -> Frame {
+fn set(conn: &Conn, batch: &mut Batch<'_>, args: &[Bytes]) -> Frame {
+    let shared = batch.shared();
     if args.len() % 2 != 0 {
         return Frame::static_error("ERR syntax error");
     }
@@ -145,7 +148,7 @@ fn set(conn: &Conn, shared: &Shared, args: &[Bytes]) -> Frame {
         local_client: conn.is_local,
         loading: false,
     };
-    let result = shared.update_config(|config| {
+    let result: Result<bool, String> = shared.update_config(|config| {
         let before = config.clone();
         let changed = config.set(&pairs, ctx)?;
         // All or nothing, as in Redis 7.0: if the running server cannot follow a new
@@ -153,10 +156,18 @@ fn set(conn: &Conn, shared: &Shared, args: &[Bytes]) -> Frame {
         apply_side_effects(shared, config, &changed).map_err(|(name, why)| {
             *config = before;
             format!("ERR CONFIG SET failed (possibly related to argument '{name}') - {why}")
-        })
+        })?;
+        Ok(changed.iter().any(|name| TUNABLES.contains(name)))
     });
     match result {
-        Ok(()) => Frame::ok(),
+        Ok(tunables_changed) => {
+            if tunables_changed {
+                // Through the batch, which may already hold the keyspace lock.
+                let tunables = crate::shared::tunables(&shared.config());
+                batch.keyspace().set_tunables(tunables);
+            }
+            Frame::ok()
+        }
         Err(msg) => Frame::error(msg),
     }
 }
@@ -179,11 +190,6 @@ fn apply_side_effects(
     config: &Config,
     changed: &[&str],
 ) -> Result<(), (&'static str, String)> {
-    if changed.iter().any(|name| TUNABLES.contains(name)) {
-        shared
-            .keyspace()
-            .set_tunables(crate::shared::tunables(config));
-    }
     if changed.contains(&"loglevel") {
         crate::log::set_level(config.get_str("loglevel"));
     }

@@ -7,8 +7,8 @@ use bytes::Bytes;
 use ferrodis_keyspace::CommandSpec;
 use ferrodis_resp::Frame;
 
+use super::Batch;
 use crate::connection::Conn;
-use crate::shared::Shared;
 
 pub static SPEC: CommandSpec = super::spec(
     "debug",
@@ -22,7 +22,7 @@ pub static SPEC: CommandSpec = super::spec(
     "",
 );
 
-pub fn run(conn: &mut Conn, shared: &Shared, argv: &[Bytes]) -> Frame {
+pub fn run(conn: &mut Conn, batch: &mut Batch<'_>, argv: &[Bytes]) -> Frame {
     let allowed = match conn.settings.enable_debug.as_str() {
         "yes" => true,
         "local" => conn.is_local,
@@ -44,12 +44,11 @@ pub fn run(conn: &mut Conn, shared: &Shared, argv: &[Bytes]) -> Frame {
             .and_then(|s| s.trim().parse::<f64>().ok())
             .filter(|s| s.is_finite() && *s > 0.0)
             .unwrap_or(0.0);
-        // Redis sleeps in the main thread, so no other command runs meanwhile: hold the
-        // keyspace lock for the duration. block_in_place lets tokio move other tasks
-        // (accepting, reading) off this worker thread.
-        let keyspace = shared.keyspace();
+        // Redis sleeps in the main thread, so no other command runs meanwhile: sleep
+        // holding the keyspace lock (the batch keeps it). block_in_place lets tokio
+        // move other tasks (accepting, reading) off this worker thread.
+        batch.keyspace();
         tokio::task::block_in_place(|| std::thread::sleep(Duration::from_secs_f64(secs)));
-        drop(keyspace);
         return Frame::ok();
     }
     Frame::error(format!(

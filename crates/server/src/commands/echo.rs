@@ -4,8 +4,8 @@ use bytes::Bytes;
 use ferrodis_keyspace::CommandSpec;
 use ferrodis_resp::Frame;
 
+use super::Batch;
 use crate::connection::Conn;
-use crate::shared::Shared;
 
 pub static SPEC: CommandSpec = super::spec(
     "echo",
@@ -19,6 +19,6 @@ pub static SPEC: CommandSpec = super::spec(
     "message",
 );
 
-pub fn run(_conn: &mut Conn, _shared: &Shared, argv: &[Bytes]) -> Frame {
+pub fn run(_conn: &mut Conn, _batch: &mut Batch<'_>, argv: &[Bytes]) -> Frame {
     Frame::Bulk(argv[1].clone())
 }

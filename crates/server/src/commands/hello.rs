@@ -7,8 +7,8 @@ use bytes::Bytes;
 use ferrodis_keyspace::CommandSpec;
 use ferrodis_resp::{Frame, Protocol};
 
+use super::Batch;
 use crate::connection::Conn;
-use crate::shared::Shared;
 use crate::REDIS_VERSION;
 
 pub static SPEC: CommandSpec = super::spec(
@@ -23,7 +23,7 @@ pub static SPEC: CommandSpec = super::spec(
     "[protover:integer [AUTH username password] [SETNAME clientname]]",
 );
 
-pub fn run(conn: &mut Conn, _shared: &Shared, argv: &[Bytes]) -> Frame {
+pub fn run(conn: &mut Conn, _batch: &mut Batch<'_>, argv: &[Bytes]) -> Frame {
     let mut protocol = None;
     if let Some(ver) = argv.get(1) {
         match std::str::from_utf8(ver)

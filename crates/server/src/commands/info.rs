@@ -10,8 +10,9 @@ use bytes::Bytes;
 use ferrodis_keyspace::CommandSpec;
 use ferrodis_resp::Frame;
 
+use super::Batch;
 use crate::connection::Conn;
-use crate::shared::{unix_time, Shared};
+use crate::shared::unix_time;
 use crate::sys::{cpu_times, human_bytes, os_name, rss_bytes, total_memory_bytes};
 use crate::{alloc, FERRODIS_VERSION, REDIS_VERSION};
 
@@ -42,19 +43,19 @@ const DEFAULT: &[&str] = &[
     "keyspace",
 ];
 
-pub fn run(_conn: &mut Conn, shared: &Shared, argv: &[Bytes]) -> Frame {
+pub fn run(_conn: &mut Conn, batch: &mut Batch<'_>, argv: &[Bytes]) -> Frame {
     let wanted: Vec<String> = argv[1..]
         .iter()
         .map(|s| String::from_utf8_lossy(s).to_ascii_lowercase())
         .collect();
     Frame::Verbatim {
         format: *b"txt",
-        data: Bytes::from(info_text(shared, &wanted)),
+        data: Bytes::from(info_text(batch, &wanted)),
     }
 }
 
 /// The INFO text for the requested section names (empty = default sections).
-fn info_text(shared: &Shared, wanted: &[String]) -> String {
+fn info_text(batch: &mut Batch<'_>, wanted: &[String]) -> String {
     let all = wanted.iter().any(|w| w == "all" || w == "everything");
     let default = wanted.is_empty() || wanted.iter().any(|w| w == "default");
     let mut out = String::new();
@@ -74,12 +75,13 @@ fn info_text(shared: &Shared, wanted: &[String]) -> String {
             }
         };
         let _ = write!(out, "# {title}\r\n");
-        write_section(shared, section, &mut out);
+        write_section(batch, section, &mut out);
     }
     out
 }
 
-fn write_section(shared: &Shared, section: &str, out: &mut String) {
+fn write_section(batch: &mut Batch<'_>, section: &str, out: &mut String) {
+    let shared = batch.shared();
     let mut f = |k: &str, v: &dyn std::fmt::Display| {
         let _ = write!(out, "{k}:{v}\r\n");
     };
@@ -167,7 +169,7 @@ fn write_section(shared: &Shared, section: &str, out: &mut String) {
             f("lazyfree_pending_objects", &0);
         }
         "persistence" => {
-            let dirty = shared.keyspace().dirty();
+            let dirty = batch.keyspace().dirty();
             f("loading", &0);
             f("async_loading", &0);
             f("rdb_changes_since_last_save", &dirty);
@@ -187,7 +189,7 @@ fn write_section(shared: &Shared, section: &str, out: &mut String) {
             f("aof_last_write_status", &"ok");
         }
         "stats" => {
-            let ks = shared.keyspace().stats().clone();
+            let ks = batch.keyspace().stats().clone();
             let (ops, input_kbps, output_kbps) = stats.rates();
             f(
                 "total_connections_received",
@@ -246,7 +248,7 @@ fn write_section(shared: &Shared, section: &str, out: &mut String) {
         }
         "cluster" => f("cluster_enabled", &0),
         "keyspace" => {
-            let ks = shared.keyspace();
+            let ks = batch.keyspace();
             for db in 0..ks.databases() {
                 let i = ks.db_info(db);
                 if i.keys > 0 {

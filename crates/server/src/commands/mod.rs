@@ -12,13 +12,16 @@ mod config;
 mod debug;
 mod docs;
 mod echo;
+mod exec;
 mod hello;
 mod info;
+mod multi;
 mod ping;
 mod quit;
 mod reset;
 mod shutdown;
 mod time;
+mod watch;
 
 use std::sync::MutexGuard;
 
@@ -29,6 +32,8 @@ use ferrodis_resp::Frame;
 use crate::connection::Conn;
 use crate::shared::Shared;
 
+pub use multi::Multi;
+
 /// A server command: its metadata and its handler.
 #[derive(Debug)]
 pub struct ServerCommand {
@@ -37,7 +42,7 @@ pub struct ServerCommand {
     /// Subcommands of a container command such as CLIENT (`client|list`, ...).
     pub subcommands: &'static [&'static CommandSpec],
     /// Runs the command; arity is already checked.
-    pub run: fn(&mut Conn, &Shared, &[Bytes]) -> Frame,
+    pub run: fn(&mut Conn, &mut Batch<'_>, &[Bytes]) -> Frame,
 }
 
 /// Every server command, in no particular order.
@@ -107,6 +112,31 @@ pub static SERVER_COMMANDS: &[ServerCommand] = &[
         subcommands: &[],
         run: time::run,
     },
+    ServerCommand {
+        spec: &multi::MULTI_SPEC,
+        subcommands: &[],
+        run: multi::multi,
+    },
+    ServerCommand {
+        spec: &exec::SPEC,
+        subcommands: &[],
+        run: exec::run,
+    },
+    ServerCommand {
+        spec: &multi::DISCARD_SPEC,
+        subcommands: &[],
+        run: multi::discard,
+    },
+    ServerCommand {
+        spec: &watch::WATCH_SPEC,
+        subcommands: &[],
+        run: watch::watch,
+    },
+    ServerCommand {
+        spec: &watch::UNWATCH_SPEC,
+        subcommands: &[],
+        run: watch::unwatch,
+    },
 ];
 
 /// The server command called `name` (any case).
@@ -116,9 +146,9 @@ pub fn lookup(name: &[u8]) -> Option<&'static ServerCommand> {
         .find(|c| c.spec.name.as_bytes().eq_ignore_ascii_case(name))
 }
 
-/// What a run of pipelined commands shares: one acquisition of the keyspace lock
-/// for all its keyspace commands (released before any server command, which may
-/// take it itself), and one update of the command counter.
+/// What a run of pipelined commands shares: one acquisition of the keyspace lock for
+/// all its commands (server commands that need the keyspace use it too, so a MULTI
+/// block runs atomically), and one update of the command counter.
 pub struct Batch<'a> {
     shared: &'a Shared,
     keyspace: Option<MutexGuard<'a, Keyspace>>,
@@ -135,7 +165,13 @@ impl<'a> Batch<'a> {
         }
     }
 
-    fn keyspace(&mut self) -> &mut Keyspace {
+    /// The server state.
+    pub fn shared(&self) -> &'a Shared {
+        self.shared
+    }
+
+    /// The keyspace, locked for the rest of the batch.
+    pub fn keyspace(&mut self) -> &mut Keyspace {
         let shared = self.shared;
         self.keyspace.get_or_insert_with(|| shared.keyspace())
     }
@@ -148,59 +184,87 @@ impl Drop for Batch<'_> {
 }
 
 /// Run one command for `conn`, returning its reply.
+///
+/// The checks follow Redis 7.0's `processCommand`: existence, arity, authentication,
+/// then either queueing (inside MULTI, where a failed check aborts the transaction)
+/// or execution. An authenticated client outside MULTI skips straight to execution
+/// for keyspace commands, whose arity the keyspace checks itself (the hot path).
 pub fn dispatch(conn: &mut Conn, batch: &mut Batch<'_>, argv: &[Bytes]) -> Frame {
     let Some(name) = argv.first() else {
         return Frame::static_error("ERR empty command");
     };
     batch.commands += 1;
-    let reply = if let Some(cmd) = lookup(name) {
-        batch.keyspace = None;
-        run_server_command(conn, batch.shared, cmd, argv)
-    } else if !conn.authenticated {
-        // Redis checks existence and arity before authentication, so an unknown
-        // command gets "unknown command" even before AUTH.
-        match ferrodis_keyspace::lookup(name) {
-            None => unknown_command(argv),
-            Some(spec) if !spec.arity_ok(argv.len()) => wrong_arity(spec.name),
-            Some(_) => Frame::static_error("NOAUTH Authentication required."),
+    let server = lookup(name);
+    if conn.multi.is_some() || !conn.authenticated || server.is_some() {
+        if let Err(reply) = check(conn, server, argv) {
+            if let Some(multi) = conn.multi.as_mut() {
+                multi.aborted = true;
+            }
+            return reply;
         }
-    } else {
-        match batch.keyspace().execute(&mut conn.session, argv) {
+        if let Some(multi) = conn.multi.as_mut() {
+            let control = server.is_some_and(|c| multi::CONTROL.contains(&c.spec.name));
+            if !control {
+                multi.queued.push(argv.to_vec());
+                return Frame::simple("QUEUED");
+            }
+        }
+    }
+    match server {
+        Some(cmd) => (cmd.run)(conn, batch, argv),
+        None => match batch.keyspace().execute(&mut conn.session, argv) {
             Some(reply) => reply,
             None => unknown_command(argv),
-        }
-    };
-    reply
+        },
+    }
 }
 
-fn run_server_command(
-    conn: &mut Conn,
-    shared: &Shared,
-    cmd: &'static ServerCommand,
-    argv: &[Bytes],
-) -> Frame {
-    if !arity_ok(cmd.spec.arity, argv.len()) {
-        return wrong_arity(cmd.spec.name);
-    }
-    // Container commands check the subcommand's arity (Redis 7.0 reports it as
-    // 'client|setname').
-    if !cmd.subcommands.is_empty() && argv.len() > 1 {
-        if let Some(sub) = argv.get(1).and_then(|s| find_sub(cmd, s)) {
-            if !arity_ok(sub.arity, argv.len()) {
-                return wrong_arity(sub.name);
+/// Existence, arity (of the subcommand too), authentication and, inside MULTI, the
+/// `no_multi` flag.
+fn check(conn: &Conn, server: Option<&'static ServerCommand>, argv: &[Bytes]) -> Result<(), Frame> {
+    let spec = match server {
+        Some(cmd) => {
+            if !arity_ok(cmd.spec.arity, argv.len()) {
+                return Err(wrong_arity(cmd.spec.name));
             }
-            if !conn.authenticated && !sub.flags.contains(&"no_auth") {
-                return Frame::static_error("NOAUTH Authentication required.");
+            // Container commands check the subcommand (Redis 7.0 reports its arity
+            // errors as 'client|setname').
+            match argv.get(1) {
+                Some(sub) if !cmd.subcommands.is_empty() => {
+                    let Some(sub) = find_sub(cmd, sub) else {
+                        return Err(if conn.authenticated {
+                            unknown_subcommand(argv)
+                        } else {
+                            noauth()
+                        });
+                    };
+                    if !arity_ok(sub.arity, argv.len()) {
+                        return Err(wrong_arity(sub.name));
+                    }
+                    sub
+                }
+                _ => cmd.spec,
             }
-        } else if !conn.authenticated {
-            return Frame::static_error("NOAUTH Authentication required.");
-        } else {
-            return unknown_subcommand(argv);
         }
-    } else if !conn.authenticated && !cmd.spec.flags.contains(&"no_auth") {
-        return Frame::static_error("NOAUTH Authentication required.");
+        None => match ferrodis_keyspace::lookup(&argv[0]) {
+            None => return Err(unknown_command(argv)),
+            Some(spec) if !spec.arity_ok(argv.len()) => return Err(wrong_arity(spec.name)),
+            Some(spec) => spec,
+        },
+    };
+    if !conn.authenticated && !spec.flags.contains(&"no_auth") {
+        return Err(noauth());
     }
-    (cmd.run)(conn, shared, argv)
+    if conn.multi.is_some() && spec.flags.contains(&"no_multi") {
+        return Err(Frame::static_error(
+            "ERR Command not allowed inside a transaction",
+        ));
+    }
+    Ok(())
+}
+
+fn noauth() -> Frame {
+    Frame::static_error("NOAUTH Authentication required.")
 }
 
 /// The subcommand spec `container|sub` of a container command.

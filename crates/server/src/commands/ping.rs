@@ -4,8 +4,8 @@ use bytes::Bytes;
 use ferrodis_keyspace::CommandSpec;
 use ferrodis_resp::Frame;
 
+use super::Batch;
 use crate::connection::Conn;
-use crate::shared::Shared;
 
 pub static SPEC: CommandSpec = super::spec(
     "ping",
@@ -19,7 +19,7 @@ pub static SPEC: CommandSpec = super::spec(
     "[message]",
 );
 
-pub fn run(_conn: &mut Conn, _shared: &Shared, argv: &[Bytes]) -> Frame {
+pub fn run(_conn: &mut Conn, _batch: &mut Batch<'_>, argv: &[Bytes]) -> Frame {
     match argv {
         [_] => Frame::simple("PONG"),
         [_, msg] => Frame::Bulk(msg.clone()),

@@ -4,8 +4,8 @@ use bytes::Bytes;
 use ferrodis_keyspace::CommandSpec;
 use ferrodis_resp::Frame;
 
+use super::Batch;
 use crate::connection::Conn;
-use crate::shared::Shared;
 
 pub static SPEC: CommandSpec = super::spec(
     "quit",
@@ -19,7 +19,7 @@ pub static SPEC: CommandSpec = super::spec(
     "",
 );
 
-pub fn run(conn: &mut Conn, _shared: &Shared, _argv: &[Bytes]) -> Frame {
+pub fn run(conn: &mut Conn, _batch: &mut Batch<'_>, _argv: &[Bytes]) -> Frame {
     conn.close_after_reply = true;
     Frame::ok()
 }

@@ -5,8 +5,8 @@ use bytes::Bytes;
 use ferrodis_keyspace::{CommandSpec, Session};
 use ferrodis_resp::Frame;
 
+use super::Batch;
 use crate::connection::Conn;
-use crate::shared::Shared;
 
 pub static SPEC: CommandSpec = super::spec(
     "reset",
@@ -21,7 +21,9 @@ pub static SPEC: CommandSpec = super::spec(
 );
 
 /// Like Redis's `clearClientConnectionState`.
-pub fn run(conn: &mut Conn, _shared: &Shared, _argv: &[Bytes]) -> Frame {
+pub fn run(conn: &mut Conn, batch: &mut Batch<'_>, _argv: &[Bytes]) -> Frame {
+    conn.multi = None;
+    super::watch::forget(conn, batch);
     conn.session = Session::default();
     conn.authenticated = conn.settings.requirepass.is_none();
     conn.client.meta().name.clear();

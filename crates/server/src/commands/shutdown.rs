@@ -5,8 +5,8 @@ use bytes::Bytes;
 use ferrodis_keyspace::CommandSpec;
 use ferrodis_resp::Frame;
 
+use super::Batch;
 use crate::connection::Conn;
-use crate::shared::Shared;
 
 pub static SPEC: CommandSpec = super::spec(
     "shutdown",
@@ -20,7 +20,8 @@ pub static SPEC: CommandSpec = super::spec(
     "[NOSAVE | SAVE] [NOW] [FORCE] [ABORT]",
 );
 
-pub fn run(conn: &mut Conn, shared: &Shared, argv: &[Bytes]) -> Frame {
+pub fn run(conn: &mut Conn, batch: &mut Batch<'_>, argv: &[Bytes]) -> Frame {
+    let shared = batch.shared();
     let (mut save, mut nosave, mut abort) = (false, false, false);
     for arg in &argv[1..] {
         match arg.to_ascii_lowercase().as_slice() {

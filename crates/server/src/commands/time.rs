@@ -4,8 +4,9 @@ use bytes::Bytes;
 use ferrodis_keyspace::CommandSpec;
 use ferrodis_resp::Frame;
 
+use super::Batch;
 use crate::connection::Conn;
-use crate::shared::{unix_time, Shared};
+use crate::shared::unix_time;
 
 pub static SPEC: CommandSpec = super::spec(
     "time",
@@ -19,7 +20,7 @@ pub static SPEC: CommandSpec = super::spec(
     "",
 );
 
-pub fn run(_conn: &mut Conn, _shared: &Shared, _argv: &[Bytes]) -> Frame {
+pub fn run(_conn: &mut Conn, _batch: &mut Batch<'_>, _argv: &[Bytes]) -> Frame {
     let now = unix_time();
     Frame::Array(vec![
         Frame::Bulk(Bytes::from(now.as_secs().to_string())),

@@ -54,6 +54,20 @@ impl Ferrodis {
     pub fn client(&self) -> Client {
         Client::connect(self.addr)
     }
+
+    /// Whether `run` returned (SHUTDOWN) within `timeout`.
+    pub fn stopped_within(&self, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if self.thread.as_ref().is_none_or(|t| t.is_finished()) {
+                return true;
+            }
+            if Instant::now() >= deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
 }
 
 impl Drop for Ferrodis {
