@@ -91,6 +91,43 @@ pub enum Error {
     /// `hrandfieldCommand()`: a WITHVALUES count whose reply length would overflow.
     #[error("ERR value is out of range")]
     ValueOutOfRange,
+    /// `getBitOffsetFromArgument()` in bitops.c: not an integer, negative, or past
+    /// proto-max-bulk-len bytes.
+    #[error("ERR bit offset is not an integer or out of range")]
+    BitOffset,
+    /// `setbitCommand()`: the value is not 0 or 1.
+    #[error("ERR bit is not an integer or out of range")]
+    BitValue,
+    /// `bitposCommand()`: the bit searched for is not 0 or 1.
+    #[error("ERR The bit argument must be 1 or 0.")]
+    BitposBit,
+    /// `bitopCommand()`: NOT with more than one source key.
+    #[error("ERR BITOP NOT must be called with a single source key.")]
+    BitopNot,
+    /// `getBitfieldTypeFromArgument()`.
+    #[error("ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.")]
+    BitfieldType,
+    /// `bitfieldGeneric()`: OVERFLOW followed by something else than WRAP, SAT or FAIL.
+    #[error("ERR Invalid OVERFLOW type specified")]
+    BitfieldOverflow,
+    /// `bitfieldGeneric()` for BITFIELD_RO given SET or INCRBY.
+    #[error("ERR BITFIELD_RO only supports the GET subcommand")]
+    BitfieldReadOnly,
+    /// `lcsCommand()`: a key holds something else than a string.
+    #[error("ERR The specified keys must contain string values")]
+    LcsWrongType,
+    /// `lcsCommand()` given both LEN and IDX.
+    #[error("ERR If you want both the length and indexes, please just use IDX.")]
+    LcsLenAndIdx,
+    /// `lcsCommand()`: a string of 4 GB or more.
+    #[error("ERR String too long for LCS")]
+    LcsTooLong,
+    /// `lcsCommand()`: the dynamic-programming table would pass proto-max-bulk-len.
+    #[error("ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len")]
+    LcsTableTooLarge,
+    /// `lcsCommand()`: the dynamic-programming table could not be allocated.
+    #[error("ERR Insufficient memory, failed allocating transient memory for LCS")]
+    LcsAllocFailed,
     /// `zaddGenericCommand()`: NX with XX.
     #[error("ERR XX and NX options at the same time are not compatible")]
     ZaddNxXx,
@@ -170,6 +207,24 @@ impl Error {
             Error::WeightNotFloat => "ERR weight value is not a float",
             Error::CountNotPositive => "ERR count should be greater than 0",
             Error::ValueOutOfRange => "ERR value is out of range",
+            Error::BitOffset => "ERR bit offset is not an integer or out of range",
+            Error::BitValue => "ERR bit is not an integer or out of range",
+            Error::BitposBit => "ERR The bit argument must be 1 or 0.",
+            Error::BitopNot => "ERR BITOP NOT must be called with a single source key.",
+            Error::BitfieldType => "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.",
+            Error::BitfieldOverflow => "ERR Invalid OVERFLOW type specified",
+            Error::BitfieldReadOnly => "ERR BITFIELD_RO only supports the GET subcommand",
+            Error::LcsWrongType => "ERR The specified keys must contain string values",
+            Error::LcsLenAndIdx => {
+                "ERR If you want both the length and indexes, please just use IDX."
+            }
+            Error::LcsTooLong => "ERR String too long for LCS",
+            Error::LcsTableTooLarge => {
+                "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len"
+            }
+            Error::LcsAllocFailed => {
+                "ERR Insufficient memory, failed allocating transient memory for LCS"
+            }
             Error::UnsupportedOption(opt) => return unsupported_option(opt),
             Error::NumkeysNotPositive => "ERR numkeys should be greater than 0",
             Error::NumkeysTooMany => "ERR Number of keys can't be greater than number of args",
@@ -237,6 +292,18 @@ mod tests {
             Error::HashNotFloat,
             Error::ValueNanOrInfinity,
             Error::ValueOutOfRange,
+            Error::BitOffset,
+            Error::BitValue,
+            Error::BitposBit,
+            Error::BitopNot,
+            Error::BitfieldType,
+            Error::BitfieldOverflow,
+            Error::BitfieldReadOnly,
+            Error::LcsWrongType,
+            Error::LcsLenAndIdx,
+            Error::LcsTooLong,
+            Error::LcsTableTooLarge,
+            Error::LcsAllocFailed,
             Error::ZaddNxXx,
             Error::ZaddGtLtNx,
             Error::ZaddIncrPairs,

@@ -11,11 +11,12 @@
 //! What it is not: a server. There is no networking, no threads, no locks and no
 //! globals; connection commands (PING, HELLO, AUTH, CLIENT, CONFIG, INFO, ...) belong
 //! to the server, which gets `None` from `execute` for them. Persistence and
-//! replication effects are not produced yet.
+//! replication consume the [`Effect`]s that writes produce.
 //!
 //! Supported commands: strings (GET, SET with every option, SETNX, SETEX, PSETEX,
 //! GETSET, GETDEL, GETEX, MGET, MSET, MSETNX, APPEND, STRLEN, GETRANGE, SUBSTR,
-//! SETRANGE, INCR, DECR, INCRBY, DECRBY, INCRBYFLOAT), lists (LPUSH, RPUSH, LPUSHX,
+//! SETRANGE, INCR, DECR, INCRBY, DECRBY, INCRBYFLOAT, LCS), bitmaps (SETBIT, GETBIT,
+//! BITCOUNT, BITPOS, BITOP, BITFIELD, BITFIELD_RO), lists (LPUSH, RPUSH, LPUSHX,
 //! RPUSHX, LPOP, RPOP, LLEN, LRANGE, LINDEX), sets (SADD, SREM, SMEMBERS, SISMEMBER,
 //! SMISMEMBER, SCARD, SMOVE, SPOP, SRANDMEMBER, SINTER, SINTERCARD, SINTERSTORE,
 //! SUNION, SUNIONSTORE, SDIFF, SDIFFSTORE), hashes (HSET, HSETNX, HMSET, HGET,

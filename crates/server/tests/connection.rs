@@ -566,13 +566,35 @@ fn config_set_port_rebinds_like_redis() {
             .to_string()
     };
     let ours_id = run_id(&mut ours);
-    let deadline = std::time::Instant::now() + Duration::from_secs(5);
-    loop {
-        let still_ours = std::net::TcpStream::connect(ferrodis.addr).is_ok()
-            && run_id(&mut Client::connect(ferrodis.addr)) == ours_id;
-        if !still_ours {
-            break;
+    // One raw request; any I/O error (refused, or reset by the closing listener)
+    // means the port is not serving this server.
+    let served_by_us = |addr: std::net::SocketAddr| -> bool {
+        use std::io::{Read, Write};
+        let Ok(mut s) = std::net::TcpStream::connect(addr) else {
+            return false;
+        };
+        let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
+        if s.write_all(b"INFO server\r\n").is_err() {
+            return false;
         }
+        let mut buf = vec![0u8; 16384];
+        let mut got = Vec::new();
+        while let Ok(n) = s.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            got.extend_from_slice(&buf[..n]);
+            if String::from_utf8_lossy(&got).contains("run_id:") && got.ends_with(b"\r\n\r\n") {
+                break;
+            }
+            if got.len() > 8192 {
+                break;
+            }
+        }
+        String::from_utf8_lossy(&got).contains(&format!("run_id:{ours_id}"))
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while served_by_us(ferrodis.addr) {
         assert!(
             std::time::Instant::now() < deadline,
             "old port still accepting"

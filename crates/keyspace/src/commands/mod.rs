@@ -4,6 +4,9 @@
 //! [`Handler`], next to each other in the file of its group; the `table!` below
 //! lists them once, in one order, for both [`SPECS`] and the dispatch.
 
+mod bitfield;
+mod bitop;
+mod bits;
 mod counter;
 mod database;
 mod expire;
@@ -11,6 +14,7 @@ mod hash;
 mod hash_random;
 mod hash_read;
 mod keys;
+mod lcs;
 mod list;
 mod set;
 mod set_algebra;
@@ -73,6 +77,15 @@ table! {
     counter::INCRBY => incrby,
     counter::DECRBY => decrby,
     counter::INCRBYFLOAT => incrbyfloat,
+    lcs::LCS => lcs,
+    // Bitmaps.
+    bits::SETBIT => setbit,
+    bits::GETBIT => getbit,
+    bits::BITCOUNT => bitcount,
+    bits::BITPOS => bitpos,
+    bitop::BITOP => bitop,
+    bitfield::BITFIELD => bitfield,
+    bitfield::BITFIELD_RO => bitfield_ro,
     // Lists.
     list::LPUSH => lpush,
     list::RPUSH => rpush,
