@@ -178,23 +178,45 @@ impl Keyspace {
         };
         let dirty_before = *ctx.dirty;
         let db = ctx.session.db;
+        // DEL/UNLINK touch (for WATCH) only the keys they delete: note which exist.
+        let present: Vec<bool> =
+            if !ctx.fx.watched.is_empty() && matches!(spec.name, "del" | "unlink") {
+                argv[1..]
+                    .iter()
+                    .map(|k| ctx.dbs[db].peek(k).is_some())
+                    .collect()
+            } else {
+                Vec::new()
+            };
         let reply = match (commands::HANDLERS[index])(&mut ctx, argv) {
             Ok(reply) => reply,
             Err(e) => e.to_frame(),
         };
         let replaced = self.fx.replaced.take();
         if self.dirty != dirty_before {
-            self.record_write(db, argv, replaced);
+            self.record_write(db, argv, replaced, &present);
         }
         Some(reply)
     }
 
     /// After a command that changed the data: touch the keys it wrote for WATCH and
     /// record its effects (the command itself unless it gave a replacement).
-    fn record_write(&mut self, db: usize, argv: &[Bytes], replaced: Option<Vec<Vec<Bytes>>>) {
+    fn record_write(
+        &mut self,
+        db: usize,
+        argv: &[Bytes],
+        replaced: Option<Vec<Vec<Bytes>>>,
+        present: &[bool],
+    ) {
         let effects = replaced.unwrap_or_else(|| vec![argv.to_vec()]);
-        for effect in &effects {
-            self.touch_written_keys(db, effect);
+        if !present.is_empty() {
+            for (key, _) in argv[1..].iter().zip(present).filter(|(_, p)| **p) {
+                self.fx.watched.touch(db, key);
+            }
+        } else {
+            for effect in &effects {
+                self.touch_written_keys(db, effect);
+            }
         }
         if self.fx.propagate {
             self.fx
@@ -204,9 +226,8 @@ impl Keyspace {
     }
 
     /// The keys a write command wrote, by its key positions (COMMAND INFO's first,
-    /// last, step); flushes touch whole databases. Multi-key commands whose extra
-    /// keys are only read (SINTERSTORE's sources) touch those too: a WATCH on them
-    /// aborts EXEC where Redis would not, which is safe, if conservative.
+    /// last, step); flushes touch whole databases; commands that store a result
+    /// touch only their destination (Redis's `signalModifiedKey` calls).
     fn touch_written_keys(&mut self, db: usize, argv: &[Bytes]) {
         if self.fx.watched.is_empty() {
             return;
@@ -224,6 +245,15 @@ impl Keyspace {
                 })
             }
             _ => {}
+        }
+        // Destination-only writers: the other keys are sources, only read.
+        let destination = match spec.name {
+            "bitop" | "copy" => argv.get(2),
+            name if name.ends_with("store") => argv.get(1),
+            _ => None,
+        };
+        if let Some(dest) = destination {
+            return self.fx.watched.touch(db, dest);
         }
         if spec.first_key <= 0 {
             return;
