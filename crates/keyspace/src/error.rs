@@ -128,6 +128,45 @@ pub enum Error {
     /// `lcsCommand()`: the dynamic-programming table could not be allocated.
     #[error("ERR Insufficient memory, failed allocating transient memory for LCS")]
     LcsAllocFailed,
+    /// `zaddGenericCommand()`: NX with XX.
+    #[error("ERR XX and NX options at the same time are not compatible")]
+    ZaddNxXx,
+    /// `zaddGenericCommand()`: GT, LT and NX combined.
+    #[error("ERR GT, LT, and/or NX options at the same time are not compatible")]
+    ZaddGtLtNx,
+    /// `zaddGenericCommand()`: INCR with several score-member pairs.
+    #[error("ERR INCR option supports a single increment-element pair")]
+    ZaddIncrPairs,
+    /// `zaddGenericCommand()`: an increment made the score NaN.
+    #[error("ERR resulting score is not a number (NaN)")]
+    ScoreNan,
+    /// A score range bound that `zslParseRange()` refuses.
+    #[error("ERR min or max is not a float")]
+    MinMaxNotFloat,
+    /// A lexicographic bound that `zslParseLexRange()` refuses.
+    #[error("ERR min or max not valid string range item")]
+    MinMaxNotLex,
+    /// `zrangeGenericCommand()`: LIMIT on a range by rank.
+    #[error(
+        "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX"
+    )]
+    LimitNeedsByscoreOrBylex,
+    /// `zrangeGenericCommand()`: WITHSCORES on a range by member.
+    #[error("ERR syntax error, WITHSCORES not supported in combination with BYLEX")]
+    WithscoresWithBylex,
+    /// `zunionInterDiffGenericCommand()`: a WEIGHTS value.
+    #[error("ERR weight value is not a float")]
+    WeightNotFloat,
+    /// A COUNT below 1 (ZMPOP, LMPOP, ...).
+    #[error("ERR count should be greater than 0")]
+    CountNotPositive,
+    /// `zunionInterDiffGenericCommand()` with numkeys below 1; `command` is the
+    /// lowercase command name.
+    #[error("ERR at least 1 input key is needed for '{command}' command")]
+    NoInputKeys {
+        /// The command's name.
+        command: &'static str,
+    },
     /// `shared.nokeyerr`: RENAME, LSET on a missing key.
     #[error("ERR no such key")]
     NoSuchKey,
@@ -146,9 +185,6 @@ pub enum Error {
     /// `lposCommand()`: MAXLEN below 0 or not a number.
     #[error("ERR MAXLEN can't be negative")]
     MaxlenNegative,
-    /// A COUNT below 1 or not a number (LMPOP, ...).
-    #[error("ERR count should be greater than 0")]
-    CountNotPositive,
     /// `swapdbCommand()`: the first index is not an int.
     #[error("ERR invalid first DB index")]
     InvalidFirstDbIndex,
@@ -199,6 +235,16 @@ impl Error {
             Error::HashNotInteger => "ERR hash value is not an integer",
             Error::HashNotFloat => "ERR hash value is not a float",
             Error::ValueNanOrInfinity => "ERR value is NaN or Infinity",
+            Error::ZaddNxXx => "ERR XX and NX options at the same time are not compatible",
+            Error::ZaddGtLtNx => "ERR GT, LT, and/or NX options at the same time are not compatible",
+            Error::ZaddIncrPairs => "ERR INCR option supports a single increment-element pair",
+            Error::ScoreNan => "ERR resulting score is not a number (NaN)",
+            Error::MinMaxNotFloat => "ERR min or max is not a float",
+            Error::MinMaxNotLex => "ERR min or max not valid string range item",
+            Error::LimitNeedsByscoreOrBylex => "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX",
+            Error::WithscoresWithBylex => "ERR syntax error, WITHSCORES not supported in combination with BYLEX",
+            Error::WeightNotFloat => "ERR weight value is not a float",
+            Error::CountNotPositive => "ERR count should be greater than 0",
             Error::ValueOutOfRange => "ERR value is out of range",
             Error::BitOffset => "ERR bit offset is not an integer or out of range",
             Error::BitValue => "ERR bit is not an integer or out of range",
@@ -224,7 +270,6 @@ impl Error {
             Error::RankZero => "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list",
             Error::CountNegative => "ERR COUNT can't be negative",
             Error::MaxlenNegative => "ERR MAXLEN can't be negative",
-            Error::CountNotPositive => "ERR count should be greater than 0",
             Error::InvalidFirstDbIndex => "ERR invalid first DB index",
             Error::InvalidSecondDbIndex => "ERR invalid second DB index",
             Error::LfuNotSelected => "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.",
@@ -238,7 +283,8 @@ impl Error {
             Error::LimitNegative => "ERR LIMIT can't be negative",
             Error::OutOfRange { .. }
             | Error::WrongArity { .. }
-            | Error::InvalidExpireTime { .. } => return Frame::error(self.to_string()),
+            | Error::InvalidExpireTime { .. }
+            | Error::NoInputKeys { .. } => return Frame::error(self.to_string()),
         };
         Frame::static_error(text)
     }
@@ -327,13 +373,23 @@ mod tests {
             Error::LcsTooLong,
             Error::LcsTableTooLarge,
             Error::LcsAllocFailed,
+            Error::ZaddNxXx,
+            Error::ZaddGtLtNx,
+            Error::ZaddIncrPairs,
+            Error::ScoreNan,
+            Error::MinMaxNotFloat,
+            Error::MinMaxNotLex,
+            Error::LimitNeedsByscoreOrBylex,
+            Error::WithscoresWithBylex,
+            Error::WeightNotFloat,
+            Error::CountNotPositive,
+            Error::NoInputKeys { command: "zunion" },
             Error::NoSuchKey,
             Error::IndexOutOfRange,
             Error::SameObject,
             Error::RankZero,
             Error::CountNegative,
             Error::MaxlenNegative,
-            Error::CountNotPositive,
             Error::InvalidFirstDbIndex,
             Error::InvalidSecondDbIndex,
             Error::LfuNotSelected,

@@ -40,17 +40,21 @@ pub struct CommandSpec {
 
 impl CommandSpec {
     /// Whether `argc` arguments (the name included) satisfy the arity, as checked in
-    /// Redis's `processCommand()`.
+    /// Redis's `processCommand()`, or one of the few longer forms a later Redis
+    /// added that ferrodis accepts while reporting 7.0's arity (ZRANK ... WITHSCORE).
     pub fn arity_ok(&self, argc: usize) -> bool {
         let Ok(argc) = i64::try_from(argc) else {
             return false;
         };
         let arity = i64::from(self.arity);
-        if arity >= 0 {
+        let ok = if arity >= 0 {
             argc == arity
         } else {
             argc >= -arity
-        }
+        };
+        ok || commands::EXTRA_ARITY
+            .iter()
+            .any(|&(name, n)| name == self.name && i64::from(n) == argc)
     }
 }
 

@@ -7,6 +7,7 @@ use crate::num;
 use crate::types::hash::Hash;
 use crate::types::quicklist::QuickList;
 use crate::types::set::Set;
+use crate::types::zset::ZSet;
 
 /// A stored value.
 ///
@@ -30,6 +31,8 @@ pub(crate) enum Value {
     Set(Set),
     /// A hash, `listpack` or `hashtable` encoded.
     Hash(Hash),
+    /// A sorted set, in its listpack or large encoding.
+    ZSet(ZSet),
 }
 
 impl Value {
@@ -55,6 +58,7 @@ impl Value {
             Value::List(_) => "list",
             Value::Set(_) => "set",
             Value::Hash(_) => "hash",
+            Value::ZSet(_) => "zset",
         }
     }
 
@@ -72,6 +76,7 @@ impl Value {
             Value::List(_) => "quicklist",
             Value::Set(s) => s.encoding(),
             Value::Hash(h) => h.encoding(),
+            Value::ZSet(z) => z.encoding(),
         }
     }
 
@@ -141,6 +146,22 @@ impl Value {
         }
     }
 
+    /// The sorted set, or WRONGTYPE.
+    pub(crate) fn zset(&self) -> Result<&ZSet> {
+        match self {
+            Value::ZSet(z) => Ok(z),
+            _ => Err(Error::WrongType),
+        }
+    }
+
+    /// The sorted set, mutably, or WRONGTYPE.
+    pub(crate) fn zset_mut(&mut self) -> Result<&mut ZSet> {
+        match self {
+            Value::ZSet(z) => Ok(z),
+            _ => Err(Error::WrongType),
+        }
+    }
+
     /// Runs `edit` on the string as a growable buffer (Redis's
     /// `dbUnshareStringValue()`); WRONGTYPE for a list. The allocation is reused
     /// unless a reply still shares it, so repeated APPENDs grow it amortized.
@@ -173,6 +194,11 @@ mod tests {
         assert_eq!(Value::string_from_arg(&[b'a'; 44]).encoding(), "embstr");
         assert_eq!(Value::string_from_arg(&[b'a'; 45]).encoding(), "raw");
         assert_eq!(Value::List(QuickList::new()).encoding(), "quicklist");
+        let tunables = crate::Tunables::default();
+        let small = ZSet::new(&tunables, b"member");
+        assert_eq!(Value::ZSet(small).encoding(), "listpack");
+        let large = ZSet::new(&tunables, &[b'm'; 65]);
+        assert_eq!(Value::ZSet(large).encoding(), "skiplist");
     }
 
     #[test]

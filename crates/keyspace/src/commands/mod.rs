@@ -26,6 +26,10 @@ mod set_random;
 mod string;
 mod string_edit;
 mod string_multi;
+mod zset;
+mod zset_ops;
+mod zset_pop;
+mod zset_range;
 
 use std::sync::OnceLock;
 
@@ -160,6 +164,38 @@ table! {
     keys_copy::MOVE => move_,
     keys_copy::COPY => copy,
     object::OBJECT => object,
+    // Sorted sets.
+    zset::ZADD => zadd,
+    zset::ZINCRBY => zincrby,
+    zset::ZSCORE => zscore,
+    zset::ZMSCORE => zmscore,
+    zset::ZCARD => zcard,
+    zset::ZREM => zrem,
+    zset::ZRANK => zrank,
+    zset::ZREVRANK => zrevrank,
+    zset_range::ZRANGE => zrange,
+    zset_range::ZRANGESTORE => zrangestore,
+    zset_range::ZREVRANGE => zrevrange,
+    zset_range::ZRANGEBYSCORE => zrangebyscore,
+    zset_range::ZREVRANGEBYSCORE => zrevrangebyscore,
+    zset_range::ZRANGEBYLEX => zrangebylex,
+    zset_range::ZREVRANGEBYLEX => zrevrangebylex,
+    zset_range::ZCOUNT => zcount,
+    zset_range::ZLEXCOUNT => zlexcount,
+    zset_range::ZREMRANGEBYRANK => zremrangebyrank,
+    zset_range::ZREMRANGEBYSCORE => zremrangebyscore,
+    zset_range::ZREMRANGEBYLEX => zremrangebylex,
+    zset_pop::ZPOPMIN => zpopmin,
+    zset_pop::ZPOPMAX => zpopmax,
+    zset_pop::ZMPOP => zmpop,
+    zset_pop::ZRANDMEMBER => zrandmember,
+    zset_ops::ZUNION => zunion,
+    zset_ops::ZINTER => zinter,
+    zset_ops::ZDIFF => zdiff,
+    zset_ops::ZUNIONSTORE => zunionstore,
+    zset_ops::ZINTERSTORE => zinterstore,
+    zset_ops::ZDIFFSTORE => zdiffstore,
+    zset_ops::ZINTERCARD => zintercard,
     // Databases.
     database::SELECT => select,
     database::DBSIZE => dbsize,
@@ -176,6 +212,11 @@ pub(crate) fn subcommands(name: &[u8]) -> &'static [&'static CommandSpec] {
         &[]
     }
 }
+
+/// Argument counts accepted beyond the arity COMMAND INFO reports (Redis 7.0's),
+/// for commands that take a later version's extra argument: ZRANK and ZREVRANK with
+/// WITHSCORE (Redis 7.2). Their handlers check that argument themselves.
+pub(crate) const EXTRA_ARITY: &[(&str, u8)] = &[("zrank", 4), ("zrevrank", 4)];
 
 /// Buckets of the command-name index.
 const NAME_BUCKETS: usize = 256;

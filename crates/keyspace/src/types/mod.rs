@@ -10,3 +10,4 @@ mod listpack;
 pub(crate) mod quicklist;
 mod quicklist_entry;
 mod quicklist_node;
+pub(crate) mod zset;

@@ -248,7 +248,7 @@ fn check(conn: &Conn, server: Option<&'static ServerCommand>, argv: &[Bytes]) ->
         }
         None => match ferrodis_keyspace::lookup(&argv[0]) {
             None => return Err(unknown_command(argv)),
-            Some(spec) if !arity_ok(spec.arity, argv.len()) => return Err(wrong_arity(spec.name)),
+            Some(spec) if !spec.arity_ok(argv.len()) => return Err(wrong_arity(spec.name)),
             Some(spec) => spec,
         },
     };
