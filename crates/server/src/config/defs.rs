@@ -258,15 +258,17 @@ pub static CONFIGS: &[C] = &[
     C::int("auto-aof-rewrite-percentage", 0, INT_MAX, 100),
     C::int("cluster-replica-validity-factor", 0, INT_MAX, 10)
         .alias("cluster-slave-validity-factor"),
-    C::int("list-max-listpack-size", INT_MIN, INT_MAX, -2).alias("list-max-ziplist-size"),
+    C::int("list-max-listpack-size", INT_MIN, INT_MAX, -2)
+        .alias("list-max-ziplist-size")
+        .implemented(),
     C::int("tcp-keepalive", 0, INT_MAX, 300).implemented(),
     C::int("cluster-migration-barrier", 0, INT_MAX, 1),
     C::int("active-defrag-cycle-min", 1, 99, 1),
     C::int("active-defrag-cycle-max", 1, 99, 25),
     C::int("active-defrag-threshold-lower", 0, 1000, 10),
     C::int("active-defrag-threshold-upper", 0, 1000, 100),
-    C::int("lfu-log-factor", 0, INT_MAX, 10),
-    C::int("lfu-decay-time", 0, INT_MAX, 1),
+    C::int("lfu-log-factor", 0, INT_MAX, 10).implemented(),
+    C::int("lfu-decay-time", 0, INT_MAX, 1).implemented(),
     C::int("replica-priority", 0, INT_MAX, 100).alias("slave-priority"),
     C::int("repl-diskless-sync-delay", 0, INT_MAX, 5),
     C::int("maxmemory-samples", 1, INT_MAX, 5),
@@ -316,13 +318,21 @@ pub static CONFIGS: &[C] = &[
     C::memory("repl-backlog-size", 1, LLONG_MAX, 1024 * 1024),
     C::memory("maxmemory", 0, ULLONG_MAX, 0),
     C::memory("cluster-link-sendbuf-limit", 0, ULLONG_MAX, 0),
-    C::int("hash-max-listpack-entries", 0, LONG_MAX, 512).alias("hash-max-ziplist-entries"),
-    C::int("set-max-intset-entries", 0, LONG_MAX, 512),
-    C::int("zset-max-listpack-entries", 0, LONG_MAX, 128).alias("zset-max-ziplist-entries"),
+    C::int("hash-max-listpack-entries", 0, LONG_MAX, 512)
+        .alias("hash-max-ziplist-entries")
+        .implemented(),
+    C::int("set-max-intset-entries", 0, LONG_MAX, 512).implemented(),
+    C::int("zset-max-listpack-entries", 0, LONG_MAX, 128)
+        .alias("zset-max-ziplist-entries")
+        .implemented(),
     C::memory("active-defrag-ignore-bytes", 1, LLONG_MAX, 100 << 20),
-    C::memory("hash-max-listpack-value", 0, LONG_MAX, 64).alias("hash-max-ziplist-value"),
+    C::memory("hash-max-listpack-value", 0, LONG_MAX, 64)
+        .alias("hash-max-ziplist-value")
+        .implemented(),
     C::memory("stream-node-max-bytes", 0, LONG_MAX, 4096),
-    C::memory("zset-max-listpack-value", 0, LONG_MAX, 64).alias("zset-max-ziplist-value"),
+    C::memory("zset-max-listpack-value", 0, LONG_MAX, 64)
+        .alias("zset-max-ziplist-value")
+        .implemented(),
     C::memory("hll-sparse-max-bytes", 0, LONG_MAX, 3000),
     C::int("tracking-table-max-keys", 0, LONG_MAX, 1_000_000),
     C::memory(
@@ -453,6 +463,14 @@ mod tests {
             "io-threads",
             "enable-debug-command",
             "enable-protected-configs",
+            "list-max-listpack-size",
+            "hash-max-listpack-entries",
+            "hash-max-listpack-value",
+            "set-max-intset-entries",
+            "zset-max-listpack-entries",
+            "zset-max-listpack-value",
+            "lfu-log-factor",
+            "lfu-decay-time",
         ];
         want.sort_unstable();
         assert_eq!(got, want);
