@@ -58,6 +58,7 @@ mod value;
 pub use crate::{
     error::{Error, Result},
     expire_cycle::ExpireBudget,
+    glob::glob_match,
     keyspace::{Clock, Keyspace, Session},
     spec::{command_specs, lookup, CommandSpec},
     stats::{DbInfo, Stats},

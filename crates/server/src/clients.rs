@@ -46,6 +46,8 @@ pub struct Client {
     pub created: Instant,
     /// Mutable fields.
     pub meta: Mutex<ClientMeta>,
+    /// Pub/sub subscription counts, kept by the registry (`crate::pubsub`).
+    pub pubsub: crate::pubsub::Counts,
     killed: AtomicBool,
     /// Cancels the connection task; set right after the task is spawned.
     task: OnceLock<AbortHandle>,
@@ -85,13 +87,14 @@ impl Client {
 
     /// One line of CLIENT LIST / CLIENT INFO, with Redis 7.0's field names and order
     /// (`catClientInfoString` in networking.c). Fields for features ferrodis does not
-    /// have yet (pub/sub, MULTI) show their idle values, which is what they are.
+    /// have yet (MULTI) show their idle values, which is what they are.
     pub fn info_line(&self) -> String {
         let m = self.meta().clone();
         let now = Instant::now();
+        let (sub, psub, ssub) = self.pubsub.get();
         format!(
-            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags=N db={} sub=0 psub=0 \
-             ssub=0 multi=-1 qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp={} obl=0 \
+            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} \
+             ssub={} multi=-1 qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp={} obl=0 \
              oll=0 omem={} tot-mem={} events=r cmd={} user=default redir=-1 resp={}",
             self.id,
             self.addr,
@@ -100,7 +103,11 @@ impl Client {
             m.name,
             now.duration_since(self.created).as_secs(),
             now.duration_since(m.last_interaction).as_secs(),
+            if self.pubsub.active() { "P" } else { "N" },
             m.db,
+            sub,
+            psub,
+            ssub,
             m.qbuf,
             m.qbuf_free,
             m.qbuf + m.qbuf_free,
@@ -148,6 +155,7 @@ impl Clients {
                 qbuf_free: 0,
                 omem: 0,
             }),
+            pubsub: crate::pubsub::Counts::default(),
             killed: AtomicBool::new(false),
             task: OnceLock::new(),
         });

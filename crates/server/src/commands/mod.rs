@@ -15,6 +15,8 @@ mod echo;
 mod hello;
 mod info;
 mod ping;
+mod pubsub;
+mod pubsub_info;
 mod quit;
 mod reset;
 mod shutdown;
@@ -86,6 +88,51 @@ pub static SERVER_COMMANDS: &[ServerCommand] = &[
         spec: &ping::SPEC,
         subcommands: &[],
         run: ping::run,
+    },
+    ServerCommand {
+        spec: &pubsub::SUBSCRIBE,
+        subcommands: &[],
+        run: pubsub::subscribe,
+    },
+    ServerCommand {
+        spec: &pubsub::UNSUBSCRIBE,
+        subcommands: &[],
+        run: pubsub::unsubscribe,
+    },
+    ServerCommand {
+        spec: &pubsub::PSUBSCRIBE,
+        subcommands: &[],
+        run: pubsub::psubscribe,
+    },
+    ServerCommand {
+        spec: &pubsub::PUNSUBSCRIBE,
+        subcommands: &[],
+        run: pubsub::punsubscribe,
+    },
+    ServerCommand {
+        spec: &pubsub::PUBLISH,
+        subcommands: &[],
+        run: pubsub::publish,
+    },
+    ServerCommand {
+        spec: &pubsub::SSUBSCRIBE,
+        subcommands: &[],
+        run: pubsub::ssubscribe,
+    },
+    ServerCommand {
+        spec: &pubsub::SUNSUBSCRIBE,
+        subcommands: &[],
+        run: pubsub::sunsubscribe,
+    },
+    ServerCommand {
+        spec: &pubsub::SPUBLISH,
+        subcommands: &[],
+        run: pubsub::spublish,
+    },
+    ServerCommand {
+        spec: &pubsub_info::SPEC,
+        subcommands: pubsub_info::SUBCOMMANDS,
+        run: pubsub_info::run,
     },
     ServerCommand {
         spec: &quit::SPEC,
@@ -164,6 +211,13 @@ pub fn dispatch(conn: &mut Conn, batch: &mut Batch<'_>, argv: &[Bytes]) -> Frame
             Some(spec) if !arity_ok(spec.arity, argv.len()) => wrong_arity(spec.name),
             Some(_) => Frame::static_error("NOAUTH Authentication required."),
         }
+    } else if conn.in_pubsub_context() {
+        // No keyspace command is allowed there, but existence and arity come first.
+        match ferrodis_keyspace::lookup(name) {
+            None => unknown_command(argv),
+            Some(spec) if !arity_ok(spec.arity, argv.len()) => wrong_arity(spec.name),
+            Some(spec) => pubsub::not_allowed(spec.name),
+        }
     } else {
         match batch.keyspace().execute(&mut conn.session, argv) {
             Some(reply) => reply,
@@ -182,10 +236,12 @@ fn run_server_command(
     if !arity_ok(cmd.spec.arity, argv.len()) {
         return wrong_arity(cmd.spec.name);
     }
+    let mut full_name = cmd.spec.name;
     // Container commands check the subcommand's arity (Redis 7.0 reports it as
     // 'client|setname').
     if !cmd.subcommands.is_empty() && argv.len() > 1 {
         if let Some(sub) = argv.get(1).and_then(|s| find_sub(cmd, s)) {
+            full_name = sub.name;
             if !arity_ok(sub.arity, argv.len()) {
                 return wrong_arity(sub.name);
             }
@@ -199,6 +255,9 @@ fn run_server_command(
         }
     } else if !conn.authenticated && !cmd.spec.flags.contains(&"no_auth") {
         return Frame::static_error("NOAUTH Authentication required.");
+    }
+    if conn.in_pubsub_context() && !pubsub::allowed_in_context(cmd.spec.name) {
+        return pubsub::not_allowed(full_name);
     }
     (cmd.run)(conn, shared, argv)
 }

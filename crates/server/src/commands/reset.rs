@@ -1,5 +1,5 @@
-//! RESET: back to a fresh connection's state (db 0, RESP2, no name, and
-//! unauthenticated when a password is set), replying `+RESET`.
+//! RESET: back to a fresh connection's state (db 0, RESP2, no name, no
+//! subscriptions, and unauthenticated when a password is set), replying `+RESET`.
 
 use bytes::Bytes;
 use ferrodis_keyspace::{CommandSpec, Session};
@@ -21,7 +21,10 @@ pub static SPEC: CommandSpec = super::spec(
 );
 
 /// Like Redis's `clearClientConnectionState`.
-pub fn run(conn: &mut Conn, _shared: &Shared, _argv: &[Bytes]) -> Frame {
+pub fn run(conn: &mut Conn, shared: &Shared, _argv: &[Bytes]) -> Frame {
+    // Unsubscribed without confirmations, as `clearClientConnectionState` does.
+    shared.pubsub.lock().remove_client(conn.client.id);
+    conn.pubsub = None;
     conn.session = Session::default();
     conn.authenticated = conn.settings.requirepass.is_none();
     conn.client.meta().name.clear();
