@@ -209,8 +209,10 @@ fn run_batch(
         match decoder.decode(rbuf) {
             Ok(Some(argv)) => {
                 let reply = commands::dispatch(conn, &mut batch, &argv);
-                for push in conn.pushes.drain(..) {
-                    encode(&push, conn.session.protocol, wbuf);
+                if !conn.pushes.is_empty() {
+                    for push in conn.pushes.drain(..) {
+                        encode(&push, conn.session.protocol, wbuf);
+                    }
                 }
                 if !conn.no_reply {
                     write_reply(shared, &reply, conn.session.protocol, wbuf);

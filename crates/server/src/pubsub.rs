@@ -41,28 +41,28 @@ pub enum Kind {
 #[derive(Debug, Clone)]
 pub enum Message {
     /// `message <channel> <payload>`.
-    Message { channel: Bytes, payload: Bytes },
+    Channel { channel: Bytes, payload: Bytes },
     /// `pmessage <pattern> <channel> <payload>`.
-    PMessage {
+    Pattern {
         pattern: Bytes,
         channel: Bytes,
         payload: Bytes,
     },
     /// `smessage <channel> <payload>`.
-    SMessage { channel: Bytes, payload: Bytes },
+    Shard { channel: Bytes, payload: Bytes },
 }
 
 impl Message {
     /// The elements of the push, and how many of the four are used.
     fn parts(&self) -> ([&[u8]; 4], usize) {
         match self {
-            Message::Message { channel, payload } => ([b"message", channel, payload, b""], 3),
-            Message::PMessage {
+            Message::Channel { channel, payload } => ([b"message", channel, payload, b""], 3),
+            Message::Pattern {
                 pattern,
                 channel,
                 payload,
             } => ([b"pmessage", pattern, channel, payload], 4),
-            Message::SMessage { channel, payload } => ([b"smessage", channel, payload, b""], 3),
+            Message::Shard { channel, payload } => ([b"smessage", channel, payload, b""], 3),
         }
     }
 
@@ -478,12 +478,12 @@ impl Registry {
             for sub in list {
                 let (ch, pl) = copy();
                 let msg = if shard {
-                    Message::SMessage {
+                    Message::Shard {
                         channel: ch,
                         payload: pl,
                     }
                 } else {
-                    Message::Message {
+                    Message::Channel {
                         channel: ch,
                         payload: pl,
                     }
@@ -501,7 +501,7 @@ impl Registry {
                 }
                 for sub in list {
                     let (ch, pl) = copy();
-                    let msg = Message::PMessage {
+                    let msg = Message::Pattern {
                         pattern: pattern.clone(),
                         channel: ch,
                         payload: pl,
@@ -535,5 +535,176 @@ impl Registry {
     /// (INFO's `pubsub_channels`, `pubsub_patterns`, `pubsubshard_channels`).
     pub fn sizes(&self) -> (usize, usize, usize) {
         (self.channels.len(), self.patterns.len(), self.shard.len())
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::clients::Clients;
+
+    const NO_LIMITS: Limits = (0, 0, 0);
+
+    fn inbox(clients: &Clients) -> Inbox {
+        let addr = "127.0.0.1:1".parse().unwrap();
+        Inbox::new(clients.register(addr, addr, 0))
+    }
+
+    fn id(inbox: &Inbox) -> u64 {
+        inbox.sub.client.id
+    }
+
+    fn received(inbox: &mut Inbox) -> Vec<Frame> {
+        let mut out = Vec::new();
+        inbox.drain_frames(&mut out);
+        out
+    }
+
+    fn push(parts: &[&'static str]) -> Frame {
+        Frame::Push(parts.iter().map(|p| Frame::bulk(*p)).collect())
+    }
+
+    #[test]
+    fn confirmation_counts_follow_redis() {
+        let clients = Clients::default();
+        let a = inbox(&clients);
+        let mut r = Registry::default();
+        assert_eq!(r.subscribe(&a.sub, Kind::Channel, b"c1"), 1);
+        assert_eq!(r.subscribe(&a.sub, Kind::Channel, b"c1"), 1, "no duplicate");
+        assert_eq!(r.subscribe(&a.sub, Kind::Pattern, b"p*"), 2);
+        // Shard confirmations count shard channels alone.
+        assert_eq!(r.subscribe(&a.sub, Kind::Shard, b"s"), 1);
+        assert_eq!(a.sub.client.pubsub.get(), (1, 1, 1));
+        assert_eq!(r.unsubscribe(id(&a), Kind::Channel, b"never"), 2);
+        assert_eq!(r.unsubscribe(id(&a), Kind::Channel, b"c1"), 1);
+        assert_eq!(r.sizes(), (0, 1, 1), "an empty channel is forgotten");
+        assert_eq!(r.names(id(&a), Kind::Pattern), [Bytes::from("p*")]);
+        r.remove_client(id(&a));
+        assert_eq!(r.sizes(), (0, 0, 0));
+        assert!(!r.is_subscribed(id(&a)));
+        assert!(!a.sub.client.pubsub.active());
+        assert_eq!(r.unsubscribe(id(&a), Kind::Pattern, b"p*"), 0);
+    }
+
+    #[test]
+    fn patterns_are_listed_in_subscription_order() {
+        let clients = Clients::default();
+        let a = inbox(&clients);
+        let mut r = Registry::default();
+        for p in ["z*", "a*", "m*"] {
+            r.subscribe(&a.sub, Kind::Pattern, p.as_bytes());
+        }
+        assert_eq!(r.names(id(&a), Kind::Pattern), ["z*", "a*", "m*"]);
+    }
+
+    #[test]
+    fn publish_reaches_channel_then_pattern_subscribers() {
+        let clients = Clients::default();
+        let (mut a, mut b) = (inbox(&clients), inbox(&clients));
+        let mut r = Registry::default();
+        r.subscribe(&a.sub, Kind::Channel, b"news");
+        r.subscribe(&a.sub, Kind::Pattern, b"n?ws");
+        r.subscribe(&b.sub, Kind::Shard, b"news");
+        r.subscribe(&b.sub, Kind::Pattern, b"*");
+        let (n, over) = r.publish(false, b"news", b"hi", NO_LIMITS);
+        assert_eq!((n, over.len()), (3, 0));
+        assert_eq!(
+            received(&mut a),
+            [
+                push(&["message", "news", "hi"]),
+                push(&["pmessage", "n?ws", "news", "hi"])
+            ]
+        );
+        assert_eq!(received(&mut b), [push(&["pmessage", "*", "news", "hi"])]);
+        // Shard channels are their own namespace and ignore patterns.
+        assert_eq!(r.publish(true, b"news", b"s", NO_LIMITS).0, 1);
+        assert_eq!(received(&mut b), [push(&["smessage", "news", "s"])]);
+        // Redis's glob never matches the empty string with `*`.
+        assert_eq!(r.publish(false, b"", b"x", NO_LIMITS).0, 0);
+        assert_eq!(r.numsub(false, b"news"), 1);
+        assert_eq!(r.numsub(true, b"news"), 1);
+        assert_eq!(r.channels(false, Some(b"n*")), [Bytes::from("news")]);
+        assert!(r.channels(false, Some(b"x*")).is_empty());
+    }
+
+    #[test]
+    fn encoding_is_redis_and_size_is_exact() {
+        let m = Message::Pattern {
+            pattern: Bytes::from("p*"),
+            channel: Bytes::from("pub"),
+            payload: Bytes::from("0123456789"),
+        };
+        let mut out = BytesMut::new();
+        m.encode(Protocol::Resp2, &mut out);
+        assert_eq!(
+            &out[..],
+            b"*4\r\n$8\r\npmessage\r\n$2\r\np*\r\n$3\r\npub\r\n$10\r\n0123456789\r\n"
+        );
+        assert_eq!(m.size(), out.len() as u64);
+        out.clear();
+        m.encode(Protocol::Resp3, &mut out);
+        assert!(out.starts_with(b">4\r\n$8\r\npmessage"));
+    }
+
+    #[test]
+    fn hard_limit_closes_and_drops_further_messages() {
+        let clients = Clients::default();
+        let mut a = inbox(&clients);
+        let mut r = Registry::default();
+        r.subscribe(&a.sub, Kind::Channel, b"c");
+        let msg_size = Message::Channel {
+            channel: Bytes::from("c"),
+            payload: Bytes::from("x"),
+        }
+        .size();
+        let limits = (msg_size * 3, 0, 0);
+        for _ in 0..2 {
+            assert!(r.publish(false, b"c", b"x", limits).1.is_empty());
+        }
+        let (n, over) = r.publish(false, b"c", b"x", limits);
+        assert_eq!((n, over.len()), (1, 1), "the third reaches the limit");
+        // Still a receiver until it is gone, but nothing more is queued.
+        let (n, over) = r.publish(false, b"c", b"x", limits);
+        assert_eq!((n, over.len()), (1, 0));
+        assert_eq!(received(&mut a).len(), 2);
+        assert_eq!(a.sub.queued.load(Ordering::Relaxed), msg_size);
+    }
+
+    #[test]
+    fn soft_limit_closes_only_after_its_seconds() {
+        let clients = Clients::default();
+        let a = inbox(&clients);
+        let limits = (0, 1, 1);
+        let msg = || Message::Channel {
+            channel: Bytes::from("c"),
+            payload: Bytes::from("x"),
+        };
+        assert!(
+            a.sub.offer(msg(), limits),
+            "first time over: start counting"
+        );
+        assert!(a.sub.offer(msg(), limits), "not yet over for a second");
+        let now = crate::shared::unix_time().as_secs();
+        a.sub.soft_since.store(now - 2, Ordering::Relaxed);
+        assert!(!a.sub.offer(msg(), limits));
+    }
+
+    #[test]
+    fn draining_is_bounded_and_releases_bytes() {
+        let clients = Clients::default();
+        let mut a = inbox(&clients);
+        let mut r = Registry::default();
+        r.subscribe(&a.sub, Kind::Channel, b"c");
+        for _ in 0..10 {
+            r.publish(false, b"c", &[b'x'; 100], NO_LIMITS);
+        }
+        let mut out = BytesMut::new();
+        a.drain_into(Protocol::Resp2, &mut out, 300);
+        assert!(out.len() >= 300 && out.len() < 500, "{}", out.len());
+        a.drain_into(Protocol::Resp2, &mut out, usize::MAX);
+        assert_eq!(a.sub.queued.load(Ordering::Relaxed), 0);
+        // `*3`, `$7 message`, `$1 c`, `$100 x...`: 4 + 13 + 7 + 108 bytes each.
+        assert_eq!(out.len(), 10 * 132);
     }
 }

@@ -273,3 +273,38 @@ fn deliver(conn: &mut Conn, shared: &Shared, argv: &[Bytes], shard: bool) -> Fra
     }
     Frame::Integer(i64::try_from(receivers).unwrap_or(i64::MAX))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn context_error_is_redis_text() {
+        assert_eq!(
+            not_allowed("client|list"),
+            Frame::error(
+                "ERR Can't execute 'client|list': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
+            )
+        );
+    }
+
+    #[test]
+    fn every_command_allowed_in_context_exists() {
+        for name in [
+            "ping",
+            "subscribe",
+            "ssubscribe",
+            "unsubscribe",
+            "sunsubscribe",
+            "psubscribe",
+            "punsubscribe",
+            "quit",
+            "reset",
+        ] {
+            assert!(allowed_in_context(name));
+            assert!(super::super::lookup(name.as_bytes()).is_some(), "{name}");
+        }
+        assert!(!allowed_in_context("publish"));
+        assert!(!allowed_in_context("hello"));
+    }
+}
