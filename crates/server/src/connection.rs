@@ -146,6 +146,10 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, client: Arc<Clien
                     if let Some(msg) = msg {
                         inbox.write(&msg, proto, &mut wbuf);
                     }
+                    // Let the other ready tasks (publishers) run first, so that
+                    // one write carries all they publish in this round, as Redis
+                    // writes a subscriber's buffer once per event loop iteration.
+                    tokio::task::yield_now().await;
                     // run_batch drains the rest of the queue and writes it.
                     continue;
                 }
