@@ -22,7 +22,7 @@ mod reset;
 mod shutdown;
 mod time;
 
-use std::sync::MutexGuard;
+use std::sync::{MutexGuard, OnceLock};
 
 use bytes::Bytes;
 use ferrodis_keyspace::{CommandSpec, Keyspace};
@@ -158,9 +158,32 @@ pub static SERVER_COMMANDS: &[ServerCommand] = &[
 
 /// The server command called `name` (any case).
 pub fn lookup(name: &[u8]) -> Option<&'static ServerCommand> {
+    // Every command goes through here first, and most are keyspace ones: a filter on
+    // (first letter, length) turns nearly all of those away without a scan.
+    let first = name.first()?;
+    let lengths = name_filter()[usize::from(first & 0x1f)];
+    if lengths & (1 << name.len().min(63)) == 0 {
+        return None;
+    }
     SERVER_COMMANDS
         .iter()
         .find(|c| c.spec.name.as_bytes().eq_ignore_ascii_case(name))
+}
+
+/// For each first byte folded to 5 bits (letters ignore case), the set of name
+/// lengths (capped at 63) of server commands starting with it.
+fn name_filter() -> &'static [u64; 32] {
+    static FILTER: OnceLock<[u64; 32]> = OnceLock::new();
+    FILTER.get_or_init(|| {
+        let mut filter = [0u64; 32];
+        for c in SERVER_COMMANDS {
+            let name = c.spec.name.as_bytes();
+            if let Some(first) = name.first() {
+                filter[usize::from(first & 0x1f)] |= 1 << name.len().min(63);
+            }
+        }
+        filter
+    })
 }
 
 /// What a run of pipelined commands shares: one acquisition of the keyspace lock
@@ -412,6 +435,17 @@ mod tests {
             unknown_command(&argv),
             Frame::error("ERR unknown command '?foo', with args beginning with: ")
         );
+    }
+
+    #[test]
+    fn lookup_finds_every_server_command_in_any_case() {
+        for c in SERVER_COMMANDS {
+            let upper = c.spec.name.to_ascii_uppercase();
+            assert!(lookup(upper.as_bytes()).is_some(), "{}", c.spec.name);
+        }
+        assert!(lookup(b"GET").is_none());
+        assert!(lookup(b"").is_none());
+        assert!(lookup(&[b'p'; 100]).is_none());
     }
 
     #[test]
