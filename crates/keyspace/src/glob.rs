@@ -1,4 +1,5 @@
-//! Redis's glob-style pattern matching (`stringmatchlen()` in util.c), for KEYS and SCAN.
+//! Redis's glob-style pattern matching (`stringmatchlen()` in util.c), for KEYS, SCAN
+//! and the server's pub/sub patterns.
 //!
 //! `*` matches any run of bytes, `?` any one byte, `[abc]`, `[^abc]` and `[a-z]` a
 //! byte from a set, and `\x` the byte `x` itself. Matches Redis's quirks too: a
@@ -11,7 +12,7 @@
 //! O(pattern × string) time and constant stack.
 
 /// Whether `string` matches `pattern`; `nocase` folds ASCII case like `tolower()`.
-pub(crate) fn glob_match(pattern: &[u8], string: &[u8], nocase: bool) -> bool {
+pub fn glob_match(pattern: &[u8], string: &[u8], nocase: bool) -> bool {
     if string.is_empty() {
         // Redis's loop does not run at all for an empty string.
         return pattern.is_empty();

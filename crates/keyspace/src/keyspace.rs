@@ -107,8 +107,8 @@ pub struct Keyspace {
     pub(crate) stats: Stats,
     pub(crate) dirty: u64,
     clock: Clock,
-    /// State of the random number generator behind RANDOMKEY.
-    random: u64,
+    /// State of the random number generator (RANDOMKEY, SPOP, LFU counters...).
+    pub(crate) random: u64,
     /// Active expiry's resume point and state (Redis keeps them as statics).
     pub(crate) expire_next_db: usize,
     pub(crate) expire_timelimit_exit: bool,

@@ -73,6 +73,7 @@ pub use crate::{
     effects::Effect,
     error::{Error, Result},
     expire_cycle::ExpireBudget,
+    glob::glob_match,
     keyspace::{Clock, Keyspace, Session, WatchToken},
     spec::{command_specs, lookup, subcommand_specs, CommandSpec},
     stats::{DbInfo, Stats},

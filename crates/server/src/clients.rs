@@ -48,6 +48,8 @@ pub struct Client {
     pub created: Instant,
     /// Mutable fields.
     pub meta: Mutex<ClientMeta>,
+    /// Pub/sub subscription counts, kept by the registry (`crate::pubsub`).
+    pub pubsub: crate::pubsub::Counts,
     killed: AtomicBool,
     /// The client WATCHes keys (so closing it must release them).
     watching: AtomicBool,
@@ -99,13 +101,14 @@ impl Client {
 
     /// One line of CLIENT LIST / CLIENT INFO, with Redis 7.0's field names and order
     /// (`catClientInfoString` in networking.c). Fields for features ferrodis does not
-    /// have yet (pub/sub, MULTI) show their idle values, which is what they are.
+    /// have yet (MULTI) show their idle values, which is what they are.
     pub fn info_line(&self) -> String {
         let m = self.meta().clone();
         let now = Instant::now();
+        let (sub, psub, ssub) = self.pubsub.get();
         format!(
-            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 \
-             ssub=0 multi={} qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp={} obl=0 \
+            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} \
+             ssub={} multi={} qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp={} obl=0 \
              oll=0 omem={} tot-mem={} events=r cmd={} user=default redir=-1 resp={}",
             self.id,
             self.addr,
@@ -114,9 +117,17 @@ impl Client {
             m.name,
             now.duration_since(self.created).as_secs(),
             now.duration_since(m.last_interaction).as_secs(),
-            // Redis's flag letters: x = in MULTI, N = none.
-            if m.multi >= 0 { "x" } else { "N" },
+            // Redis's flag letters: x = in MULTI, P = pub/sub, N = none.
+            match (m.multi >= 0, self.pubsub.active()) {
+                (true, true) => "xP",
+                (true, false) => "x",
+                (false, true) => "P",
+                (false, false) => "N",
+            },
             m.db,
+            sub,
+            psub,
+            ssub,
             m.multi,
             m.qbuf,
             m.qbuf_free,
@@ -166,6 +177,7 @@ impl Clients {
                 omem: 0,
                 multi: -1,
             }),
+            pubsub: crate::pubsub::Counts::default(),
             killed: AtomicBool::new(false),
             watching: AtomicBool::new(false),
             task: OnceLock::new(),

@@ -18,6 +18,7 @@ use tokio::net::TcpStream;
 
 use crate::clients::Client;
 use crate::commands;
+use crate::pubsub::Inbox;
 use crate::shared::{Settings, Shared};
 
 /// Replies are written once this many bytes are pending, even in the middle of a
@@ -50,9 +51,21 @@ pub struct Conn {
     pub multi: Option<commands::Multi>,
     /// Keys WATCHed for the next EXEC.
     pub watches: Vec<ferrodis_keyspace::WatchToken>,
+    /// Published messages for this client; `Some` exactly while it has subscriptions.
+    pub pubsub: Option<Inbox>,
+    /// Frames to write before the reply of the command that just ran: the extra
+    /// confirmations of a multi-channel SUBSCRIBE, messages a subscriber published
+    /// to itself.
+    pub pushes: Vec<Frame>,
 }
 
 impl Conn {
+    /// A RESP2 client with subscriptions may only run the pub/sub commands, PING,
+    /// QUIT and RESET (Redis's `processCommand`); RESP3 ones may run anything.
+    pub fn in_pubsub_context(&self) -> bool {
+        self.pubsub.is_some() && self.session.protocol == Protocol::Resp2
+    }
+
     fn refresh_settings(&mut self, shared: &Shared, decoder: &mut CommandDecoder) {
         if shared.settings_gen() != self.settings_gen {
             let (settings, gen) = shared.settings();
@@ -85,6 +98,8 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, client: Arc<Clien
         is_local,
         multi: None,
         watches: Vec::new(),
+        pubsub: None,
+        pushes: Vec::new(),
     };
     let mut decoder = CommandDecoder::new(conn.settings.limits);
     decoder.set_auth_required(!conn.authenticated);
@@ -127,7 +142,25 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, client: Arc<Clien
         if rbuf.capacity() - rbuf.len() < want / 2 {
             rbuf.reserve(want);
         }
-        let read = if conn.settings.timeout_secs > 0 {
+        let read = if let Some(inbox) = conn.pubsub.as_mut() {
+            // Subscribed: a published message wakes the task as well as input does.
+            // No idle timeout, as Redis never times out pub/sub clients.
+            let proto = conn.session.protocol;
+            tokio::select! {
+                r = stream.read_buf(&mut rbuf) => r,
+                msg = inbox.recv() => {
+                    if let Some(msg) = msg {
+                        inbox.write(&msg, proto, &mut wbuf);
+                    }
+                    // Let the other ready tasks (publishers) run first, so that
+                    // one write carries all they publish in this round, as Redis
+                    // writes a subscriber's buffer once per event loop iteration.
+                    tokio::task::yield_now().await;
+                    // run_batch drains the rest of the queue and writes it.
+                    continue;
+                }
+            }
+        } else if conn.settings.timeout_secs > 0 {
             let limit = Duration::from_secs(conn.settings.timeout_secs);
             match tokio::time::timeout(limit, stream.read_buf(&mut rbuf)).await {
                 Ok(r) => r,
@@ -175,9 +208,22 @@ fn run_batch(
     let mut batch = commands::Batch::new(shared);
     let mut last_argv: Option<Vec<Bytes>> = None;
     let step = loop {
+        if let Some(inbox) = conn.pubsub.as_mut() {
+            // Messages published before the next command go out before its reply,
+            // in bounded steps.
+            inbox.drain_into(conn.session.protocol, wbuf, FLUSH_AT);
+            if wbuf.len() >= FLUSH_AT {
+                break Step::Flushed;
+            }
+        }
         match decoder.decode(rbuf) {
             Ok(Some(argv)) => {
                 let reply = commands::dispatch(conn, &mut batch, &argv);
+                if !conn.pushes.is_empty() {
+                    for push in conn.pushes.drain(..) {
+                        encode(&push, conn.session.protocol, wbuf);
+                    }
+                }
                 if !conn.no_reply {
                     write_reply(shared, &reply, conn.session.protocol, wbuf);
                 }
@@ -228,7 +274,12 @@ fn write_reply(shared: &Shared, reply: &Frame, proto: Protocol, wbuf: &mut Bytes
 /// Write the pending replies; false when the connection is gone or broke its
 /// output buffer limits.
 async fn flush(stream: &mut TcpStream, wbuf: &mut BytesMut, shared: &Shared, conn: &Conn) -> bool {
-    let (hard, soft, soft_secs) = conn.settings.obuf_normal;
+    // A client with subscriptions is of class pubsub for all its output.
+    let (hard, soft, soft_secs) = if conn.pubsub.is_some() {
+        conn.settings.obuf_pubsub
+    } else {
+        conn.settings.obuf_normal
+    };
     let pending = wbuf.len() as u64;
     shared.stats.max_output_buffer.fetch_max(pending);
     if hard > 0 && pending > hard {
@@ -286,5 +337,6 @@ impl Drop for Registration<'_> {
             self.0.keyspace().unwatch_all(self.1.id);
         }
         self.0.clients.unregister(self.1.id);
+        self.0.pubsub.lock().remove_client(self.1.id);
     }
 }

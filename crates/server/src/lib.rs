@@ -14,7 +14,7 @@
 //! # }
 //! ```
 //!
-//! What it is not (yet): persistence (RDB, AOF), replication, pub/sub, MULTI and
+//! What it is not (yet): persistence (RDB, AOF), replication, MULTI and
 //! scripting come with later work; see the README for the current state.
 
 mod alloc;
@@ -25,6 +25,7 @@ mod connection;
 mod cron;
 mod listener;
 pub mod log;
+mod pubsub;
 mod shared;
 mod stats;
 mod sys;

@@ -1,5 +1,5 @@
 //! State shared by every connection: the keyspace, the configuration, the client
-//! registry and the counters INFO reports.
+//! and pub/sub registries and the counters INFO reports.
 
 use std::sync::atomic::{AtomicBool, AtomicU16, AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, OnceLock, RwLock};
@@ -13,6 +13,7 @@ use tokio::sync::{mpsc, watch};
 
 use crate::clients::Clients;
 use crate::config::{ClientClass, Config};
+use crate::pubsub::PubSub;
 use crate::stats::Stats;
 
 /// The configuration values read on hot paths, derived from [`Config`] after every
@@ -29,6 +30,8 @@ pub struct Settings {
     pub limits: Limits,
     /// `client-output-buffer-limit normal`: hard bytes, soft bytes, soft seconds.
     pub obuf_normal: (u64, u64, u64),
+    /// `client-output-buffer-limit pubsub`, for clients with subscriptions.
+    pub obuf_pubsub: (u64, u64, u64),
     /// `client-query-buffer-limit`.
     pub query_buffer_limit: u64,
     /// `protected-mode`.
@@ -56,6 +59,10 @@ impl Settings {
             limits,
             obuf_normal: {
                 let l = config.client_output_buffer_limit(ClientClass::Normal);
+                (l.hard, l.soft, l.soft_seconds)
+            },
+            obuf_pubsub: {
+                let l = config.client_output_buffer_limit(ClientClass::Pubsub);
                 (l.hard, l.soft, l.soft_seconds)
             },
             query_buffer_limit: config.get_int("client-query-buffer-limit").max(1) as u64,
@@ -89,6 +96,8 @@ pub struct Shared {
     settings_gen: AtomicU64,
     /// Connected clients.
     pub clients: Clients,
+    /// Pub/sub channels, patterns and their subscribers.
+    pub pubsub: PubSub,
     /// Counters for INFO.
     pub stats: Stats,
     /// When the server started, for `uptime_in_seconds`.
@@ -120,6 +129,7 @@ impl Shared {
             settings: RwLock::new(settings),
             settings_gen: AtomicU64::new(1),
             clients: Clients::default(),
+            pubsub: PubSub::default(),
             stats: Stats::default(),
             started: Instant::now(),
             started_unix: unix_time().as_secs(),

@@ -167,9 +167,7 @@ fn list(conn: &Conn, shared: &Shared, args: &[Bytes]) -> Frame {
     match args {
         [] => {}
         [opt, ty] if opt.eq_ignore_ascii_case(b"type") => match client_type(ty) {
-            // Every ferrodis client is a normal one until replication and pub/sub exist.
-            Ok(ClientType::Normal) => {}
-            Ok(ClientType::Other) => clients.clear(),
+            Ok(ty) => clients.retain(|c| ty.matches(c)),
             Err(e) => return e,
         },
         [opt, ids @ ..] if opt.eq_ignore_ascii_case(b"id") && !ids.is_empty() => {
@@ -192,15 +190,31 @@ fn list(conn: &Conn, shared: &Shared, args: &[Bytes]) -> Frame {
     verbatim(out)
 }
 
+/// Redis's `getClientType` classes.
+#[derive(Clone, Copy)]
 enum ClientType {
     Normal,
+    /// Has subscriptions (the CLIENT_PUBSUB flag).
+    Pubsub,
+    /// Master or replica: no ferrodis client is one until replication exists.
     Other,
+}
+
+impl ClientType {
+    fn matches(self, c: &Client) -> bool {
+        match self {
+            ClientType::Normal => !c.pubsub.active(),
+            ClientType::Pubsub => c.pubsub.active(),
+            ClientType::Other => false,
+        }
+    }
 }
 
 fn client_type(ty: &[u8]) -> Result<ClientType, Frame> {
     match ty.to_ascii_lowercase().as_slice() {
         b"normal" => Ok(ClientType::Normal),
-        b"master" | b"replica" | b"slave" | b"pubsub" => Ok(ClientType::Other),
+        b"pubsub" => Ok(ClientType::Pubsub),
+        b"master" | b"replica" | b"slave" => Ok(ClientType::Other),
         _ => Err(Frame::error(format!(
             "ERR Unknown client type '{}'",
             super::lossy(ty, 128)
@@ -244,8 +258,7 @@ fn kill(conn: &mut Conn, shared: &Shared, args: &[Bytes]) -> Frame {
                 _ => return Frame::static_error("ERR client-id should be greater than 0"),
             },
             b"type" => match client_type(&val) {
-                Ok(ClientType::Normal) => {}
-                Ok(ClientType::Other) => filter.other_type = true,
+                Ok(ty) => filter.ty = Some(ty),
                 Err(e) => return e,
             },
             b"addr" => filter.addr = Some(val),
@@ -279,8 +292,7 @@ struct KillFilter {
     id: Option<u64>,
     addr: Option<Bytes>,
     laddr: Option<Bytes>,
-    /// TYPE master/replica/pubsub: no ferrodis client is of those types yet.
-    other_type: bool,
+    ty: Option<ClientType>,
     skipme: bool,
 }
 
@@ -290,8 +302,9 @@ impl KillFilter {
             want.as_ref()
                 .is_none_or(|w| have.to_string().as_bytes() == &w[..])
         };
-        let skipped = self.other_type || (self.skipme && c.id == me);
+        let skipped = self.skipme && c.id == me;
         !skipped
+            && self.ty.is_none_or(|ty| ty.matches(c))
             && self.id.is_none_or(|id| c.id == id)
             && addr_is(&self.addr, c.addr)
             && addr_is(&self.laddr, c.laddr)

@@ -209,8 +209,10 @@ fn write_section(batch: &mut Batch<'_>, section: &str, out: &mut String) {
             f("evicted_keys", &0);
             f("keyspace_hits", &ks.keyspace_hits);
             f("keyspace_misses", &ks.keyspace_misses);
-            f("pubsub_channels", &0);
-            f("pubsub_patterns", &0);
+            let (channels, patterns, shard) = shared.pubsub.lock().sizes();
+            f("pubsub_channels", &channels);
+            f("pubsub_patterns", &patterns);
+            f("pubsubshard_channels", &shard);
             f("total_error_replies", &stats.error_replies.get());
             f("total_reads_processed", &stats.reads_processed.get());
             f("total_writes_processed", &stats.writes_processed.get());

@@ -17,13 +17,15 @@ mod hello;
 mod info;
 mod multi;
 mod ping;
+mod pubsub;
+mod pubsub_info;
 mod quit;
 mod reset;
 mod shutdown;
 mod time;
 mod watch;
 
-use std::sync::MutexGuard;
+use std::sync::{MutexGuard, OnceLock};
 
 use bytes::Bytes;
 use ferrodis_keyspace::{CommandSpec, Keyspace};
@@ -93,6 +95,51 @@ pub static SERVER_COMMANDS: &[ServerCommand] = &[
         run: ping::run,
     },
     ServerCommand {
+        spec: &pubsub::SUBSCRIBE,
+        subcommands: &[],
+        run: pubsub::subscribe,
+    },
+    ServerCommand {
+        spec: &pubsub::UNSUBSCRIBE,
+        subcommands: &[],
+        run: pubsub::unsubscribe,
+    },
+    ServerCommand {
+        spec: &pubsub::PSUBSCRIBE,
+        subcommands: &[],
+        run: pubsub::psubscribe,
+    },
+    ServerCommand {
+        spec: &pubsub::PUNSUBSCRIBE,
+        subcommands: &[],
+        run: pubsub::punsubscribe,
+    },
+    ServerCommand {
+        spec: &pubsub::PUBLISH,
+        subcommands: &[],
+        run: pubsub::publish,
+    },
+    ServerCommand {
+        spec: &pubsub::SSUBSCRIBE,
+        subcommands: &[],
+        run: pubsub::ssubscribe,
+    },
+    ServerCommand {
+        spec: &pubsub::SUNSUBSCRIBE,
+        subcommands: &[],
+        run: pubsub::sunsubscribe,
+    },
+    ServerCommand {
+        spec: &pubsub::SPUBLISH,
+        subcommands: &[],
+        run: pubsub::spublish,
+    },
+    ServerCommand {
+        spec: &pubsub_info::SPEC,
+        subcommands: pubsub_info::SUBCOMMANDS,
+        run: pubsub_info::run,
+    },
+    ServerCommand {
         spec: &quit::SPEC,
         subcommands: &[],
         run: quit::run,
@@ -141,9 +188,32 @@ pub static SERVER_COMMANDS: &[ServerCommand] = &[
 
 /// The server command called `name` (any case).
 pub fn lookup(name: &[u8]) -> Option<&'static ServerCommand> {
+    // Every command goes through here first, and most are keyspace ones: a filter on
+    // (first letter, length) turns nearly all of those away without a scan.
+    let first = name.first()?;
+    let lengths = name_filter()[usize::from(first & 0x1f)];
+    if lengths & (1 << name.len().min(63)) == 0 {
+        return None;
+    }
     SERVER_COMMANDS
         .iter()
         .find(|c| c.spec.name.as_bytes().eq_ignore_ascii_case(name))
+}
+
+/// For each first byte folded to 5 bits (letters ignore case), the set of name
+/// lengths (capped at 63) of server commands starting with it.
+fn name_filter() -> &'static [u64; 32] {
+    static FILTER: OnceLock<[u64; 32]> = OnceLock::new();
+    FILTER.get_or_init(|| {
+        let mut filter = [0u64; 32];
+        for c in SERVER_COMMANDS {
+            let name = c.spec.name.as_bytes();
+            if let Some(first) = name.first() {
+                filter[usize::from(first & 0x1f)] |= 1 << name.len().min(63);
+            }
+        }
+        filter
+    })
 }
 
 /// What a run of pipelined commands shares: one acquisition of the keyspace lock for
@@ -195,12 +265,21 @@ pub fn dispatch(conn: &mut Conn, batch: &mut Batch<'_>, argv: &[Bytes]) -> Frame
     };
     batch.commands += 1;
     let server = lookup(name);
-    if conn.multi.is_some() || !conn.authenticated || server.is_some() {
-        if let Err(reply) = check(conn, server, argv) {
-            if let Some(multi) = conn.multi.as_mut() {
-                multi.aborted = true;
+    // A RESP2 client with subscriptions may only run the pub/sub commands, PING,
+    // QUIT and RESET (checked after existence, arity and auth, as in Redis 7.0).
+    let pubsub_context = conn.in_pubsub_context();
+    if conn.multi.is_some() || !conn.authenticated || server.is_some() || pubsub_context {
+        let spec = match check(conn, server, argv) {
+            Ok(spec) => spec,
+            Err(reply) => {
+                if let Some(multi) = conn.multi.as_mut() {
+                    multi.aborted = true;
+                }
+                return reply;
             }
-            return reply;
+        };
+        if pubsub_context && !server.is_some_and(|c| pubsub::allowed_in_context(c.spec.name)) {
+            return pubsub::not_allowed(spec.name);
         }
         if let Some(multi) = conn.multi.as_mut() {
             let control = server.is_some_and(|c| multi::CONTROL.contains(&c.spec.name));
@@ -221,7 +300,11 @@ pub fn dispatch(conn: &mut Conn, batch: &mut Batch<'_>, argv: &[Bytes]) -> Frame
 
 /// Existence, arity (of the subcommand too), authentication and, inside MULTI, the
 /// `no_multi` flag.
-fn check(conn: &Conn, server: Option<&'static ServerCommand>, argv: &[Bytes]) -> Result<(), Frame> {
+fn check(
+    conn: &Conn,
+    server: Option<&'static ServerCommand>,
+    argv: &[Bytes],
+) -> Result<&'static CommandSpec, Frame> {
     let spec = match server {
         Some(cmd) => {
             if !arity_ok(cmd.spec.arity, argv.len()) {
@@ -260,7 +343,7 @@ fn check(conn: &Conn, server: Option<&'static ServerCommand>, argv: &[Bytes]) ->
             "ERR Command not allowed inside a transaction",
         ));
     }
-    Ok(())
+    Ok(spec)
 }
 
 fn noauth() -> Frame {
@@ -426,6 +509,17 @@ mod tests {
             unknown_command(&argv),
             Frame::error("ERR unknown command '?foo', with args beginning with: ")
         );
+    }
+
+    #[test]
+    fn lookup_finds_every_server_command_in_any_case() {
+        for c in SERVER_COMMANDS {
+            let upper = c.spec.name.to_ascii_uppercase();
+            assert!(lookup(upper.as_bytes()).is_some(), "{}", c.spec.name);
+        }
+        assert!(lookup(b"GET").is_none());
+        assert!(lookup(b"").is_none());
+        assert!(lookup(&[b'p'; 100]).is_none());
     }
 
     #[test]

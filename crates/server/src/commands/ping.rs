@@ -1,4 +1,5 @@
-//! PING [message]: `+PONG`, or the message as a bulk string.
+//! PING [message]: `+PONG`, or the message as a bulk string; `["pong", message]` for
+//! a RESP2 client with subscriptions.
 
 use bytes::Bytes;
 use ferrodis_keyspace::CommandSpec;
@@ -19,7 +20,16 @@ pub static SPEC: CommandSpec = super::spec(
     "[message]",
 );
 
-pub fn run(_conn: &mut Conn, _batch: &mut Batch<'_>, argv: &[Bytes]) -> Frame {
+pub fn run(conn: &mut Conn, _batch: &mut Batch<'_>, argv: &[Bytes]) -> Frame {
+    if conn.in_pubsub_context() {
+        // Redis's `pingCommand`: a subscribed RESP2 client cannot tell a reply from
+        // a message unless it has the same shape.
+        let msg = argv.get(1).cloned().unwrap_or_default();
+        return match argv.len() {
+            1 | 2 => Frame::Array(vec![Frame::bulk("pong"), Frame::Bulk(msg)]),
+            _ => super::wrong_arity("ping"),
+        };
+    }
     match argv {
         [_] => Frame::simple("PONG"),
         [_, msg] => Frame::Bulk(msg.clone()),

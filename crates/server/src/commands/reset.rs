@@ -1,5 +1,5 @@
-//! RESET: back to a fresh connection's state (db 0, RESP2, no name, and
-//! unauthenticated when a password is set), replying `+RESET`.
+//! RESET: back to a fresh connection's state (db 0, RESP2, no name, no
+//! subscriptions, and unauthenticated when a password is set), replying `+RESET`.
 
 use bytes::Bytes;
 use ferrodis_keyspace::{CommandSpec, Session};
@@ -24,6 +24,9 @@ pub static SPEC: CommandSpec = super::spec(
 pub fn run(conn: &mut Conn, batch: &mut Batch<'_>, _argv: &[Bytes]) -> Frame {
     conn.multi = None;
     super::watch::forget(conn, batch);
+    // Unsubscribed without confirmations, as `clearClientConnectionState` does.
+    batch.shared().pubsub.lock().remove_client(conn.client.id);
+    conn.pubsub = None;
     conn.session = Session::default();
     conn.authenticated = conn.settings.requirepass.is_none();
     conn.client.meta().name.clear();
