@@ -1,17 +1,15 @@
-//! One database: a hash table of entries plus an index of the keys that have a TTL.
+//! One database: a segmented table of entries plus an index of the keys that have a TTL.
 //!
 //! Everything above this file goes through the small API here (`find`, `entry`,
-//! `remove`, [`Occupied`], [`Vacant`]), so the table can later become a set of
-//! segments without touching the commands.
+//! `remove`, [`Occupied`], [`Vacant`]); the table underneath is [`Table`], whose
+//! segments give bounded growth pauses, SCAN cursors and snapshot hooks.
 
 use std::fmt;
-use std::hash::BuildHasher;
 
 use bytes::Bytes;
-use hashbrown::hash_table::{self, HashTable};
-use hashbrown::DefaultHashBuilder;
 
 use crate::keyspace::Now;
+use crate::table::{Keyed, Loc, Table};
 use crate::value::Value;
 
 /// `Entry::expire_at` of a key without a TTL. Real expiry times are never this small:
@@ -45,19 +43,26 @@ impl Entry {
     }
 
     /// [`Entry::is_expired`], reading the clock only for a key with a TTL.
-    fn is_expired_lazy(&self, now: &mut Now) -> bool {
+    pub(crate) fn is_expired_lazy(&self, now: &mut Now) -> bool {
         self.expire_at != NO_EXPIRE && now.get() > self.expire_at
+    }
+}
+
+impl Keyed for Entry {
+    type Key = [u8];
+
+    fn key(&self) -> &[u8] {
+        &self.key
     }
 }
 
 /// One database.
 pub(crate) struct Db {
-    table: HashTable<Entry>,
+    table: Table<Entry>,
     /// Hashes of the keys that have a TTL, so that active expiry samples only those
     /// (Redis keeps a second dict, `db->expires`, for the same reason). Each such
     /// entry knows its position here, which makes removal a `swap_remove`.
     expires: Vec<u64>,
-    hasher: DefaultHashBuilder,
     /// Where active expiry resumes sampling (`db->expires_cursor`).
     expires_cursor: usize,
     /// Running estimate of the TTL of keys with one, in ms (`db->avg_ttl`).
@@ -82,14 +87,15 @@ pub(crate) enum Slot<'a> {
 
 /// A live key, ready to be read, changed or removed.
 pub(crate) struct Occupied<'a> {
-    entry: hash_table::OccupiedEntry<'a, Entry>,
+    table: &'a mut Table<Entry>,
+    loc: Loc,
     expires: &'a mut Vec<u64>,
     hash: u64,
 }
 
 /// A missing key, ready to be inserted.
 pub(crate) struct Vacant<'a> {
-    entry: hash_table::VacantEntry<'a, Entry>,
+    table: &'a mut Table<Entry>,
     expires: &'a mut Vec<u64>,
     hash: u64,
     key: &'a [u8],
@@ -107,16 +113,15 @@ pub(crate) struct Sample {
 impl Db {
     pub(crate) fn new() -> Db {
         Db {
-            table: HashTable::new(),
+            table: Table::new(),
             expires: Vec::new(),
-            hasher: DefaultHashBuilder::default(),
             expires_cursor: 0,
             avg_ttl: 0,
         }
     }
 
     fn hash(&self, key: &[u8]) -> u64 {
-        self.hasher.hash_one(key)
+        self.table.hash(key)
     }
 
     /// Number of keys, including expired ones not yet reclaimed (like `dictSize`).
@@ -132,7 +137,7 @@ impl Db {
     /// Deletes every key, releasing the memory; returns how many there were.
     pub(crate) fn clear(&mut self) -> usize {
         let removed = self.table.len();
-        self.table = HashTable::new();
+        self.table.clear();
         self.expires = Vec::new();
         self.expires_cursor = 0;
         self.avg_ttl = 0;
@@ -144,14 +149,15 @@ impl Db {
     pub(crate) fn find(&mut self, key: &[u8], now: &mut Now) -> Found<'_> {
         let hash = self.hash(key);
         match self.table.find_entry(hash, |e| e.key[..] == *key) {
-            Err(_) => Found::Missing,
-            Ok(entry) if entry.get().is_expired_lazy(now) => {
-                let (gone, vacant) = entry.remove();
-                unindex(vacant.into_table(), &mut self.expires, gone.slot);
+            None => Found::Missing,
+            Some((loc, e)) if e.is_expired_lazy(now) => {
+                let gone = self.table.remove_at(loc);
+                unindex(&mut self.table, &mut self.expires, gone.slot);
                 Found::Expired
             }
-            Ok(entry) => Found::Live(Occupied {
-                entry,
+            Some((loc, _)) => Found::Live(Occupied {
+                table: &mut self.table,
+                loc,
                 expires: &mut self.expires,
                 hash,
             }),
@@ -162,60 +168,35 @@ impl Db {
     /// flag tells whether an expired key was deleted on the way.
     pub(crate) fn entry<'a>(&'a mut self, key: &'a [u8], now: &mut Now) -> (Slot<'a>, bool) {
         let hash = self.hash(key);
-        let hasher = &self.hasher;
-        let rehash = |e: &Entry| hasher.hash_one(&e.key[..]);
-        let expires = &mut self.expires;
-        match self.table.entry(hash, |e| e.key[..] == *key, rehash) {
-            hash_table::Entry::Occupied(entry) if entry.get().is_expired_lazy(now) => {
-                let (gone, vacant) = entry.remove();
-                let table = vacant.into_table();
-                unindex(table, expires, gone.slot);
-                // The key was just removed, so this is the vacant case.
-                let slot = match table.entry(hash, |e| e.key[..] == *key, rehash) {
-                    hash_table::Entry::Vacant(entry) => Slot::Vacant(Vacant {
-                        entry,
-                        expires,
-                        hash,
-                        key,
-                    }),
-                    hash_table::Entry::Occupied(entry) => Slot::Occupied(Occupied {
-                        entry,
-                        expires,
-                        hash,
-                    }),
+        let mut expired = false;
+        if let Some((loc, e)) = self.table.find_entry(hash, |e| e.key[..] == *key) {
+            if !e.is_expired_lazy(now) {
+                let occupied = Occupied {
+                    table: &mut self.table,
+                    loc,
+                    expires: &mut self.expires,
+                    hash,
                 };
-                (slot, true)
+                return (Slot::Occupied(occupied), false);
             }
-            hash_table::Entry::Occupied(entry) => (
-                Slot::Occupied(Occupied {
-                    entry,
-                    expires,
-                    hash,
-                }),
-                false,
-            ),
-            hash_table::Entry::Vacant(entry) => (
-                Slot::Vacant(Vacant {
-                    entry,
-                    expires,
-                    hash,
-                    key,
-                }),
-                false,
-            ),
+            let gone = self.table.remove_at(loc);
+            unindex(&mut self.table, &mut self.expires, gone.slot);
+            expired = true;
         }
+        let vacant = Vacant {
+            table: &mut self.table,
+            expires: &mut self.expires,
+            hash,
+            key,
+        };
+        (Slot::Vacant(vacant), expired)
     }
 
     /// Deletes a key whether or not it has expired.
     pub(crate) fn remove(&mut self, key: &[u8]) -> Option<Entry> {
-        let hash = self.hash(key);
-        let (gone, vacant) = self
-            .table
-            .find_entry(hash, |e| e.key[..] == *key)
-            .ok()?
-            .remove();
+        let gone = self.table.remove(key)?;
         if gone.expire_at != NO_EXPIRE {
-            unindex(vacant.into_table(), &mut self.expires, gone.slot);
+            unindex(&mut self.table, &mut self.expires, gone.slot);
         }
         Some(gone)
     }
@@ -229,14 +210,15 @@ impl Db {
     /// Keys after long runs of empty buckets are favoured, much like Redis's
     /// `dictGetRandomKey()` favours keys in short chains.
     pub(crate) fn random_entry(&self, random: u64) -> Option<&Entry> {
-        let buckets = self.table.num_buckets();
-        if self.table.is_empty() || buckets == 0 {
-            return None;
-        }
-        let start = (random % buckets as u64) as usize;
-        (start..buckets)
-            .chain(0..start)
-            .find_map(|i| self.table.get_bucket(i))
+        self.table.random(random)
+    }
+
+    /// One step of SCAN (Redis's `dictScan()` on `db->dict`): calls `visit` on the
+    /// entries, expired ones included, of the next part of the database, and returns
+    /// the cursor to continue from, 0 at the end. Every key present for the whole
+    /// iteration is visited at least once (see `table/scan.rs`).
+    pub(crate) fn scan(&self, cursor: u64, visit: impl FnMut(&Entry)) -> u64 {
+        self.table.scan(cursor, visit)
     }
 
     /// One sampling round of active expiry (the inner loop of Redis's
@@ -251,21 +233,21 @@ impl Db {
             sample.sampled += 1;
             let found = self
                 .table
-                .find_entry(hash, |e| e.expire_at != NO_EXPIRE && e.slot == slot);
-            let Ok(entry) = found else {
+                .find(hash, |e| e.expire_at != NO_EXPIRE && e.slot == slot);
+            let Some(loc) = found else {
                 debug_assert!(false, "expires index out of sync at slot {slot}");
                 self.expires_cursor = self.expires_cursor.wrapping_add(1);
                 continue;
             };
-            let when = entry.get().expire_at;
+            let when = self.table.at(loc).expire_at;
             let ttl = when.saturating_sub(now);
             if ttl > 0 {
                 sample.ttl_sum = sample.ttl_sum.saturating_add(ttl);
                 sample.ttl_samples += 1;
             }
             if now > when {
-                let (_, vacant) = entry.remove();
-                unindex(vacant.into_table(), &mut self.expires, slot);
+                self.table.remove_at(loc);
+                unindex(&mut self.table, &mut self.expires, slot);
                 sample.expired += 1;
                 // The cursor stays: the last key with a TTL moved into this slot.
             } else {
@@ -288,7 +270,7 @@ impl fmt::Debug for Db {
 
 /// Removes `expires[slot]` (whose entry no longer has a TTL or is gone) by moving the
 /// last hash into its place, and tells the moved entry its new position.
-fn unindex(table: &mut HashTable<Entry>, expires: &mut Vec<u64>, slot: usize) {
+fn unindex(table: &mut Table<Entry>, expires: &mut Vec<u64>, slot: usize) {
     let last = expires.len() - 1;
     expires.swap_remove(slot);
     if slot != last {
@@ -307,20 +289,20 @@ fn unindex(table: &mut HashTable<Entry>, expires: &mut Vec<u64>, slot: usize) {
 
 impl<'a> Occupied<'a> {
     pub(crate) fn value(&self) -> &Value {
-        &self.entry.get().value
+        &self.table.at(self.loc).value
     }
 
     pub(crate) fn value_mut(&mut self) -> &mut Value {
-        &mut self.entry.get_mut().value
+        &mut self.table.at_mut(self.loc).value
     }
 
     pub(crate) fn expire_at(&self) -> Option<i64> {
-        self.entry.get().expire_at()
+        self.table.at(self.loc).expire_at()
     }
 
     /// Sets the key's expiry time (Unix ms).
     pub(crate) fn set_expire(&mut self, when: i64) {
-        let e = self.entry.get_mut();
+        let e = self.table.at_mut(self.loc);
         if e.expire_at == NO_EXPIRE {
             e.slot = self.expires.len();
             self.expires.push(self.hash);
@@ -329,30 +311,33 @@ impl<'a> Occupied<'a> {
     }
 
     /// Removes the TTL; false if there was none.
-    pub(crate) fn persist(mut self) -> bool {
-        let e = self.entry.get_mut();
+    pub(crate) fn persist(self) -> bool {
+        let e = self.table.at_mut(self.loc);
         if e.expire_at == NO_EXPIRE {
             return false;
         }
         e.expire_at = NO_EXPIRE;
         let slot = e.slot;
-        unindex(self.entry.into_table(), self.expires, slot);
+        unindex(self.table, self.expires, slot);
         true
     }
 
     /// Overwrites the value, dropping the TTL unless `keep_ttl` (Redis's `setKey()`).
-    pub(crate) fn replace(mut self, value: Value, keep_ttl: bool) {
-        self.entry.get_mut().value = value;
-        if !keep_ttl {
-            self.persist();
+    pub(crate) fn replace(self, value: Value, keep_ttl: bool) {
+        let e = self.table.at_mut(self.loc);
+        e.value = value;
+        if !keep_ttl && e.expire_at != NO_EXPIRE {
+            e.expire_at = NO_EXPIRE;
+            let slot = e.slot;
+            unindex(self.table, self.expires, slot);
         }
     }
 
     /// Deletes the key.
     pub(crate) fn remove(self) -> Entry {
-        let (gone, vacant) = self.entry.remove();
+        let gone = self.table.remove_at(self.loc);
         if gone.expire_at != NO_EXPIRE {
-            unindex(vacant.into_table(), self.expires, gone.slot);
+            unindex(self.table, self.expires, gone.slot);
         }
         gone
     }
@@ -363,14 +348,18 @@ impl<'a> Vacant<'a> {
     pub(crate) fn insert(self, value: Value) -> Occupied<'a> {
         // Copy the key out of the client's read buffer (see `Value::string_from_arg`).
         let key = Bytes::copy_from_slice(self.key);
-        let entry = self.entry.insert(Entry {
-            key,
-            value,
-            expire_at: NO_EXPIRE,
-            slot: 0,
-        });
+        let loc = self.table.insert_unique(
+            self.hash,
+            Entry {
+                key,
+                value,
+                expire_at: NO_EXPIRE,
+                slot: 0,
+            },
+        );
         Occupied {
-            entry,
+            table: self.table,
+            loc,
             expires: self.expires,
             hash: self.hash,
         }

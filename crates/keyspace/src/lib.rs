@@ -17,7 +17,7 @@
 //! GETSET, GETDEL, GETEX, MGET, MSET, MSETNX, APPEND, STRLEN, GETRANGE, SUBSTR,
 //! SETRANGE, INCR, DECR, INCRBY, DECRBY, INCRBYFLOAT), lists (LPUSH, RPUSH, LPUSHX,
 //! RPUSHX, LPOP, RPOP, LLEN, LRANGE, LINDEX), keys (DEL, UNLINK, EXISTS, TOUCH, TYPE,
-//! KEYS, RANDOMKEY, EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT, TTL, PTTL, EXPIRETIME,
+//! KEYS, SCAN, RANDOMKEY, EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT, TTL, PTTL, EXPIRETIME,
 //! PEXPIRETIME, PERSIST) and databases (SELECT, DBSIZE, FLUSHDB, FLUSHALL).
 //!
 //! ```
@@ -52,6 +52,9 @@ mod ldouble;
 mod num;
 mod spec;
 mod stats;
+// Public (hidden) only so that benches/table.rs can compare it with a plain table.
+#[doc(hidden)]
+pub mod table;
 mod tunables;
 mod value;
 

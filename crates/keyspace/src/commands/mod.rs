@@ -9,6 +9,7 @@ mod database;
 mod expire;
 mod keys;
 mod list;
+pub(crate) mod scan;
 mod string;
 mod string_edit;
 mod string_multi;
@@ -80,6 +81,7 @@ table! {
     keys::TYPE => type_,
     keys::KEYS => keys,
     keys::RANDOMKEY => randomkey,
+    scan::SCAN => scan,
     expire::EXPIRE => expire,
     expire::PEXPIRE => pexpire,
     expire::EXPIREAT => expireat,
