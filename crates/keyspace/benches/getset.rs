@@ -3,7 +3,7 @@
 //!
 //! `cargo bench -p ferrodis-keyspace --bench getset` (prints; asserts nothing).
 //! `GETSET_KEYS=1000,50000` picks the table sizes. Each figure is the best of
-//! [`ROUNDS`] rounds, which filters out interference from other processes best.
+//! `GETSET_ROUNDS` (7) rounds, which filters out interference from other processes best.
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -11,8 +11,13 @@ use std::time::Instant;
 use bytes::Bytes;
 use ferrodis_keyspace::{Clock, Keyspace, Session};
 
-/// Rounds per measurement; the best is printed.
-const ROUNDS: usize = 7;
+/// Rounds per measurement (`GETSET_ROUNDS`); the best is printed.
+fn rounds() -> usize {
+    std::env::var("GETSET_ROUNDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(7)
+}
 
 fn argv(words: &[&[u8]]) -> Vec<Bytes> {
     words.iter().map(|w| Bytes::copy_from_slice(w)).collect()
@@ -46,7 +51,7 @@ fn run(keys: usize) {
     let perm = order(keys);
     let mut session = Session::default();
     let (mut insert, mut overwrite, mut hit, mut miss) = (vec![], vec![], vec![], vec![]);
-    for _ in 0..ROUNDS {
+    for _ in 0..rounds() {
         let mut ks = Keyspace::new(16);
         ks.set_clock(Clock::Fixed(1_700_000_000_000));
         let time = |ks: &mut Keyspace, session: &mut Session, cmds: &[Vec<Bytes>]| {

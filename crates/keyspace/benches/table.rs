@@ -3,12 +3,12 @@
 //! as multi-millisecond pauses, the table's splits do not), then lookup speed.
 //!
 //! `cargo bench -p ferrodis-keyspace --bench table` (prints; asserts nothing).
-//! `TABLE_KEYS=1000000` changes the size.
+//! `TABLE_KEYS=1000000` changes the size, `TABLE_SEGMENT_BUCKETS=2048` the segments'.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use ferrodis_keyspace::table::{Keyed, Table};
+use ferrodis_keyspace::table::{Entry, Keyed, Table};
 use hashbrown::{DefaultHashBuilder, HashMap};
 
 /// A 16-byte entry: key and value.
@@ -110,11 +110,16 @@ fn main() {
     let map_bytes = map.allocation_size();
     drop(map);
 
-    let mut table: Table<Item> = Table::new();
+    let buckets = std::env::var("TABLE_SEGMENT_BUCKETS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(ferrodis_keyspace::table::SEGMENT_BUCKETS);
+    let mut table: Table<Item> =
+        Table::with_segment_buckets(DefaultHashBuilder::default(), buckets);
     let table_latency = time_inserts(n, |k| {
         let hash = table.hash(&k);
-        if table.find(hash, |e| e.key == k).is_none() {
-            table.insert_unique(hash, Item { key: k, value: k });
+        if let Entry::Vacant(vacant) = table.entry(hash, |e| e.key == k) {
+            vacant.insert(Item { key: k, value: k });
         }
     });
     print("segmented Table", &table_latency);
@@ -131,8 +136,8 @@ fn main() {
     );
     let (table_hit, table_miss) = lookups(n, |k| {
         table
-            .find_entry(table.hash(&k), |e| e.key == k)
-            .is_some_and(|(_, e)| e.value == k)
+            .find(table.hash(&k), |e| e.key == k)
+            .is_some_and(|e| e.value == k)
     });
     println!("lookups (ns): HashMap hit {hit:.1} miss {miss:.1}; Table hit {table_hit:.1} miss {table_miss:.1}");
 }

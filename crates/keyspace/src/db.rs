@@ -5,11 +5,12 @@
 //! segments give bounded growth pauses, SCAN cursors and snapshot hooks.
 
 use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use bytes::Bytes;
 
 use crate::keyspace::Now;
-use crate::table::{Keyed, Loc, Table};
+use crate::table::{self, Keyed, Table};
 use crate::value::Value;
 
 /// `Entry::expire_at` of a key without a TTL. Real expiry times are never this small:
@@ -22,9 +23,8 @@ pub(crate) struct Entry {
     key: Bytes,
     pub(crate) value: Value,
     /// Unix time in ms after which the key is gone, or [`NO_EXPIRE`].
+    /// Invariant: a key has a TTL iff its hash is in `Db::expires` (once per such key).
     expire_at: i64,
-    /// Invariant: when the key has a TTL, `Db::expires[slot]` holds its hash.
-    slot: usize,
 }
 
 impl Entry {
@@ -56,15 +56,54 @@ impl Keyed for Entry {
     }
 }
 
+/// An entry of the TTL index: the hash of a key that has a TTL.
+#[derive(Debug)]
+struct Expiring(u64);
+
+impl Keyed for Expiring {
+    type Key = u64;
+
+    fn key(&self) -> &u64 {
+        &self.0
+    }
+}
+
+/// The TTL index's "hash" of a key's hash is that hash: it is well mixed already.
+#[derive(Debug, Default, Clone, Copy)]
+struct PassThrough(u64);
+
+impl Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_u64` is used; anything else still gets some hash.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+type Expires = Table<Expiring, BuildHasherDefault<PassThrough>>;
+
 /// One database.
 pub(crate) struct Db {
     table: Table<Entry>,
-    /// Hashes of the keys that have a TTL, so that active expiry samples only those
-    /// (Redis keeps a second dict, `db->expires`, for the same reason). Each such
-    /// entry knows its position here, which makes removal a `swap_remove`.
-    expires: Vec<u64>,
-    /// Where active expiry resumes sampling (`db->expires_cursor`).
-    expires_cursor: usize,
+    /// The hashes of the keys that have a TTL, so that active expiry samples only those
+    /// (Redis keeps a second dict, `db->expires`, for the same reason). A multiset: two
+    /// keys may share a hash. Removing a key's hash touches only this index, so a
+    /// handle on an entry never needs the rest of the table.
+    expires: Expires,
+    /// Where active expiry resumes sampling (`db->expires_cursor`): a walk cursor of
+    /// `expires` and a bucket within that segment.
+    expires_cursor: (u64, usize),
+    /// Scratch space for one sampling round.
+    sample: Vec<u64>,
     /// Running estimate of the TTL of keys with one, in ms (`db->avg_ttl`).
     pub(crate) avg_ttl: i64,
 }
@@ -87,16 +126,15 @@ pub(crate) enum Slot<'a> {
 
 /// A live key, ready to be read, changed or removed.
 pub(crate) struct Occupied<'a> {
-    table: &'a mut Table<Entry>,
-    loc: Loc,
-    expires: &'a mut Vec<u64>,
+    entry: table::OccupiedEntry<'a, Entry>,
+    expires: &'a mut Expires,
     hash: u64,
 }
 
 /// A missing key, ready to be inserted.
 pub(crate) struct Vacant<'a> {
-    table: &'a mut Table<Entry>,
-    expires: &'a mut Vec<u64>,
+    entry: table::VacantEntry<'a, Entry>,
+    expires: &'a mut Expires,
     hash: u64,
     key: &'a [u8],
 }
@@ -114,14 +152,11 @@ impl Db {
     pub(crate) fn new() -> Db {
         Db {
             table: Table::new(),
-            expires: Vec::new(),
-            expires_cursor: 0,
+            expires: Table::with_hasher(BuildHasherDefault::default()),
+            expires_cursor: (0, 0),
+            sample: Vec::new(),
             avg_ttl: 0,
         }
-    }
-
-    fn hash(&self, key: &[u8]) -> u64 {
-        self.table.hash(key)
     }
 
     /// Number of keys, including expired ones not yet reclaimed (like `dictSize`).
@@ -138,8 +173,8 @@ impl Db {
     pub(crate) fn clear(&mut self) -> usize {
         let removed = self.table.len();
         self.table.clear();
-        self.expires = Vec::new();
-        self.expires_cursor = 0;
+        self.expires.clear();
+        self.expires_cursor = (0, 0);
         self.avg_ttl = 0;
         removed
     }
@@ -147,56 +182,65 @@ impl Db {
     /// Looks up a key, deleting it first if it has expired (Redis's
     /// `expireIfNeeded()` as called by `lookupKey()`).
     pub(crate) fn find(&mut self, key: &[u8], now: &mut Now) -> Found<'_> {
-        let hash = self.hash(key);
-        match self.table.find_entry(hash, |e| e.key[..] == *key) {
-            None => Found::Missing,
-            Some((loc, e)) if e.is_expired_lazy(now) => {
-                let gone = self.table.remove_at(loc);
-                unindex(&mut self.table, &mut self.expires, gone.slot);
-                Found::Expired
-            }
-            Some((loc, _)) => Found::Live(Occupied {
-                table: &mut self.table,
-                loc,
-                expires: &mut self.expires,
-                hash,
-            }),
+        let hash = self.table.hash(key);
+        let Some(entry) = self.table.find_mut(hash, |e| e.key[..] == *key) else {
+            return Found::Missing;
+        };
+        if entry.get().is_expired_lazy(now) {
+            entry.remove();
+            unindex(&mut self.expires, hash);
+            return Found::Expired;
         }
-    }
-
-    /// Looks up a key for writing: a live entry, or the place to insert one. The
-    /// flag tells whether an expired key was deleted on the way.
-    pub(crate) fn entry<'a>(&'a mut self, key: &'a [u8], now: &mut Now) -> (Slot<'a>, bool) {
-        let hash = self.hash(key);
-        let mut expired = false;
-        if let Some((loc, e)) = self.table.find_entry(hash, |e| e.key[..] == *key) {
-            if !e.is_expired_lazy(now) {
-                let occupied = Occupied {
-                    table: &mut self.table,
-                    loc,
-                    expires: &mut self.expires,
-                    hash,
-                };
-                return (Slot::Occupied(occupied), false);
-            }
-            let gone = self.table.remove_at(loc);
-            unindex(&mut self.table, &mut self.expires, gone.slot);
-            expired = true;
-        }
-        let vacant = Vacant {
-            table: &mut self.table,
+        Found::Live(Occupied {
+            entry,
             expires: &mut self.expires,
             hash,
-            key,
-        };
-        (Slot::Vacant(vacant), expired)
+        })
+    }
+
+    /// Looks up a key for writing: a live entry, or the place to insert one, in one
+    /// probe. The flag tells whether an expired key was deleted on the way.
+    pub(crate) fn entry<'a>(&'a mut self, key: &'a [u8], now: &mut Now) -> (Slot<'a>, bool) {
+        let hash = self.table.hash(key);
+        let expires = &mut self.expires;
+        match self.table.entry(hash, |e| e.key[..] == *key) {
+            table::Entry::Occupied(entry) if entry.get().is_expired_lazy(now) => {
+                let (_, entry) = entry.remove_keep_vacant();
+                unindex(expires, hash);
+                let vacant = Vacant {
+                    entry,
+                    expires,
+                    hash,
+                    key,
+                };
+                (Slot::Vacant(vacant), true)
+            }
+            table::Entry::Occupied(entry) => (
+                Slot::Occupied(Occupied {
+                    entry,
+                    expires,
+                    hash,
+                }),
+                false,
+            ),
+            table::Entry::Vacant(entry) => (
+                Slot::Vacant(Vacant {
+                    entry,
+                    expires,
+                    hash,
+                    key,
+                }),
+                false,
+            ),
+        }
     }
 
     /// Deletes a key whether or not it has expired.
     pub(crate) fn remove(&mut self, key: &[u8]) -> Option<Entry> {
-        let gone = self.table.remove(key)?;
+        let hash = self.table.hash(key);
+        let gone = self.table.find_mut(hash, |e| e.key[..] == *key)?.remove();
         if gone.expire_at != NO_EXPIRE {
-            unindex(&mut self.table, &mut self.expires, gone.slot);
+            unindex(&mut self.expires, hash);
         }
         Some(gone)
     }
@@ -225,36 +269,53 @@ impl Db {
     /// `activeExpireCycle()`): looks at up to `max` keys with a TTL, resuming where
     /// the last round stopped, and deletes the expired ones.
     pub(crate) fn sample_expires(&mut self, now: i64, max: usize) -> Sample {
+        let mut batch = std::mem::take(&mut self.sample);
+        self.collect_sample(max.min(self.expires.len()), &mut batch);
         let mut sample = Sample::default();
-        let num = max.min(self.expires.len());
-        while sample.sampled < num && !self.expires.is_empty() {
-            let slot = self.expires_cursor % self.expires.len();
-            let hash = self.expires[slot];
+        for &hash in &batch {
             sample.sampled += 1;
             let found = self
                 .table
-                .find(hash, |e| e.expire_at != NO_EXPIRE && e.slot == slot);
-            let Some(loc) = found else {
-                debug_assert!(false, "expires index out of sync at slot {slot}");
-                self.expires_cursor = self.expires_cursor.wrapping_add(1);
+                .find_hashed_mut(hash, |e| e.expire_at != NO_EXPIRE);
+            let Some(entry) = found else {
+                debug_assert!(false, "expires index out of sync for hash {hash:x}");
+                unindex(&mut self.expires, hash);
                 continue;
             };
-            let when = self.table.at(loc).expire_at;
+            let when = entry.get().expire_at;
             let ttl = when.saturating_sub(now);
             if ttl > 0 {
                 sample.ttl_sum = sample.ttl_sum.saturating_add(ttl);
                 sample.ttl_samples += 1;
             }
             if now > when {
-                self.table.remove_at(loc);
-                unindex(&mut self.table, &mut self.expires, slot);
+                entry.remove();
+                unindex(&mut self.expires, hash);
                 sample.expired += 1;
-                // The cursor stays: the last key with a TTL moved into this slot.
-            } else {
-                self.expires_cursor = self.expires_cursor.wrapping_add(1);
             }
         }
+        batch.clear();
+        self.sample = batch;
         sample
+    }
+
+    /// The next `count` hashes of the TTL index, in walk order from where the last
+    /// round stopped (no repeats: `count` is at most the index's size).
+    fn collect_sample(&mut self, count: usize, batch: &mut Vec<u64>) {
+        let (mut cursor, mut bucket) = self.expires_cursor;
+        while batch.len() < count {
+            let (segment, next) = self.expires.walk(cursor);
+            while bucket < segment.num_buckets() && batch.len() < count {
+                if let Some(e) = segment.get_bucket(bucket) {
+                    batch.push(e.0);
+                }
+                bucket += 1;
+            }
+            if bucket >= segment.num_buckets() {
+                (cursor, bucket) = (next, 0);
+            }
+        }
+        self.expires_cursor = (cursor, bucket);
     }
 }
 
@@ -268,76 +329,63 @@ impl fmt::Debug for Db {
     }
 }
 
-/// Removes `expires[slot]` (whose entry no longer has a TTL or is gone) by moving the
-/// last hash into its place, and tells the moved entry its new position.
-fn unindex(table: &mut Table<Entry>, expires: &mut Vec<u64>, slot: usize) {
-    let last = expires.len() - 1;
-    expires.swap_remove(slot);
-    if slot != last {
-        let moved = table.find_mut(expires[slot], |e| {
-            e.expire_at != NO_EXPIRE && e.slot == last
-        });
-        debug_assert!(moved.is_some(), "expires index out of sync at slot {last}");
-        if let Some(e) = moved {
-            e.slot = slot;
-        }
-    }
-    if expires.capacity() > 64 && expires.len() < expires.capacity() / 4 {
-        expires.shrink_to(expires.len() * 2);
-    }
+/// Takes one copy of `hash` out of the TTL index (its key lost its TTL or is gone).
+fn unindex(expires: &mut Expires, hash: u64) {
+    let removed = expires.remove(&hash);
+    debug_assert!(
+        removed.is_some(),
+        "expires index out of sync for hash {hash:x}"
+    );
 }
 
 impl<'a> Occupied<'a> {
     pub(crate) fn value(&self) -> &Value {
-        &self.table.at(self.loc).value
+        &self.entry.get().value
     }
 
     pub(crate) fn value_mut(&mut self) -> &mut Value {
-        &mut self.table.at_mut(self.loc).value
+        &mut self.entry.get_mut().value
     }
 
     pub(crate) fn expire_at(&self) -> Option<i64> {
-        self.table.at(self.loc).expire_at()
+        self.entry.get().expire_at()
     }
 
     /// Sets the key's expiry time (Unix ms).
     pub(crate) fn set_expire(&mut self, when: i64) {
-        let e = self.table.at_mut(self.loc);
+        let e = self.entry.get_mut();
         if e.expire_at == NO_EXPIRE {
-            e.slot = self.expires.len();
-            self.expires.push(self.hash);
+            self.expires.insert_unique(self.hash, Expiring(self.hash));
         }
         e.expire_at = when;
     }
 
     /// Removes the TTL; false if there was none.
     pub(crate) fn persist(self) -> bool {
-        let e = self.table.at_mut(self.loc);
+        let e = self.entry.into_mut();
         if e.expire_at == NO_EXPIRE {
             return false;
         }
         e.expire_at = NO_EXPIRE;
-        let slot = e.slot;
-        unindex(self.table, self.expires, slot);
+        unindex(self.expires, self.hash);
         true
     }
 
     /// Overwrites the value, dropping the TTL unless `keep_ttl` (Redis's `setKey()`).
     pub(crate) fn replace(self, value: Value, keep_ttl: bool) {
-        let e = self.table.at_mut(self.loc);
+        let e = self.entry.into_mut();
         e.value = value;
         if !keep_ttl && e.expire_at != NO_EXPIRE {
             e.expire_at = NO_EXPIRE;
-            let slot = e.slot;
-            unindex(self.table, self.expires, slot);
+            unindex(self.expires, self.hash);
         }
     }
 
     /// Deletes the key.
     pub(crate) fn remove(self) -> Entry {
-        let gone = self.table.remove_at(self.loc);
+        let gone = self.entry.remove();
         if gone.expire_at != NO_EXPIRE {
-            unindex(self.table, self.expires, gone.slot);
+            unindex(self.expires, self.hash);
         }
         gone
     }
@@ -348,18 +396,13 @@ impl<'a> Vacant<'a> {
     pub(crate) fn insert(self, value: Value) -> Occupied<'a> {
         // Copy the key out of the client's read buffer (see `Value::string_from_arg`).
         let key = Bytes::copy_from_slice(self.key);
-        let loc = self.table.insert_unique(
-            self.hash,
-            Entry {
-                key,
-                value,
-                expire_at: NO_EXPIRE,
-                slot: 0,
-            },
-        );
+        let entry = self.entry.insert(Entry {
+            key,
+            value,
+            expire_at: NO_EXPIRE,
+        });
         Occupied {
-            table: self.table,
-            loc,
+            entry,
             expires: self.expires,
             hash: self.hash,
         }
@@ -382,13 +425,18 @@ mod tests {
         }
     }
 
-    /// Checks the invariant between entries and the expires index.
+    /// Checks the invariant between entries and the expires index: the hashes of the
+    /// keys with a TTL, as a multiset.
     fn check(db: &Db) {
-        let with_ttl = db.iter().filter(|e| e.expire_at().is_some()).count();
-        assert_eq!(with_ttl, db.expires.len());
+        let mut want = std::collections::HashMap::<u64, usize>::new();
         for e in db.iter().filter(|e| e.expire_at().is_some()) {
-            assert_eq!(db.expires[e.slot], db.hash(&e.key));
+            *want.entry(db.table.hash(&e.key)).or_default() += 1;
         }
+        let mut got = std::collections::HashMap::<u64, usize>::new();
+        for x in db.expires.iter() {
+            *got.entry(x.0).or_default() += 1;
+        }
+        assert_eq!(want, got);
     }
 
     #[test]

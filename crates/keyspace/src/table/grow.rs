@@ -6,11 +6,19 @@ use std::mem;
 
 use hashbrown::hash_table::HashTable;
 
-use super::{dir_bits, Keyed, Segment, Table, MAX_DEPTH};
+use super::{dir_bits, Keyed, Table, MAX_DEPTH};
 
 /// A segment shrinks once it uses less than 1/8 of its buckets (and has at least
 /// this many), so deleting most keys gives memory back, a segment at a time.
 const SHRINK_MIN_BUCKETS: usize = 64;
+
+/// Gives memory back from a segment that has become mostly empty.
+pub(super) fn maybe_shrink<T: Keyed>(table: &mut HashTable<T>, hasher: &impl BuildHasher) {
+    let buckets = table.num_buckets();
+    if buckets >= SHRINK_MIN_BUCKETS && table.len() < buckets / 8 {
+        table.shrink_to(0, |e| hasher.hash_one(e.key()));
+    }
+}
 
 impl<T: Keyed, S: BuildHasher> Table<T, S> {
     /// Splits segment `n - 2^level` on bit `level`: its entries with that bit set move
@@ -32,37 +40,24 @@ impl<T: Keyed, S: BuildHasher> Table<T, S> {
         let old = &mut self.segments[segment];
         // Halves sized for what they get; hashbrown grows them later as usual (one
         // segment's rehash), which keeps the load of segments that of a plain table.
-        let half = old.table.len() / 2;
-        let entries = mem::replace(&mut old.table, HashTable::with_capacity(half));
+        let half = old.len() / 2;
+        let entries = mem::replace(old, HashTable::with_capacity(half));
         let mut high = HashTable::with_capacity(half);
         let hasher = &self.hasher;
         let rehash = |e: &T| hasher.hash_one(e.key());
         for entry in entries {
             let hash = rehash(&entry);
             if dir_bits(hash) & bit == 0 {
-                old.table.insert_unique(hash, entry, rehash);
+                old.insert_unique(hash, entry, rehash);
             } else {
                 high.insert_unique(hash, entry, rehash);
             }
         }
-        let version = old.version;
-        self.segments.push(Segment {
-            table: high,
-            version,
-        });
+        self.segments.push(high);
+        self.versions.push(self.versions[segment]);
         if self.segments.len() == 2 * low {
             self.low_mask = self.high_mask;
             self.high_mask = 2 * self.high_mask + 1;
-        }
-    }
-
-    /// Gives memory back from a segment that has become mostly empty.
-    pub(super) fn maybe_shrink(&mut self, segment: usize) {
-        let seg = &mut self.segments[segment];
-        let buckets = seg.table.num_buckets();
-        if buckets >= SHRINK_MIN_BUCKETS && seg.table.len() < buckets / 8 {
-            let hasher = &self.hasher;
-            seg.table.shrink_to(0, |e| hasher.hash_one(e.key()));
         }
     }
 
@@ -75,12 +70,12 @@ impl<T: Keyed, S: BuildHasher> Table<T, S> {
         let mut total = 0;
         for (i, seg) in self.segments.iter().enumerate() {
             let depth = self.depth_of(i);
-            for e in seg.table.iter() {
+            for e in seg.iter() {
                 let hash = self.hash(e.key());
                 assert_eq!(self.segment_of(hash), i);
                 assert_eq!(dir_bits(hash) & ((1 << depth) - 1), i as u64);
             }
-            total += seg.table.len();
+            total += seg.len();
         }
         assert_eq!(total, self.len);
     }

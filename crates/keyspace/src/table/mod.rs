@@ -28,6 +28,7 @@
 //! SCAN cursors and snapshot walks are in `scan.rs`, segment versions and the
 //! snapshot hook in `snapshot.rs`.
 
+mod entry;
 mod grow;
 mod scan;
 mod snapshot;
@@ -40,6 +41,7 @@ use std::hash::{BuildHasher, Hash};
 use hashbrown::hash_table::HashTable;
 use hashbrown::DefaultHashBuilder;
 
+pub use entry::{Entry, OccupiedEntry, VacantEntry};
 pub use scan::SegmentRef;
 pub use snapshot::SnapshotSink;
 
@@ -74,25 +76,12 @@ fn dir_bits(hash: u64) -> u64 {
     hash >> DIR_SHIFT
 }
 
-/// Where an entry is: valid until the table next changes shape (an insert or a
-/// removal), so it is only kept while the table is borrowed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Loc {
-    segment: u32,
-    bucket: usize,
-}
-
-/// One segment: a small hashbrown table and its version.
-struct Segment<T> {
-    table: HashTable<T>,
-    /// The table's clock when the segment was last written or serialized for a
-    /// snapshot (see `snapshot.rs`).
-    version: u64,
-}
-
 /// A segmented hash table of `T`s keyed by [`Keyed::key`].
 pub struct Table<T, S = DefaultHashBuilder> {
-    segments: Vec<Segment<T>>,
+    /// The segments: small hashbrown tables, 32 bytes each here (two per cache line).
+    segments: Vec<HashTable<T>>,
+    /// Each segment's version (see `snapshot.rs`), apart so that lookups never load it.
+    versions: Vec<u64>,
     /// `2^(level + 1) - 1` and `2^level - 1`, where `2^level <= segments.len()`.
     high_mask: usize,
     low_mask: usize,
@@ -123,10 +112,8 @@ impl<T: Keyed, S: BuildHasher> Table<T, S> {
     pub fn with_hasher(hasher: S) -> Table<T, S> {
         let snap = snapshot::State::default();
         Table {
-            segments: vec![Segment {
-                table: HashTable::new(),
-                version: snap.clock(),
-            }],
+            segments: vec![HashTable::new()],
+            versions: vec![snap.clock()],
             high_mask: 1,
             low_mask: 0,
             len: 0,
@@ -170,11 +157,12 @@ impl<T: Keyed, S: BuildHasher> Table<T, S> {
 
     /// Bytes allocated by the table itself (not by what its entries point to).
     pub fn allocation_size(&self) -> usize {
-        self.segments.capacity() * std::mem::size_of::<Segment<T>>()
+        self.segments.capacity() * std::mem::size_of::<HashTable<T>>()
+            + self.versions.capacity() * std::mem::size_of::<u64>()
             + self
                 .segments
                 .iter()
-                .map(|s| s.table.allocation_size())
+                .map(HashTable::allocation_size)
                 .sum::<usize>()
     }
 
@@ -188,11 +176,12 @@ impl<T: Keyed, S: BuildHasher> Table<T, S> {
     /// `bits mod 2^(level+1)`, or `bits mod 2^level` if that segment is not split yet.
     #[inline]
     fn segment_at(&self, bits: u64) -> usize {
-        let i = bits as usize & self.high_mask;
-        // Branch-free: which of the two it is depends on the hash, so a branch here
-        // would be mispredicted often.
-        let split = usize::from(i < self.segments.len()).wrapping_neg();
-        i & (split | self.low_mask)
+        let high = bits as usize & self.high_mask;
+        let low = bits as usize & self.low_mask;
+        // Which of the two depends on the hash: a branch would be mispredicted up to
+        // half the time, so shift the borrow of `high - n` into place instead.
+        let borrow = (high.wrapping_sub(self.segments.len()) >> (usize::BITS - 1)) & 1;
+        low + ((high - low) * borrow)
     }
 
     /// How many directory bits the entries of `segment` share.
@@ -206,121 +195,23 @@ impl<T: Keyed, S: BuildHasher> Table<T, S> {
         }
     }
 
-    /// Finds the entry with this hash for which `eq` holds.
+    /// The entry with this hash for which `eq` holds.
     #[inline]
-    pub fn find(&self, hash: u64, eq: impl FnMut(&T) -> bool) -> Option<Loc> {
-        self.find_entry(hash, eq).map(|(loc, _)| loc)
-    }
-
-    /// [`Table::find`], with the entry found.
-    #[inline]
-    pub fn find_entry(&self, hash: u64, eq: impl FnMut(&T) -> bool) -> Option<(Loc, &T)> {
-        let segment = self.segment_of(hash);
-        let table = &self.segments[segment].table;
-        let bucket = table.find_bucket_index(hash, eq)?;
-        let entry = table.get_bucket(bucket)?;
-        Some((
-            Loc {
-                segment: segment as u32,
-                bucket,
-            },
-            entry,
-        ))
-    }
-
-    /// Finds the entry whose key is `key`.
-    pub fn find_key(&self, key: &T::Key) -> Option<Loc> {
-        self.find(self.hash(key), |e| e.key() == key)
+    pub fn find(&self, hash: u64, eq: impl FnMut(&T) -> bool) -> Option<&T> {
+        self.segments[self.segment_of(hash)].find(hash, eq)
     }
 
     /// The entry whose key is `key`.
     pub fn get(&self, key: &T::Key) -> Option<&T> {
-        self.find_key(key).map(|loc| self.at(loc))
-    }
-
-    /// The entry at `loc`.
-    ///
-    /// # Panics
-    /// If `loc` does not come from this table since its last change of shape.
-    #[inline]
-    pub fn at(&self, loc: Loc) -> &T {
-        self.segments[loc.segment as usize]
-            .table
-            .get_bucket(loc.bucket)
-            .expect("a Loc is valid until the table changes shape")
-    }
-
-    /// The entry at `loc`, to be changed: a write, so a running snapshot first saves
-    /// the entry's segment.
-    ///
-    /// # Panics
-    /// If `loc` does not come from this table since its last change of shape.
-    #[inline]
-    pub fn at_mut(&mut self, loc: Loc) -> &mut T {
-        self.before_write(loc.segment as usize);
-        self.segments[loc.segment as usize]
-            .table
-            .get_bucket_mut(loc.bucket)
-            .expect("a Loc is valid until the table changes shape")
-    }
-
-    /// Finds an entry by hash and `eq` to change it (a write, like [`Table::at_mut`]).
-    pub fn find_mut(&mut self, hash: u64, eq: impl FnMut(&T) -> bool) -> Option<&mut T> {
-        let loc = self.find(hash, eq)?;
-        Some(self.at_mut(loc))
-    }
-
-    /// Inserts an entry whose key is not in the table (the caller has just looked);
-    /// `hash` must be the hash of its key. May split a segment first (not necessarily
-    /// this key's), and hashbrown grows a full segment as usual.
-    pub fn insert_unique(&mut self, hash: u64, value: T) -> Loc {
-        if self.len >= self.split_load * self.segments.len() {
-            self.split_next();
-        }
-        let segment = self.segment_of(hash);
-        self.before_write(segment);
-        let hasher = &self.hasher;
-        let bucket = self.segments[segment]
-            .table
-            .insert_unique(hash, value, |e| hasher.hash_one(e.key()))
-            .bucket_index();
-        self.len += 1;
-        Loc {
-            segment: segment as u32,
-            bucket,
-        }
-    }
-
-    /// Removes and returns the entry at `loc` (a write).
-    ///
-    /// # Panics
-    /// If `loc` does not come from this table since its last change of shape.
-    pub fn remove_at(&mut self, loc: Loc) -> T {
-        let segment = loc.segment as usize;
-        self.before_write(segment);
-        let Ok(entry) = self.segments[segment].table.get_bucket_entry(loc.bucket) else {
-            panic!("a Loc is valid until the table changes shape");
-        };
-        let (gone, _) = entry.remove();
-        self.len -= 1;
-        self.maybe_shrink(segment);
-        gone
-    }
-
-    /// Removes and returns the entry whose key is `key`.
-    pub fn remove(&mut self, key: &T::Key) -> Option<T> {
-        let loc = self.find_key(key)?;
-        Some(self.remove_at(loc))
+        self.find(self.hash(key), |e| e.key() == key)
     }
 
     /// Removes every entry and frees the segments. A running snapshot first saves the
     /// segments it has not saved yet, since they are about to disappear.
     pub fn clear(&mut self) {
         self.save_all_pending();
-        self.segments = vec![Segment {
-            table: HashTable::new(),
-            version: self.snap.clock(),
-        }];
+        self.segments = vec![HashTable::new()];
+        self.versions = vec![self.snap.clock()];
         self.high_mask = 1;
         self.low_mask = 0;
         self.len = 0;
@@ -328,7 +219,7 @@ impl<T: Keyed, S: BuildHasher> Table<T, S> {
 
     /// Every entry, segment after segment, in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = &T> + '_ {
-        self.segments.iter().flat_map(|s| s.table.iter())
+        self.segments.iter().flat_map(HashTable::iter)
     }
 
     /// An entry chosen with the help of `random` (any random number), `None` when the
@@ -342,7 +233,7 @@ impl<T: Keyed, S: BuildHasher> Table<T, S> {
         let n = self.segments.len();
         let start = self.segment_at(random);
         (0..n).find_map(|i| {
-            let table = &self.segments[(start + i) % n].table;
+            let table = &self.segments[(start + i) % n];
             if table.is_empty() {
                 return None;
             }

@@ -74,6 +74,17 @@ impl<'a, T> SegmentRef<'a, T> {
         self.table.is_empty()
     }
 
+    /// Number of buckets, full or not.
+    pub fn num_buckets(&self) -> usize {
+        self.table.num_buckets()
+    }
+
+    /// The entry in bucket `index`, if that bucket is full: a position that stays
+    /// valid while the segment does not change, for sampling.
+    pub fn get_bucket(&self, index: usize) -> Option<&'a T> {
+        self.table.get_bucket(index)
+    }
+
     /// The cursor value at which a walk visits this segment.
     pub fn cursor(&self) -> u64 {
         self.prefix
@@ -98,10 +109,10 @@ impl<T: Keyed, S: BuildHasher> Table<T, S> {
         let index = self.segment_at(cursor & CURSOR_MASK);
         let depth = self.depth_of(index);
         let view = SegmentRef {
-            table: &self.segments[index].table,
+            table: &self.segments[index],
             prefix: index as u64,
             depth,
-            version: self.segments[index].version,
+            version: self.versions[index],
         };
         (view, next_cursor(cursor, depth))
     }

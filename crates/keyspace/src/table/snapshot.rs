@@ -6,10 +6,12 @@
 //!
 //! - the table has a version *clock* that advances only when a snapshot begins; the
 //!   new value is the snapshot's *epoch*;
-//! - every segment has a *version*: the clock when it was last written to or saved.
-//!   Every write goes through `before_write`, which is where the hook sits: a segment
-//!   whose version is below the running snapshot's epoch is handed to the
-//!   [`SnapshotSink`] before the write proceeds, and its version becomes the clock;
+//! - every segment has a *version*: the epoch of the last snapshot that saved it (or
+//!   during which it was created). Every write goes through `before_write`, which is
+//!   where the hook sits: while a snapshot runs, a segment whose version is below its
+//!   epoch is handed to the [`SnapshotSink`] before the write proceeds, and its
+//!   version becomes the epoch. With no snapshot running the check is one comparison
+//!   of a field of the table, and versions are not touched;
 //! - [`Table::snapshot_step`] walks segments in cursor order (see `scan.rs`) and saves
 //!   those still below the epoch.
 //!
@@ -39,11 +41,12 @@ pub trait SnapshotSink<T> {
 /// The version clock and the running snapshot.
 pub(super) struct State<T> {
     clock: u64,
+    /// The running snapshot's epoch, 0 when none runs (epochs start at 1).
+    epoch: u64,
     running: Option<Running<T>>,
 }
 
 struct Running<T> {
-    epoch: u64,
     /// Where the walk resumes.
     cursor: u64,
     done: bool,
@@ -53,7 +56,8 @@ struct Running<T> {
 impl<T> Default for State<T> {
     fn default() -> Self {
         State {
-            clock: 1,
+            clock: 0,
+            epoch: 0,
             running: None,
         }
     }
@@ -66,30 +70,27 @@ impl<T> State<T> {
 }
 
 impl<T: Keyed, S: BuildHasher> Table<T, S> {
-    /// Called before anything changes `segment`. Free unless a snapshot began since
-    /// the segment was last written.
+    /// Called before anything changes `segment`: saves it first if a running snapshot
+    /// has not saved it yet.
     #[inline]
     pub(super) fn before_write(&mut self, segment: usize) {
-        if self.segments[segment].version < self.snap.clock {
-            self.first_write_since_snapshot(segment);
+        if self.snap.epoch != 0 && self.versions[segment] < self.snap.epoch {
+            self.save_segment(segment);
         }
     }
 
     #[cold]
-    fn first_write_since_snapshot(&mut self, segment: usize) {
+    fn save_segment(&mut self, segment: usize) {
         let depth = self.depth_of(segment);
-        let seg = &mut self.segments[segment];
         if let Some(run) = &mut self.snap.running {
-            if seg.version < run.epoch {
-                run.sink.save(SegmentRef {
-                    table: &seg.table,
-                    prefix: segment as u64,
-                    depth,
-                    version: seg.version,
-                });
-            }
+            run.sink.save(SegmentRef {
+                table: &self.segments[segment],
+                prefix: segment as u64,
+                depth,
+                version: self.versions[segment],
+            });
         }
-        seg.version = self.snap.clock;
+        self.versions[segment] = self.snap.epoch;
     }
 
     /// Starts a snapshot that hands segments to `sink`, returning its epoch; gives the
@@ -103,8 +104,8 @@ impl<T: Keyed, S: BuildHasher> Table<T, S> {
         }
         self.snap.clock += 1;
         let epoch = self.snap.clock;
+        self.snap.epoch = epoch;
         self.snap.running = Some(Running {
-            epoch,
             cursor: 0,
             done: false,
             sink,
@@ -137,12 +138,13 @@ impl<T: Keyed, S: BuildHasher> Table<T, S> {
 
     /// Ends the snapshot (complete or not) and gives its sink back.
     pub fn end_snapshot(&mut self) -> Option<Box<dyn SnapshotSink<T>>> {
+        self.snap.epoch = 0;
         self.snap.running.take().map(|run| run.sink)
     }
 
     /// The running snapshot's epoch.
     pub fn snapshot_epoch(&self) -> Option<u64> {
-        self.snap.running.as_ref().map(|run| run.epoch)
+        (self.snap.epoch != 0).then_some(self.snap.epoch)
     }
 
     /// Saves every segment the running snapshot has not saved yet (before the table
@@ -160,7 +162,7 @@ impl<T> fmt::Debug for State<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("State")
             .field("clock", &self.clock)
-            .field("epoch", &self.running.as_ref().map(|r| r.epoch))
+            .field("epoch", &self.epoch)
             .finish()
     }
 }
