@@ -1,17 +1,16 @@
-//! One database: a hash table of entries plus an index of the keys that have a TTL.
+//! One database: a segmented table of entries plus an index of the keys that have a TTL.
 //!
 //! Everything above this file goes through the small API here (`find`, `entry`,
-//! `remove`, [`Occupied`], [`Vacant`]), so the table can later become a set of
-//! segments without touching the commands.
+//! `remove`, [`Occupied`], [`Vacant`]); the table underneath is [`Table`], whose
+//! segments give bounded growth pauses, SCAN cursors and snapshot hooks.
 
 use std::fmt;
-use std::hash::BuildHasher;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use bytes::Bytes;
-use hashbrown::hash_table::{self, HashTable};
-use hashbrown::DefaultHashBuilder;
 
 use crate::keyspace::Now;
+use crate::table::{self, Keyed, Table};
 use crate::value::Value;
 
 /// `Entry::expire_at` of a key without a TTL. Real expiry times are never this small:
@@ -24,9 +23,8 @@ pub(crate) struct Entry {
     key: Bytes,
     pub(crate) value: Value,
     /// Unix time in ms after which the key is gone, or [`NO_EXPIRE`].
+    /// Invariant: a key has a TTL iff its hash is in `Db::expires` (once per such key).
     expire_at: i64,
-    /// Invariant: when the key has a TTL, `Db::expires[slot]` holds its hash.
-    slot: usize,
     /// Redis's 24-bit `lru` field: last access time or LFU counter (`access.rs`).
     lru: u32,
 }
@@ -52,21 +50,67 @@ impl Entry {
     }
 
     /// [`Entry::is_expired`], reading the clock only for a key with a TTL.
-    fn is_expired_lazy(&self, now: &mut Now) -> bool {
+    pub(crate) fn is_expired_lazy(&self, now: &mut Now) -> bool {
         self.expire_at != NO_EXPIRE && now.get() > self.expire_at
     }
 }
 
+impl Keyed for Entry {
+    type Key = [u8];
+
+    fn key(&self) -> &[u8] {
+        &self.key
+    }
+}
+
+/// An entry of the TTL index: the hash of a key that has a TTL.
+#[derive(Debug)]
+struct Expiring(u64);
+
+impl Keyed for Expiring {
+    type Key = u64;
+
+    fn key(&self) -> &u64 {
+        &self.0
+    }
+}
+
+/// The TTL index's "hash" of a key's hash is that hash: it is well mixed already.
+#[derive(Debug, Default, Clone, Copy)]
+struct PassThrough(u64);
+
+impl Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_u64` is used; anything else still gets some hash.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+type Expires = Table<Expiring, BuildHasherDefault<PassThrough>>;
+
 /// One database.
 pub(crate) struct Db {
-    table: HashTable<Entry>,
-    /// Hashes of the keys that have a TTL, so that active expiry samples only those
-    /// (Redis keeps a second dict, `db->expires`, for the same reason). Each such
-    /// entry knows its position here, which makes removal a `swap_remove`.
-    expires: Vec<u64>,
-    hasher: DefaultHashBuilder,
-    /// Where active expiry resumes sampling (`db->expires_cursor`).
-    expires_cursor: usize,
+    table: Table<Entry>,
+    /// The hashes of the keys that have a TTL, so that active expiry samples only those
+    /// (Redis keeps a second dict, `db->expires`, for the same reason). A multiset: two
+    /// keys may share a hash. Removing a key's hash touches only this index, so a
+    /// handle on an entry never needs the rest of the table.
+    expires: Expires,
+    /// Where active expiry resumes sampling (`db->expires_cursor`): a walk cursor of
+    /// `expires` and a bucket within that segment.
+    expires_cursor: (u64, usize),
+    /// Scratch space for one sampling round.
+    sample: Vec<u64>,
     /// Running estimate of the TTL of keys with one, in ms (`db->avg_ttl`).
     pub(crate) avg_ttl: i64,
 }
@@ -89,15 +133,15 @@ pub(crate) enum Slot<'a> {
 
 /// A live key, ready to be read, changed or removed.
 pub(crate) struct Occupied<'a> {
-    entry: hash_table::OccupiedEntry<'a, Entry>,
-    expires: &'a mut Vec<u64>,
+    entry: table::OccupiedEntry<'a, Entry>,
+    expires: &'a mut Expires,
     hash: u64,
 }
 
 /// A missing key, ready to be inserted.
 pub(crate) struct Vacant<'a> {
-    entry: hash_table::VacantEntry<'a, Entry>,
-    expires: &'a mut Vec<u64>,
+    entry: table::VacantEntry<'a, Entry>,
+    expires: &'a mut Expires,
     hash: u64,
     key: &'a [u8],
     /// The access stamp the new key gets.
@@ -116,16 +160,12 @@ pub(crate) struct Sample {
 impl Db {
     pub(crate) fn new() -> Db {
         Db {
-            table: HashTable::new(),
-            expires: Vec::new(),
-            hasher: DefaultHashBuilder::default(),
-            expires_cursor: 0,
+            table: Table::new(),
+            expires: Table::with_hasher(BuildHasherDefault::default()),
+            expires_cursor: (0, 0),
+            sample: Vec::new(),
             avg_ttl: 0,
         }
-    }
-
-    fn hash(&self, key: &[u8]) -> u64 {
-        self.hasher.hash_one(key)
     }
 
     /// Number of keys, including expired ones not yet reclaimed (like `dictSize`).
@@ -141,9 +181,9 @@ impl Db {
     /// Deletes every key, releasing the memory; returns how many there were.
     pub(crate) fn clear(&mut self) -> usize {
         let removed = self.table.len();
-        self.table = HashTable::new();
-        self.expires = Vec::new();
-        self.expires_cursor = 0;
+        self.table.clear();
+        self.expires.clear();
+        self.expires_cursor = (0, 0);
         self.avg_ttl = 0;
         removed
     }
@@ -151,53 +191,42 @@ impl Db {
     /// Looks up a key, deleting it first if it has expired (Redis's
     /// `expireIfNeeded()` as called by `lookupKey()`).
     pub(crate) fn find(&mut self, key: &[u8], now: &mut Now) -> Found<'_> {
-        let hash = self.hash(key);
-        match self.table.find_entry(hash, |e| e.key[..] == *key) {
-            Err(_) => Found::Missing,
-            Ok(entry) if entry.get().is_expired_lazy(now) => {
-                let (gone, vacant) = entry.remove();
-                unindex(vacant.into_table(), &mut self.expires, gone.slot);
-                Found::Expired
-            }
-            Ok(entry) => Found::Live(Occupied {
-                entry,
-                expires: &mut self.expires,
-                hash,
-            }),
+        let hash = self.table.hash(key);
+        let Some(entry) = self.table.find_mut(hash, |e| e.key[..] == *key) else {
+            return Found::Missing;
+        };
+        if entry.get().is_expired_lazy(now) {
+            entry.remove();
+            unindex(&mut self.expires, hash);
+            return Found::Expired;
         }
+        Found::Live(Occupied {
+            entry,
+            expires: &mut self.expires,
+            hash,
+        })
     }
 
-    /// Looks up a key for writing: a live entry, or the place to insert one. The
-    /// flag tells whether an expired key was deleted on the way.
+    /// Looks up a key for writing: a live entry, or the place to insert one, in one
+    /// probe. The flag tells whether an expired key was deleted on the way.
     pub(crate) fn entry<'a>(&'a mut self, key: &'a [u8], now: &mut Now) -> (Slot<'a>, bool) {
-        let hash = self.hash(key);
+        let hash = self.table.hash(key);
         let lru = now.lru();
-        let hasher = &self.hasher;
-        let rehash = |e: &Entry| hasher.hash_one(&e.key[..]);
         let expires = &mut self.expires;
-        match self.table.entry(hash, |e| e.key[..] == *key, rehash) {
-            hash_table::Entry::Occupied(entry) if entry.get().is_expired_lazy(now) => {
-                let (gone, vacant) = entry.remove();
-                let table = vacant.into_table();
-                unindex(table, expires, gone.slot);
-                // The key was just removed, so this is the vacant case.
-                let slot = match table.entry(hash, |e| e.key[..] == *key, rehash) {
-                    hash_table::Entry::Vacant(entry) => Slot::Vacant(Vacant {
-                        entry,
-                        expires,
-                        hash,
-                        key,
-                        lru,
-                    }),
-                    hash_table::Entry::Occupied(entry) => Slot::Occupied(Occupied {
-                        entry,
-                        expires,
-                        hash,
-                    }),
+        match self.table.entry(hash, |e| e.key[..] == *key) {
+            table::Entry::Occupied(entry) if entry.get().is_expired_lazy(now) => {
+                let (_, entry) = entry.remove_keep_vacant();
+                unindex(expires, hash);
+                let vacant = Vacant {
+                    entry,
+                    expires,
+                    hash,
+                    key,
+                    lru,
                 };
-                (slot, true)
+                (Slot::Vacant(vacant), true)
             }
-            hash_table::Entry::Occupied(entry) => (
+            table::Entry::Occupied(entry) => (
                 Slot::Occupied(Occupied {
                     entry,
                     expires,
@@ -205,7 +234,7 @@ impl Db {
                 }),
                 false,
             ),
-            hash_table::Entry::Vacant(entry) => (
+            table::Entry::Vacant(entry) => (
                 Slot::Vacant(Vacant {
                     entry,
                     expires,
@@ -222,21 +251,15 @@ impl Db {
     /// values at once after having looked each key up through [`Db::find`] (which
     /// deleted the expired ones) in the same command, at the same time.
     pub(crate) fn peek(&self, key: &[u8]) -> Option<&Value> {
-        self.table
-            .find(self.hash(key), |e| e.key[..] == *key)
-            .map(|e| &e.value)
+        self.table.get(key).map(|e| &e.value)
     }
 
     /// Deletes a key whether or not it has expired.
     pub(crate) fn remove(&mut self, key: &[u8]) -> Option<Entry> {
-        let hash = self.hash(key);
-        let (gone, vacant) = self
-            .table
-            .find_entry(hash, |e| e.key[..] == *key)
-            .ok()?
-            .remove();
+        let hash = self.table.hash(key);
+        let gone = self.table.find_mut(hash, |e| e.key[..] == *key)?.remove();
         if gone.expire_at != NO_EXPIRE {
-            unindex(vacant.into_table(), &mut self.expires, gone.slot);
+            unindex(&mut self.expires, hash);
         }
         Some(gone)
     }
@@ -250,14 +273,15 @@ impl Db {
     /// Keys after long runs of empty buckets are favoured, much like Redis's
     /// `dictGetRandomKey()` favours keys in short chains.
     pub(crate) fn random_entry(&self, random: u64) -> Option<&Entry> {
-        let buckets = self.table.num_buckets();
-        if self.table.is_empty() || buckets == 0 {
-            return None;
-        }
-        let start = (random % buckets as u64) as usize;
-        (start..buckets)
-            .chain(0..start)
-            .find_map(|i| self.table.get_bucket(i))
+        self.table.random(random)
+    }
+
+    /// One step of SCAN (Redis's `dictScan()` on `db->dict`): calls `visit` on the
+    /// entries, expired ones included, of the next part of the database, and returns
+    /// the cursor to continue from, 0 at the end. Every key present for the whole
+    /// iteration is visited at least once (see `table/scan.rs`).
+    pub(crate) fn scan(&self, cursor: u64, visit: impl FnMut(&Entry)) -> u64 {
+        self.table.scan(cursor, visit)
     }
 
     /// One sampling round of active expiry (the inner loop of Redis's
@@ -269,18 +293,17 @@ impl Db {
         max: usize,
         on_expired: &mut dyn FnMut(&[u8]),
     ) -> Sample {
+        let mut batch = std::mem::take(&mut self.sample);
+        self.collect_sample(max.min(self.expires.len()), &mut batch);
         let mut sample = Sample::default();
-        let num = max.min(self.expires.len());
-        while sample.sampled < num && !self.expires.is_empty() {
-            let slot = self.expires_cursor % self.expires.len();
-            let hash = self.expires[slot];
+        for &hash in &batch {
             sample.sampled += 1;
             let found = self
                 .table
-                .find_entry(hash, |e| e.expire_at != NO_EXPIRE && e.slot == slot);
-            let Ok(entry) = found else {
-                debug_assert!(false, "expires index out of sync at slot {slot}");
-                self.expires_cursor = self.expires_cursor.wrapping_add(1);
+                .find_hashed_mut(hash, |e| e.expire_at != NO_EXPIRE);
+            let Some(entry) = found else {
+                debug_assert!(false, "expires index out of sync for hash {hash:x}");
+                unindex(&mut self.expires, hash);
                 continue;
             };
             let when = entry.get().expire_at;
@@ -290,16 +313,34 @@ impl Db {
                 sample.ttl_samples += 1;
             }
             if now > when {
-                let (gone, vacant) = entry.remove();
-                unindex(vacant.into_table(), &mut self.expires, slot);
+                let gone = entry.remove();
+                unindex(&mut self.expires, hash);
                 on_expired(&gone.key);
                 sample.expired += 1;
-                // The cursor stays: the last key with a TTL moved into this slot.
-            } else {
-                self.expires_cursor = self.expires_cursor.wrapping_add(1);
             }
         }
+        batch.clear();
+        self.sample = batch;
         sample
+    }
+
+    /// The next `count` hashes of the TTL index, in walk order from where the last
+    /// round stopped (no repeats: `count` is at most the index's size).
+    fn collect_sample(&mut self, count: usize, batch: &mut Vec<u64>) {
+        let (mut cursor, mut bucket) = self.expires_cursor;
+        while batch.len() < count {
+            let (segment, next) = self.expires.walk(cursor);
+            while bucket < segment.num_buckets() && batch.len() < count {
+                if let Some(e) = segment.get_bucket(bucket) {
+                    batch.push(e.0);
+                }
+                bucket += 1;
+            }
+            if bucket >= segment.num_buckets() {
+                (cursor, bucket) = (next, 0);
+            }
+        }
+        self.expires_cursor = (cursor, bucket);
     }
 }
 
@@ -313,23 +354,13 @@ impl fmt::Debug for Db {
     }
 }
 
-/// Removes `expires[slot]` (whose entry no longer has a TTL or is gone) by moving the
-/// last hash into its place, and tells the moved entry its new position.
-fn unindex(table: &mut HashTable<Entry>, expires: &mut Vec<u64>, slot: usize) {
-    let last = expires.len() - 1;
-    expires.swap_remove(slot);
-    if slot != last {
-        let moved = table.find_mut(expires[slot], |e| {
-            e.expire_at != NO_EXPIRE && e.slot == last
-        });
-        debug_assert!(moved.is_some(), "expires index out of sync at slot {last}");
-        if let Some(e) = moved {
-            e.slot = slot;
-        }
-    }
-    if expires.capacity() > 64 && expires.len() < expires.capacity() / 4 {
-        expires.shrink_to(expires.len() * 2);
-    }
+/// Takes one copy of `hash` out of the TTL index (its key lost its TTL or is gone).
+fn unindex(expires: &mut Expires, hash: u64) {
+    let removed = expires.remove(&hash);
+    debug_assert!(
+        removed.is_some(),
+        "expires index out of sync for hash {hash:x}"
+    );
 }
 
 impl<'a> Occupied<'a> {
@@ -359,37 +390,37 @@ impl<'a> Occupied<'a> {
     pub(crate) fn set_expire(&mut self, when: i64) {
         let e = self.entry.get_mut();
         if e.expire_at == NO_EXPIRE {
-            e.slot = self.expires.len();
-            self.expires.push(self.hash);
+            self.expires.insert_unique(self.hash, Expiring(self.hash));
         }
         e.expire_at = when;
     }
 
     /// Removes the TTL; false if there was none.
-    pub(crate) fn persist(mut self) -> bool {
-        let e = self.entry.get_mut();
+    pub(crate) fn persist(self) -> bool {
+        let e = self.entry.into_mut();
         if e.expire_at == NO_EXPIRE {
             return false;
         }
         e.expire_at = NO_EXPIRE;
-        let slot = e.slot;
-        unindex(self.entry.into_table(), self.expires, slot);
+        unindex(self.expires, self.hash);
         true
     }
 
     /// Overwrites the value, dropping the TTL unless `keep_ttl` (Redis's `setKey()`).
-    pub(crate) fn replace(mut self, value: Value, keep_ttl: bool) {
-        self.entry.get_mut().value = value;
-        if !keep_ttl {
-            self.persist();
+    pub(crate) fn replace(self, value: Value, keep_ttl: bool) {
+        let e = self.entry.into_mut();
+        e.value = value;
+        if !keep_ttl && e.expire_at != NO_EXPIRE {
+            e.expire_at = NO_EXPIRE;
+            unindex(self.expires, self.hash);
         }
     }
 
     /// Deletes the key.
     pub(crate) fn remove(self) -> Entry {
-        let (gone, vacant) = self.entry.remove();
+        let gone = self.entry.remove();
         if gone.expire_at != NO_EXPIRE {
-            unindex(vacant.into_table(), self.expires, gone.slot);
+            unindex(self.expires, self.hash);
         }
         gone
     }
@@ -404,7 +435,6 @@ impl<'a> Vacant<'a> {
             key,
             value,
             expire_at: NO_EXPIRE,
-            slot: 0,
             lru: self.lru,
         });
         Occupied {
@@ -431,13 +461,18 @@ mod tests {
         }
     }
 
-    /// Checks the invariant between entries and the expires index.
+    /// Checks the invariant between entries and the expires index: the hashes of the
+    /// keys with a TTL, as a multiset.
     fn check(db: &Db) {
-        let with_ttl = db.iter().filter(|e| e.expire_at().is_some()).count();
-        assert_eq!(with_ttl, db.expires.len());
+        let mut want = std::collections::HashMap::<u64, usize>::new();
         for e in db.iter().filter(|e| e.expire_at().is_some()) {
-            assert_eq!(db.expires[e.slot], db.hash(&e.key));
+            *want.entry(db.table.hash(&e.key)).or_default() += 1;
         }
+        let mut got = std::collections::HashMap::<u64, usize>::new();
+        for x in db.expires.iter() {
+            *got.entry(x.0).or_default() += 1;
+        }
+        assert_eq!(want, got);
     }
 
     #[test]

@@ -49,6 +49,9 @@ pub enum Error {
     /// `selectCommand()`.
     #[error("ERR DB index is out of range")]
     DbIndexOutOfRange,
+    /// `parseScanCursorOrReply()`.
+    #[error("ERR invalid cursor")]
+    InvalidCursor,
     /// `addReplyErrorArity()`; `command` is the lowercase command name.
     #[error("ERR wrong number of arguments for '{command}' command")]
     WrongArity {
@@ -226,6 +229,7 @@ impl Error {
             Error::StringTooLong => "ERR string exceeds maximum allowed size (proto-max-bulk-len)",
             Error::NotPositive => "ERR value is out of range, must be positive",
             Error::DbIndexOutOfRange => "ERR DB index is out of range",
+            Error::InvalidCursor => "ERR invalid cursor",
             Error::ExpireNxConflict => {
                 "ERR NX and XX, GT or LT options at the same time are not compatible"
             }
@@ -349,6 +353,7 @@ mod tests {
                 max: 2147483647,
             },
             Error::DbIndexOutOfRange,
+            Error::InvalidCursor,
             Error::WrongArity { command: "get" },
             Error::InvalidExpireTime { command: "set" },
             Error::ExpireNxConflict,

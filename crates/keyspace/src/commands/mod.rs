@@ -20,6 +20,7 @@ mod list;
 mod list_edit;
 mod list_move;
 mod object;
+pub(crate) mod scan;
 mod set;
 mod set_algebra;
 mod set_random;
@@ -150,6 +151,7 @@ table! {
     keys::TYPE => type_,
     keys::KEYS => keys,
     keys::RANDOMKEY => randomkey,
+    scan::SCAN => scan,
     expire::EXPIRE => expire,
     expire::PEXPIRE => pexpire,
     expire::EXPIREAT => expireat,
