@@ -11,7 +11,6 @@ mod common;
 use common::{Client, Ferrodis, RealRedis};
 use ferrodis_resp::Frame;
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestRunner};
 
 type Cmd = Vec<String>;
 
@@ -393,19 +392,13 @@ fn run_both(ours: &mut Client, theirs: &mut Client, cmds: &[Cmd]) -> Result<(), 
 fn generated_sequences_match_redis() {
     let ferrodis = Ferrodis::start(&[]);
     let redis = RealRedis::start(&[]);
-    // The runner wants an `Fn`: the two connections live in a RefCell.
-    let clients = std::cell::RefCell::new((ferrodis.client(), redis.client()));
-    let mut runner = TestRunner::new(Config {
-        cases: 200,
-        ..Config::default()
-    });
-    let result = runner.run(&prop::collection::vec(any_cmd(), 1..40), |cmds| {
-        let (ours, theirs) = &mut *clients.borrow_mut();
-        run_both(ours, theirs, &cmds)
-    });
-    if let Err(e) = result {
-        panic!("{e}");
-    }
+    common::check_sequences(
+        &ferrodis,
+        &redis,
+        200,
+        prop::collection::vec(any_cmd(), 1..40),
+        |ours, theirs, cmds| run_both(ours, theirs, &cmds),
+    );
 }
 
 /// WATCH across connections: another client's write, expiry and FLUSHALL abort EXEC

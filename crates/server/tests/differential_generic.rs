@@ -9,7 +9,6 @@ mod common;
 use common::{Client, Ferrodis, RealRedis};
 use ferrodis_resp::Frame;
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestRunner};
 
 type Cmd = Vec<String>;
 
@@ -147,18 +146,13 @@ fn run_both(ours: &mut Client, theirs: &mut Client, cmds: &[Cmd]) -> Result<(), 
 fn generated_sequences_match_redis() {
     let ferrodis = Ferrodis::start(&[]);
     let redis = RealRedis::start(&[]);
-    let clients = std::cell::RefCell::new((ferrodis.client(), redis.client()));
-    let mut runner = TestRunner::new(Config {
-        cases: 150,
-        ..Config::default()
-    });
-    let result = runner.run(&prop::collection::vec(any_cmd(), 1..40), |cmds| {
-        let (ours, theirs) = &mut *clients.borrow_mut();
-        run_both(ours, theirs, &cmds)
-    });
-    if let Err(e) = result {
-        panic!("{e}");
-    }
+    common::check_sequences(
+        &ferrodis,
+        &redis,
+        150,
+        prop::collection::vec(any_cmd(), 1..40),
+        |ours, theirs, cmds| run_both(ours, theirs, &cmds),
+    );
 }
 
 /// Small nodes (list-max-listpack-size 2) on both servers: long lists span many

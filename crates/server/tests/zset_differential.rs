@@ -12,7 +12,6 @@ mod common;
 use common::{Client, Ferrodis, RealRedis};
 use ferrodis_resp::Frame;
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestRunner};
 
 type Cmd = Vec<String>;
 
@@ -368,19 +367,14 @@ fn run_both(
 fn generated_sorted_set_sequences_match_redis() {
     let ferrodis = Ferrodis::start(&LIMITS);
     let redis = RealRedis::start(&LIMITS);
-    let clients = std::cell::RefCell::new((ferrodis.client(), redis.client()));
-    let mut runner = TestRunner::new(Config {
-        cases: 300,
-        ..Config::default()
-    });
     let strategy = (prop::bool::ANY, prop::collection::vec(any_cmd(), 1..60));
-    let result = runner.run(&strategy, |(resp3, cmds)| {
-        let (ours, theirs) = &mut *clients.borrow_mut();
-        run_both(ours, theirs, resp3, &cmds)
-    });
-    if let Err(e) = result {
-        panic!("{e}");
-    }
+    common::check_sequences(
+        &ferrodis,
+        &redis,
+        300,
+        strategy,
+        |ours, theirs, (resp3, cmds)| run_both(ours, theirs, resp3, &cmds),
+    );
 }
 
 /// Large sets (past the default limits) built the same way in both, then read by

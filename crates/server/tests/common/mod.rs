@@ -81,6 +81,31 @@ impl Drop for Ferrodis {
     }
 }
 
+/// Run `cases` generated command sequences through `run` against both servers, on one
+/// connection to each (proptest's runner wants an `Fn`, so they live in a RefCell),
+/// panicking with proptest's minimal failing case.
+pub fn check_sequences<S: proptest::strategy::Strategy>(
+    ferrodis: &Ferrodis,
+    redis: &RealRedis,
+    cases: u32,
+    strategy: S,
+    run: impl Fn(&mut Client, &mut Client, S::Value) -> Result<(), proptest::test_runner::TestCaseError>,
+) {
+    let clients = std::cell::RefCell::new((ferrodis.client(), redis.client()));
+    let config = proptest::test_runner::Config {
+        cases,
+        ..proptest::test_runner::Config::default()
+    };
+    let mut runner = proptest::test_runner::TestRunner::new(config);
+    let result = runner.run(&strategy, |value| {
+        let (ours, theirs) = &mut *clients.borrow_mut();
+        run(ours, theirs, value)
+    });
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+}
+
 /// A free loopback port (bound then released; good enough for tests).
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
