@@ -99,3 +99,59 @@ fn watch_sees_writes_deletes_flushes_and_expiry() {
     ks.set_clock(Clock::Fixed(5_000));
     assert!(!ks.watch_intact(&token), "expired since WATCH");
 }
+
+/// Commands whose effect depends on the time they run, or on float formatting, are
+/// propagated in Redis 7.0's deterministic forms.
+#[test]
+fn time_and_float_dependent_writes_are_rewritten_like_redis() {
+    let mut ks = Keyspace::new(16);
+    ks.set_clock(Clock::Fixed(1_000_000));
+    let mut s = Session::default();
+    ks.set_propagation(true);
+    let cases: &[(&[&str], &[&[&str]])] = &[
+        (
+            &["SET", "k", "v", "EX", "10", "NX"],
+            &[&["SET", "k", "v", "PXAT", "1010000"]],
+        ),
+        (
+            &["SET", "k", "v", "PXAT", "2000000"],
+            &[&["SET", "k", "v", "PXAT", "2000000"]],
+        ),
+        (
+            &["SETEX", "k", "5", "w"],
+            &[&["SET", "k", "w", "PXAT", "1005000"]],
+        ),
+        (
+            &["PSETEX", "k", "5", "w"],
+            &[&["SET", "k", "w", "PXAT", "1000005"]],
+        ),
+        (
+            &["EXPIRE", "k", "100", "GT"],
+            &[&["PEXPIREAT", "k", "1100000", "GT"]],
+        ),
+        (
+            &["PEXPIRE", "k", "200000"],
+            &[&["PEXPIREAT", "k", "1200000"]],
+        ),
+        (
+            &["GETEX", "k", "EX", "1"],
+            &[&["PEXPIREAT", "k", "1001000"]],
+        ),
+        (&["GETEX", "k", "PERSIST"], &[&["PERSIST", "k"]]),
+        (
+            &["INCRBYFLOAT", "f", "1.5"],
+            &[&["SET", "f", "1.5", "KEEPTTL"]],
+        ),
+        (
+            &["HINCRBYFLOAT", "h", "x", "0.25"],
+            &[&["HSET", "h", "x", "0.25"]],
+        ),
+        (&["GETDEL", "f"], &[&["DEL", "f"]]),
+        (&["EXPIREAT", "k", "1"], &[&["DEL", "k"]]),
+    ];
+    for (command, expected) in cases {
+        run(&mut ks, &mut s, command);
+        let want: Vec<Effect> = expected.iter().map(|e| effect(0, e)).collect();
+        assert_eq!(ks.take_effects(), want, "{command:?}");
+    }
+}

@@ -156,6 +156,9 @@ pub(super) fn incrbyfloat(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
         }
     };
     ctx.changed(1);
+    // Float formatting may differ between machines: replicas get the result
+    // (`incrbyfloatCommand` propagates SET ... KEEPTTL).
+    ctx.propagate_one(&[b"SET", &argv[1], &text, b"KEEPTTL"]);
     Ok(Frame::Bulk(text))
 }
 

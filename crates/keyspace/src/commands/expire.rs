@@ -168,8 +168,21 @@ fn expire_generic(
     // `checkAlreadyExpired()`.
     if when <= now {
         entry.remove();
+        // Propagated as the deletion it was (`expireGenericCommand`).
+        ctx.propagate_one(&[b"DEL", &argv[1]]);
     } else {
         entry.set_expire(when);
+        // Replicas and the AOF get the absolute time, conditions kept, as Redis's
+        // rewrite to PEXPIREAT does: replaying later must not extend the TTL.
+        if ctx.propagating() {
+            let mut rewritten = vec![
+                Bytes::from_static(b"PEXPIREAT"),
+                argv[1].clone(),
+                crate::num::i64_to_bytes(when),
+            ];
+            rewritten.extend(argv[3..].iter().cloned());
+            ctx.propagate_as(vec![rewritten]);
+        }
     }
     ctx.changed(1);
     Ok(Frame::Integer(1))

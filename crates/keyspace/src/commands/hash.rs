@@ -220,6 +220,8 @@ pub(super) fn hincrbyfloat(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
         Ok(text)
     })?;
     ctx.changed(1);
+    // As `hincrbyfloatCommand`: replicas get the result, not the increment.
+    ctx.propagate_one(&[b"HSET", &argv[1], field, &text]);
     Ok(Frame::Bulk(Bytes::from(text)))
 }
 

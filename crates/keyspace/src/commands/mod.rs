@@ -379,6 +379,20 @@ impl Ctx<'_> {
         self.fx.replaced = Some(argvs);
     }
 
+    /// Whether effects are being recorded: commands skip building a rewrite nobody
+    /// will read. (WATCH touches do not need it: a rewrite names the same key.)
+    pub(crate) fn propagating(&self) -> bool {
+        self.fx.propagate
+    }
+
+    /// [`Ctx::propagate_as`] with one command built from `parts`, if recording.
+    pub(crate) fn propagate_one(&mut self, parts: &[&[u8]]) {
+        if self.fx.propagate {
+            let argv = parts.iter().map(|p| Bytes::copy_from_slice(p)).collect();
+            self.fx.replaced = Some(vec![argv]);
+        }
+    }
+
     /// Redis's `signalModifiedKey()` for a key the generic rule misses (the command's
     /// key positions, touched after every write): one in another database, or a
     /// write that changed nothing but still counts for WATCH.

@@ -210,6 +210,8 @@ pub(super) fn getdel(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
     let value = entry.value().string_bytes()?;
     entry.remove();
     ctx.changed(1);
+    // `getdelCommand` propagates a plain deletion.
+    ctx.propagate_one(&[b"DEL", &argv[1]]);
     Ok(Frame::Bulk(value))
 }
 
@@ -245,13 +247,20 @@ pub(super) fn getex(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
         // An absolute time already past deletes the key (`checkAlreadyExpired()`).
         Some(when) if opts.flags & (OPT_EXAT | OPT_PXAT) != 0 && when <= now => {
             entry.remove();
+            ctx.propagate_one(&[b"DEL", &argv[1]]);
             true
         }
         Some(when) => {
             entry.set_expire(when);
+            // `getexCommand` propagates PEXPIREAT with the absolute time.
+            ctx.propagate_one(&[b"PEXPIREAT", &argv[1], &crate::num::i64_to_bytes(when)]);
             true
         }
-        None if opts.flags & OPT_PERSIST != 0 => entry.persist(),
+        None if opts.flags & OPT_PERSIST != 0 => {
+            let changed = entry.persist();
+            ctx.propagate_one(&[b"PERSIST", &argv[1]]);
+            changed
+        }
         None => false,
     };
     if changed {
@@ -410,6 +419,11 @@ fn set_generic(
     );
     if done {
         ctx.changed(1);
+        // `setGenericCommand`: a TTL given any other way than PXAT is propagated
+        // as `SET key value PXAT <ms>`, so a replay keeps the same expiry time.
+        if let Some(when) = when.filter(|_| opts.flags & OPT_PXAT == 0) {
+            ctx.propagate_one(&[b"SET", key, value, b"PXAT", &crate::num::i64_to_bytes(when)]);
+        }
     }
     Ok(match old {
         Some(old) => old,
