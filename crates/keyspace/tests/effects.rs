@@ -155,3 +155,33 @@ fn time_and_float_dependent_writes_are_rewritten_like_redis() {
         assert_eq!(ks.take_effects(), want, "{command:?}");
     }
 }
+
+/// SPOP's random choice reaches replicas as SREM of the members it replied with, and
+/// popping the whole set as DEL.
+#[test]
+fn spop_is_propagated_as_the_removal_it_made() {
+    let mut ks = Keyspace::new(16);
+    let mut s = Session::default();
+    ks.set_propagation(true);
+    run(&mut ks, &mut s, &["SADD", "s", "a", "b", "c", "d", "e"]);
+    ks.take_effects();
+    let Frame::Bulk(one) = run(&mut ks, &mut s, &["SPOP", "s"]) else {
+        panic!("a member")
+    };
+    let one = String::from_utf8(one.to_vec()).unwrap();
+    assert_eq!(ks.take_effects(), [effect(0, &["SREM", "s", &one])]);
+    // One SREM per member, as redis-server 7.0 writes to its AOF.
+    let Frame::Set(two) = run(&mut ks, &mut s, &["SPOP", "s", "2"]) else {
+        panic!("a set")
+    };
+    let want: Vec<Effect> = two
+        .iter()
+        .map(|f| match f {
+            Frame::Bulk(b) => effect(0, &["SREM", "s", std::str::from_utf8(b).unwrap()]),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(ks.take_effects(), want);
+    run(&mut ks, &mut s, &["SPOP", "s", "10"]);
+    assert_eq!(ks.take_effects(), [effect(0, &["DEL", "s"])]);
+}

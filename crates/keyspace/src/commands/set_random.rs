@@ -59,6 +59,10 @@ fn spop_one(ctx: &mut Ctx<'_>, key: &[u8]) -> Result<Frame> {
     }
     *ctx.random = random;
     ctx.changed(1);
+    // Replicas must remove the same member (`spopCommand` propagates SREM).
+    if let Some(member) = &popped {
+        ctx.propagate_one(&[b"SREM", key, member]);
+    }
     Ok(popped.map_or(Frame::Null, Frame::Bulk))
 }
 
@@ -86,6 +90,7 @@ fn spop_count(ctx: &mut Ctx<'_>, key: &[u8], count: &[u8]) -> Result<Frame> {
         let reply = set.frames();
         entry.remove();
         ctx.changed(size);
+        ctx.propagate_one(&[b"DEL", key]);
         return Ok(Frame::Set(reply));
     }
     let remaining = size - count;
@@ -112,6 +117,24 @@ fn spop_count(ctx: &mut Ctx<'_>, key: &[u8], count: &[u8]) -> Result<Frame> {
     };
     *ctx.random = random;
     ctx.changed(count);
+    if ctx.propagating() {
+        // Redis 7.0's `spopWithCountCommand` propagates one `SREM key member` per
+        // popped member (a consumer wraps a command's several effects in
+        // MULTI/EXEC, as Redis does).
+        let members: Vec<&Bytes> = reply
+            .iter()
+            .filter_map(|f| match f {
+                Frame::Bulk(m) => Some(m),
+                _ => None,
+            })
+            .collect();
+        let key = Bytes::copy_from_slice(key);
+        let srems = members
+            .into_iter()
+            .map(|m| vec![Bytes::from_static(b"SREM"), key.clone(), m.clone()])
+            .collect();
+        ctx.propagate_as(srems);
+    }
     Ok(Frame::Set(reply))
 }
 
