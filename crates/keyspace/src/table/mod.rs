@@ -15,10 +15,16 @@
 //! each segment, so segments are as fast as a plain table):
 //!
 //! ```text
-//!  63 .. 57   56 ............................ 16   15 ........... 0
+//!  63 .. 57   56 ............................ 32   31 ........... 0
 //!  hashbrown  directory bits (low bit first,       hashbrown bucket
 //!  tag (h2)   up to MAX_DEPTH of them)             index (h1)
 //! ```
+//!
+//! The bucket index takes a segment's `log2(buckets)` low bits; keeping the directory
+//! bits above bit 32 means they never overlap it, even for a segment that outgrew
+//! [`SEGMENT_BUCKETS`] (overlapping bits would be equal for every entry of a segment
+//! and crowd them into a fraction of its buckets). 25 directory bits allow 2^25
+//! segments, billions of entries.
 //!
 //! Invariants:
 //! - `2^level <= segments.len() < 2^(level + 1)`;
@@ -46,9 +52,9 @@ pub use scan::SegmentRef;
 pub use snapshot::SnapshotSink;
 
 /// Hash bits below this one are left to hashbrown inside a segment.
-const DIR_SHIFT: u32 = 16;
-/// The most directory bits a hash provides (bits 16..56; hashbrown's tag takes 57..63).
-pub const MAX_DEPTH: u32 = 40;
+const DIR_SHIFT: u32 = 32;
+/// The most directory bits a hash provides (bits 32..56; hashbrown's tag takes 57..63).
+pub const MAX_DEPTH: u32 = 25;
 /// Buckets of a full-grown segment: segments hold between 7/16 and 7/8 of this many
 /// entries (hashbrown's maximum load is 7/8), a split rehashes at most about 7/8 of
 /// it, and a SCAN step returns one segment.
