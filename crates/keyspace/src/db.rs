@@ -7,59 +7,16 @@
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use bytes::Bytes;
-
+pub(crate) use crate::entry::Entry;
 use crate::keyspace::Now;
 use crate::table::{self, Keyed, Table};
 use crate::value::Value;
-
-/// `Entry::expire_at` of a key without a TTL. Real expiry times are never this small:
-/// the expire commands reject or delete anything at or before "now".
-const NO_EXPIRE: i64 = i64::MIN;
-
-/// A key, its value and its expiry time.
-#[derive(Debug)]
-pub(crate) struct Entry {
-    key: Bytes,
-    pub(crate) value: Value,
-    /// Unix time in ms after which the key is gone, or [`NO_EXPIRE`].
-    /// Invariant: a key has a TTL iff its hash is in `Db::expires` (once per such key).
-    expire_at: i64,
-    /// Redis's 24-bit `lru` field: last access time or LFU counter (`access.rs`).
-    lru: u32,
-}
-
-impl Entry {
-    pub(crate) fn key(&self) -> &Bytes {
-        &self.key
-    }
-
-    pub(crate) fn expire_at(&self) -> Option<i64> {
-        (self.expire_at != NO_EXPIRE).then_some(self.expire_at)
-    }
-
-    /// The access stamp.
-    pub(crate) fn lru(&self) -> u32 {
-        self.lru
-    }
-
-    /// Redis's `keyIsExpired()`: a key expires once the time is strictly past its
-    /// expiry time.
-    pub(crate) fn is_expired(&self, now: i64) -> bool {
-        self.expire_at != NO_EXPIRE && now > self.expire_at
-    }
-
-    /// [`Entry::is_expired`], reading the clock only for a key with a TTL.
-    pub(crate) fn is_expired_lazy(&self, now: &mut Now) -> bool {
-        self.expire_at != NO_EXPIRE && now.get() > self.expire_at
-    }
-}
 
 impl Keyed for Entry {
     type Key = [u8];
 
     fn key(&self) -> &[u8] {
-        &self.key
+        Entry::key(self)
     }
 }
 
@@ -192,7 +149,7 @@ impl Db {
     /// `expireIfNeeded()` as called by `lookupKey()`).
     pub(crate) fn find(&mut self, key: &[u8], now: &mut Now) -> Found<'_> {
         let hash = self.table.hash(key);
-        let Some(entry) = self.table.find_mut(hash, |e| e.key[..] == *key) else {
+        let Some(entry) = self.table.find_mut(hash, |e| e.key() == key) else {
             return Found::Missing;
         };
         if entry.get().is_expired_lazy(now) {
@@ -213,7 +170,7 @@ impl Db {
         let hash = self.table.hash(key);
         let lru = now.lru();
         let expires = &mut self.expires;
-        match self.table.entry(hash, |e| e.key[..] == *key) {
+        match self.table.entry(hash, |e| e.key() == key) {
             table::Entry::Occupied(entry) if entry.get().is_expired_lazy(now) => {
                 let (_, entry) = entry.remove_keep_vacant();
                 unindex(expires, hash);
@@ -251,14 +208,14 @@ impl Db {
     /// values at once after having looked each key up through [`Db::find`] (which
     /// deleted the expired ones) in the same command, at the same time.
     pub(crate) fn peek(&self, key: &[u8]) -> Option<&Value> {
-        self.table.get(key).map(|e| &e.value)
+        self.table.get(key).map(Entry::value)
     }
 
     /// Deletes a key whether or not it has expired.
     pub(crate) fn remove(&mut self, key: &[u8]) -> Option<Entry> {
         let hash = self.table.hash(key);
-        let gone = self.table.find_mut(hash, |e| e.key[..] == *key)?.remove();
-        if gone.expire_at != NO_EXPIRE {
+        let gone = self.table.find_mut(hash, |e| e.key() == key)?.remove();
+        if gone.expire_at().is_some() {
             unindex(&mut self.expires, hash);
         }
         Some(gone)
@@ -300,13 +257,15 @@ impl Db {
             sample.sampled += 1;
             let found = self
                 .table
-                .find_hashed_mut(hash, |e| e.expire_at != NO_EXPIRE);
+                .find_hashed_mut(hash, |e| e.expire_at().is_some());
             let Some(entry) = found else {
                 debug_assert!(false, "expires index out of sync for hash {hash:x}");
                 unindex(&mut self.expires, hash);
                 continue;
             };
-            let when = entry.get().expire_at;
+            let Some(when) = entry.get().expire_at() else {
+                continue;
+            };
             let ttl = when.saturating_sub(now);
             if ttl > 0 {
                 sample.ttl_sum = sample.ttl_sum.saturating_add(ttl);
@@ -315,7 +274,7 @@ impl Db {
             if now > when {
                 let gone = entry.remove();
                 unindex(&mut self.expires, hash);
-                on_expired(&gone.key);
+                on_expired(gone.key());
                 sample.expired += 1;
             }
         }
@@ -365,11 +324,11 @@ fn unindex(expires: &mut Expires, hash: u64) {
 
 impl<'a> Occupied<'a> {
     pub(crate) fn value(&self) -> &Value {
-        &self.entry.get().value
+        self.entry.get().value()
     }
 
     pub(crate) fn value_mut(&mut self) -> &mut Value {
-        &mut self.entry.get_mut().value
+        self.entry.get_mut().value_mut()
     }
 
     pub(crate) fn expire_at(&self) -> Option<i64> {
@@ -378,40 +337,35 @@ impl<'a> Occupied<'a> {
 
     /// The access stamp.
     pub(crate) fn lru(&self) -> u32 {
-        self.entry.get().lru
+        self.entry.get().lru()
     }
 
     /// Records an access (or carries a stamp over, for RENAME and MOVE).
     pub(crate) fn set_lru(&mut self, lru: u32) {
-        self.entry.get_mut().lru = lru;
+        self.entry.get_mut().set_lru(lru);
     }
 
     /// Sets the key's expiry time (Unix ms).
     pub(crate) fn set_expire(&mut self, when: i64) {
-        let e = self.entry.get_mut();
-        if e.expire_at == NO_EXPIRE {
+        if !self.entry.get_mut().set_expire_at(Some(when)) {
             self.expires.insert_unique(self.hash, Expiring(self.hash));
         }
-        e.expire_at = when;
     }
 
     /// Removes the TTL; false if there was none.
     pub(crate) fn persist(self) -> bool {
-        let e = self.entry.into_mut();
-        if e.expire_at == NO_EXPIRE {
-            return false;
+        let had = self.entry.into_mut().set_expire_at(None);
+        if had {
+            unindex(self.expires, self.hash);
         }
-        e.expire_at = NO_EXPIRE;
-        unindex(self.expires, self.hash);
-        true
+        had
     }
 
     /// Overwrites the value, dropping the TTL unless `keep_ttl` (Redis's `setKey()`).
     pub(crate) fn replace(self, value: Value, keep_ttl: bool) {
         let e = self.entry.into_mut();
-        e.value = value;
-        if !keep_ttl && e.expire_at != NO_EXPIRE {
-            e.expire_at = NO_EXPIRE;
+        *e.value_mut() = value;
+        if !keep_ttl && e.set_expire_at(None) {
             unindex(self.expires, self.hash);
         }
     }
@@ -419,7 +373,7 @@ impl<'a> Occupied<'a> {
     /// Deletes the key.
     pub(crate) fn remove(self) -> Entry {
         let gone = self.entry.remove();
-        if gone.expire_at != NO_EXPIRE {
+        if gone.expire_at().is_some() {
             unindex(self.expires, self.hash);
         }
         gone
@@ -429,14 +383,7 @@ impl<'a> Occupied<'a> {
 impl<'a> Vacant<'a> {
     /// Inserts the key with `value` and no TTL.
     pub(crate) fn insert(self, value: Value) -> Occupied<'a> {
-        // Copy the key out of the client's read buffer (see `Value::string_from_arg`).
-        let key = Bytes::copy_from_slice(self.key);
-        let entry = self.entry.insert(Entry {
-            key,
-            value,
-            expire_at: NO_EXPIRE,
-            lru: self.lru,
-        });
+        let entry = self.entry.insert(Entry::new(self.key, value, self.lru));
         Occupied {
             entry,
             expires: self.expires,
@@ -466,7 +413,7 @@ mod tests {
     fn check(db: &Db) {
         let mut want = std::collections::HashMap::<u64, usize>::new();
         for e in db.iter().filter(|e| e.expire_at().is_some()) {
-            *want.entry(db.table.hash(&e.key)).or_default() += 1;
+            *want.entry(db.table.hash(e.key())).or_default() += 1;
         }
         let mut got = std::collections::HashMap::<u64, usize>::new();
         for x in db.expires.iter() {

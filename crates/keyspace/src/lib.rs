@@ -57,6 +57,7 @@ mod bignum;
 mod commands;
 mod db;
 mod effects;
+mod entry;
 mod error;
 mod expire_cycle;
 mod glob;

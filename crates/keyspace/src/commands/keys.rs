@@ -154,7 +154,7 @@ pub(super) fn keys(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
         .db()
         .iter()
         .filter(|e| (all || glob_match(pattern, e.key(), false)) && !e.is_expired(now))
-        .map(|e| Frame::Bulk(e.key().clone()))
+        .map(|e| Frame::Bulk(Bytes::copy_from_slice(e.key())))
         .collect();
     Ok(Frame::Array(keys))
 }
@@ -182,7 +182,7 @@ pub(super) fn randomkey(ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<Frame> {
         let Some((key, expired)) = ctx
             .db()
             .random_entry(random)
-            .map(|e| (e.key().clone(), e.is_expired(now)))
+            .map(|e| (Bytes::copy_from_slice(e.key()), e.is_expired(now)))
         else {
             return Ok(Frame::Null);
         };

@@ -87,7 +87,7 @@ fn move_key(ctx: &mut Ctx<'_>, from: usize, src: &[u8], to: usize, dst: &[u8]) {
     };
     let (expire_at, lru) = (gone.expire_at(), gone.lru());
     if let Slot::Vacant(slot) = ctx.entry_in(to, dst) {
-        let mut entry = slot.insert(gone.value);
+        let mut entry = slot.insert(gone.into_value());
         if let Some(when) = expire_at {
             entry.set_expire(when);
         }

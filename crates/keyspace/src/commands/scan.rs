@@ -139,8 +139,8 @@ pub(super) fn scan(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
             seen += 1;
             if opts.matches(e.key()) {
                 candidates.push(Candidate {
-                    key: e.key().clone(),
-                    type_name: e.value.type_name(),
+                    key: Bytes::copy_from_slice(e.key()),
+                    type_name: e.value().type_name(),
                     expired: e.is_expired_lazy(now),
                 });
             }
