@@ -1,27 +1,41 @@
-//! Embed the keyspace in a program with no network: run Redis commands on it
-//! directly and read the replies as values.
+//! Embed the keyspace in a program with no network: typed calls for the common
+//! commands, and the generic `execute` for everything else, on the same data.
 //!
 //! Run: `cargo run -p ferrodis-examples --bin embed_keyspace`
 
-use bytes::Bytes;
-use ferrodis_keyspace::{Keyspace, Session};
-use ferrodis_resp::Frame;
+use std::time::Duration;
 
-fn main() {
+use ferrodis_keyspace::{Keyspace, Ttl};
+
+fn main() -> Result<(), ferrodis_keyspace::Error> {
     let mut keyspace = Keyspace::new(16);
-    let mut session = Session::default();
-    let mut run = |args: &[&str]| -> Frame {
-        let argv: Vec<Bytes> = args
-            .iter()
-            .map(|a| Bytes::copy_from_slice(a.as_bytes()))
-            .collect();
-        keyspace
-            .execute(&mut session, &argv)
-            .unwrap_or_else(|| Frame::error(format!("ERR unknown command '{}'", args[0])))
-    };
-    println!("{:?}", run(&["SET", "visits", "41"]));
-    println!("{:?}", run(&["INCR", "visits"]));
-    println!("{:?}", run(&["RPUSH", "queue", "a", "b", "c"]));
-    println!("{:?}", run(&["LRANGE", "queue", "0", "-1"]));
-    println!("{:?}", run(&["GET", "missing"]));
+    let mut db = keyspace.db(0)?;
+
+    db.set("visits", "41")?;
+    println!("visits -> {}", db.incr_by("visits", 1)?);
+
+    db.rpush("queue", &["a", "b", "c"])?;
+    let queue: Vec<String> = db
+        .lrange("queue", 0, -1)?
+        .iter()
+        .map(|b| String::from_utf8_lossy(b).into_owned())
+        .collect();
+    println!("queue -> {queue:?}");
+
+    db.zadd("board", &[(3.5, "ada"), (9.0, "bob")])?;
+    println!("board -> {:?}", db.zrange("board", 0, -1)?);
+
+    db.set_ex("session", "token", Duration::from_secs(30))?;
+    let expiring = matches!(db.ttl("session")?, Some(Ttl::Expires(_)));
+    println!("session expires -> {expiring}");
+
+    println!("missing -> {:?}", db.get("missing")?);
+    // Redis's errors come back as values, worded as Redis words them.
+    println!("wrong type -> {}", db.lpush("visits", &["x"]).unwrap_err());
+    // Any other command through the generic form, reply as a RESP3 frame.
+    println!(
+        "generic -> {:?}",
+        db.execute(&["OBJECT", "ENCODING", "queue"])
+    );
+    Ok(())
 }

@@ -33,11 +33,13 @@ fn embedded_keyspace_runs_commands() {
     assert_eq!(
         lines,
         [
-            "Simple(b\"OK\")",
-            "Integer(42)",
-            "Integer(3)",
-            "Array([Bulk(b\"a\"), Bulk(b\"b\"), Bulk(b\"c\")])",
-            "Null",
+            "visits -> 42",
+            "queue -> [\"a\", \"b\", \"c\"]",
+            "board -> [(b\"ada\", 3.5), (b\"bob\", 9.0)]",
+            "session expires -> true",
+            "missing -> None",
+            "wrong type -> WRONGTYPE Operation against a key holding the wrong kind of value",
+            "generic -> Some(Bulk(b\"quicklist\"))",
         ]
     );
 }

@@ -209,6 +209,10 @@ pub enum Error {
         /// The subcommand given.
         sub: Bytes,
     },
+    /// An error reply that has no variant of its own, as the command worded it
+    /// (what the typed API of [`crate::Database`] returns for such replies).
+    #[error("{0}")]
+    Reply(String),
 }
 
 /// Shorthand for results whose error is this crate's [`Error`].
@@ -288,7 +292,8 @@ impl Error {
             Error::OutOfRange { .. }
             | Error::WrongArity { .. }
             | Error::InvalidExpireTime { .. }
-            | Error::NoInputKeys { .. } => return Frame::error(self.to_string()),
+            | Error::NoInputKeys { .. }
+            | Error::Reply(_) => return Frame::error(self.to_string()),
         };
         Frame::static_error(text)
     }

@@ -8,6 +8,10 @@
 //! so 10 times per second). [`command_specs`] and [`lookup`] describe the commands
 //! for COMMAND and COMMAND DOCS.
 //!
+//! [`Keyspace::db`] gives the same commands as typed Rust methods ([`Database`]:
+//! `get`, `set`, `incr_by`, `lpush`, `hgetall`, `zadd`, ...), for programs that embed
+//! the keyspace; they run through `execute`, so the semantics are identical.
+//!
 //! What it is not: a server. There is no networking, no threads, no locks and no
 //! globals; connection commands (PING, HELLO, AUTH, CLIENT, CONFIG, INFO, ...) belong
 //! to the server, which gets `None` from `execute` for them. Persistence and
@@ -70,6 +74,7 @@ mod stats;
 #[doc(hidden)]
 pub mod table;
 mod tunables;
+mod typed;
 mod types;
 mod value;
 
@@ -82,4 +87,5 @@ pub use crate::{
     spec::{command_specs, lookup, subcommand_specs, CommandSpec},
     stats::{DbInfo, Stats},
     tunables::{MaxmemoryPolicy, Tunables},
+    typed::{Database, Ttl},
 };
