@@ -31,7 +31,9 @@ fn main() -> Result<(), ferrodis_keyspace::Error> {
 
     println!("missing -> {:?}", db.get("missing")?);
     // Redis's errors come back as values, worded as Redis words them.
-    println!("wrong type -> {}", db.lpush("visits", &["x"]).unwrap_err());
+    if let Err(e) = db.lpush("visits", &["x"]) {
+        println!("wrong type -> {e}");
+    }
     // Any other command through the generic form, reply as a RESP3 frame.
     println!(
         "generic -> {:?}",
