@@ -200,6 +200,7 @@ impl Keyspace {
         };
         let dirty_before = *ctx.dirty;
         let db = ctx.session.db;
+        let unit_start = ctx.fx.effects.len();
         // DEL/UNLINK touch (for WATCH) only the keys they delete: note which exist.
         let present: Vec<bool> =
             if !ctx.fx.watched.is_empty() && matches!(spec.name, "del" | "unlink") {
@@ -217,6 +218,9 @@ impl Keyspace {
         let replaced = self.fx.replaced.take();
         if self.dirty != dirty_before {
             self.record_write(db, argv, replaced, &present);
+        }
+        if self.fx.propagate && self.fx.transaction.is_none() {
+            self.fx.close_unit(unit_start);
         }
         Some(reply)
     }
@@ -300,9 +304,33 @@ impl Keyspace {
         }
     }
 
-    /// The effects recorded since the last call, in commit order.
+    /// The effects recorded since the last call, in commit order. A command or
+    /// transaction with several effects comes wrapped in `MULTI` ... `EXEC`, as
+    /// Redis propagates it.
     pub fn take_effects(&mut self) -> Vec<Effect> {
+        if let Some(start) = self.fx.transaction.as_mut() {
+            // Taken mid-transaction: what follows is wrapped on its own.
+            *start = 0;
+        }
         std::mem::take(&mut self.fx.effects)
+    }
+
+    /// Opens a transaction (EXEC): the effects of the commands run until
+    /// [`Keyspace::end_transaction`] form one unit, wrapped in MULTI ... EXEC if
+    /// there is more than one.
+    pub fn begin_transaction(&mut self) {
+        if self.fx.transaction.is_none() {
+            self.fx.transaction = Some(self.fx.effects.len());
+        }
+    }
+
+    /// Closes the transaction opened by [`Keyspace::begin_transaction`].
+    pub fn end_transaction(&mut self) {
+        if let Some(start) = self.fx.transaction.take() {
+            if self.fx.propagate {
+                self.fx.close_unit(start);
+            }
+        }
     }
 
     /// WATCH: `client` watches `key` in `db`. The token tells EXEC later whether the

@@ -174,14 +174,88 @@ fn spop_is_propagated_as_the_removal_it_made() {
     let Frame::Set(two) = run(&mut ks, &mut s, &["SPOP", "s", "2"]) else {
         panic!("a set")
     };
-    let want: Vec<Effect> = two
-        .iter()
-        .map(|f| match f {
-            Frame::Bulk(b) => effect(0, &["SREM", "s", std::str::from_utf8(b).unwrap()]),
-            other => panic!("{other:?}"),
-        })
-        .collect();
+    let mut want = vec![effect(0, &["MULTI"])];
+    want.extend(two.iter().map(|f| match f {
+        Frame::Bulk(b) => effect(0, &["SREM", "s", std::str::from_utf8(b).unwrap()]),
+        other => panic!("{other:?}"),
+    }));
+    want.push(effect(0, &["EXEC"]));
     assert_eq!(ks.take_effects(), want);
     run(&mut ks, &mut s, &["SPOP", "s", "10"]);
     assert_eq!(ks.take_effects(), [effect(0, &["DEL", "s"])]);
+}
+
+/// A command or transaction with more than one effect is one atomic unit, wrapped in
+/// MULTI/EXEC with lazy-expiry DELs in place — what redis-server 7.0's AOF holds for
+/// the same commands (active expiry off, so the keys expire lazily).
+#[test]
+fn units_of_several_effects_are_wrapped_in_multi_exec() {
+    let mut ks = Keyspace::new(16);
+    ks.set_clock(Clock::Fixed(1_000));
+    let mut s = Session::default();
+    ks.set_propagation(true);
+    for k in ["x", "y", "u", "t"] {
+        run(&mut ks, &mut s, &["SET", k, "1", "PX", "1"]);
+    }
+    ks.take_effects();
+    ks.set_clock(Clock::Fixed(2_000));
+
+    // One command: the DEL of the expired key it found, then its own write.
+    run(&mut ks, &mut s, &["SET", "x", "2"]);
+    assert_eq!(
+        ks.take_effects(),
+        [
+            effect(0, &["MULTI"]),
+            effect(0, &["DEL", "x"]),
+            effect(0, &["SET", "x", "2"]),
+            effect(0, &["EXEC"]),
+        ]
+    );
+
+    // A transaction of two writes with an expiry in between.
+    ks.begin_transaction();
+    run(&mut ks, &mut s, &["SET", "a", "1"]);
+    run(&mut ks, &mut s, &["GET", "y"]);
+    run(&mut ks, &mut s, &["SET", "b", "1"]);
+    ks.end_transaction();
+    assert_eq!(
+        ks.take_effects(),
+        [
+            effect(0, &["MULTI"]),
+            effect(0, &["SET", "a", "1"]),
+            effect(0, &["DEL", "y"]),
+            effect(0, &["SET", "b", "1"]),
+            effect(0, &["EXEC"]),
+        ]
+    );
+
+    // One effect, from a transaction or a command: atomic already.
+    ks.begin_transaction();
+    run(&mut ks, &mut s, &["GET", "u"]);
+    run(&mut ks, &mut s, &["GET", "a"]);
+    ks.end_transaction();
+    assert_eq!(ks.take_effects(), [effect(0, &["DEL", "u"])]);
+    ks.begin_transaction();
+    run(&mut ks, &mut s, &["GET", "a"]);
+    ks.end_transaction();
+    assert!(ks.take_effects().is_empty(), "a read-only transaction");
+    run(&mut ks, &mut s, &["MGET", "t", "a"]);
+    assert_eq!(ks.take_effects(), [effect(0, &["DEL", "t"])]);
+
+    // A transaction across databases: MULTI and EXEC sit next to their neighbours'
+    // databases, so a writer emits SELECT only where the commands need it.
+    ks.begin_transaction();
+    run(&mut ks, &mut s, &["SET", "a", "2"]);
+    run(&mut ks, &mut s, &["SELECT", "3"]);
+    run(&mut ks, &mut s, &["SET", "a", "3"]);
+    ks.end_transaction();
+    assert_eq!(
+        ks.take_effects(),
+        [
+            effect(0, &["MULTI"]),
+            effect(0, &["SET", "a", "2"]),
+            effect(3, &["SET", "a", "3"]),
+            effect(3, &["EXEC"]),
+        ]
+    );
 }

@@ -37,10 +37,13 @@ pub fn run(conn: &mut Conn, batch: &mut Batch<'_>, _argv: &[Bytes]) -> Frame {
     if !intact {
         return Frame::NullArray;
     }
+    // One unit of effects: the AOF and replicas get it wrapped in MULTI/EXEC.
+    batch.keyspace().begin_transaction();
     let replies = multi
         .queued
         .iter()
         .map(|argv| super::dispatch(conn, batch, argv))
         .collect();
+    batch.keyspace().end_transaction();
     Frame::Array(replies)
 }
