@@ -1,6 +1,6 @@
 //! The crate's one error type.
 
-/// Everything that can be wrong with an AOF manifest.
+/// Everything that can be wrong with an AOF manifest or an AOF's records.
 ///
 /// Each message starts with the exact text Redis 7.0 logs for the same problem
 /// (`aofLoadManifestFromFile` in aof.c), so operators can search for either,
@@ -48,6 +48,26 @@ pub enum Error {
     UnknownFileType {
         /// The 1-based line number.
         line: usize,
+    },
+    /// A record that is not `*<argc>` followed by `$<len>` bulks, or an annotation
+    /// (Redis 7.0: "Bad file format reading the append only file").
+    #[error("Bad file format reading the append only file (offset {offset})")]
+    BadFormat {
+        /// Where the bad record or part of it starts.
+        offset: u64,
+    },
+    /// A MULTI inside a MULTI (Redis's fake client gets "MULTI calls can not be
+    /// nested" and loading stops).
+    #[error("MULTI calls can not be nested (offset {offset})")]
+    NestedMulti {
+        /// Where the second MULTI starts.
+        offset: u64,
+    },
+    /// An EXEC without MULTI.
+    #[error("EXEC without MULTI (offset {offset})")]
+    ExecWithoutMulti {
+        /// Where the EXEC starts.
+        offset: u64,
     },
 }
 

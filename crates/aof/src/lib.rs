@@ -4,9 +4,16 @@
 //! read and written exactly as Redis 7.0 does, with Redis's validation and
 //! error texts, and the names of base, incr and manifest files.
 //!
-//! What it is not (yet): an appender with fsync policies, a loader of base and
-//! incr files, the rewrite, or the upgrade of a legacy single `appendonly.aof`.
-//! No I/O and no tokio: callers read and write the files.
+//! Also the bytes of the log itself: [`Feeder`] turns write effects into RESP
+//! commands with `SELECT` when the database changes and optional `#TS:`
+//! annotations; [`Loader`] reads them back, groups MULTI/EXEC blocks and tells
+//! a clean end from a truncated tail or an uncommitted transaction (with the
+//! valid prefix `aof-load-truncated` keeps); [`Fsync`] names the policies.
+//!
+//! What it is not (yet): the appender that applies the fsync policy to a file,
+//! the loading of a whole manifest (RDB base included), the rewrite, or the
+//! upgrade of a legacy single `appendonly.aof`. No I/O and no tokio: callers
+//! read and write the files.
 //!
 //! ```
 //! use ferrodis_aof::{base_name, incr_name, FileKind, Manifest, ManifestEntry};
@@ -33,15 +40,19 @@
 //! ```
 
 mod error;
+mod feed;
 mod manifest;
 mod naming;
 mod quoting;
+mod reader;
 
 pub use crate::{
     error::{Error, Result},
+    feed::{write_command, Feeder, Fsync},
     manifest::{FileKind, Manifest, ManifestEntry},
     naming::{
         base_name, incr_name, manifest_name, temp_manifest_name, DEFAULT_DIR_NAME,
         DEFAULT_FILE_NAME,
     },
+    reader::{parse_record, Ending, Loaded, Loader, Record},
 };
