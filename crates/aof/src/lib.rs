@@ -10,10 +10,11 @@
 //! a clean end from a truncated tail or an uncommitted transaction (with the
 //! valid prefix `aof-load-truncated` keeps); [`Fsync`] names the policies.
 //!
-//! What it is not (yet): the appender that applies the fsync policy to a file,
-//! the loading of a whole manifest (RDB base included), the rewrite, or the
-//! upgrade of a legacy single `appendonly.aof`. No I/O and no tokio: callers
-//! read and write the files.
+//! [`Appender`] applies the policy to the open file (buffered writes, fsync
+//! before replies with `always`, a background fsync thread with `everysec`).
+//!
+//! What it is not (yet): the loading of a whole manifest (RDB base included), the rewrite, or the
+//! upgrade of a legacy single `appendonly.aof`. No tokio: the server drives it.
 //!
 //! ```
 //! use ferrodis_aof::{base_name, incr_name, FileKind, Manifest, ManifestEntry};
@@ -39,6 +40,7 @@
 //! # Ok::<(), ferrodis_aof::Error>(())
 //! ```
 
+mod appender;
 mod error;
 mod feed;
 mod manifest;
@@ -47,6 +49,7 @@ mod quoting;
 mod reader;
 
 pub use crate::{
+    appender::{Appender, Flushed},
     error::{Error, Result},
     feed::{write_command, Feeder, Fsync},
     manifest::{FileKind, Manifest, ManifestEntry},

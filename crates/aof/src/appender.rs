@@ -1,0 +1,301 @@
+//! The open incr file and its fsync policy: buffered appends, `write` + `fsync` as
+//! `appendfsync` says, and everysec's background fsync with Redis's stall rule.
+//!
+//! Redis 7.0 (`flushAppendOnlyFile()` in aof.c): writes accumulate in `aof_buf`
+//! during an event-loop turn and are written once before replies go out. With
+//! `always` the write is followed by an fsync, so a client never sees a reply for a
+//! write that is not on disk. With `everysec` a background thread fsyncs about once
+//! a second; if that fsync is still running when the next write comes, the write is
+//! postponed for up to 2 seconds (so the writing thread never blocks on a busy
+//! disk), after which it is done anyway and counted in `aof_delayed_fsync`. With
+//! `no` the OS flushes when it likes.
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, Write};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{self, Sender};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crate::feed::Fsync;
+
+/// How long everysec postpones writes while a background fsync runs.
+const MAX_POSTPONE: Duration = Duration::from_secs(2);
+/// How often everysec fsyncs.
+const EVERYSEC: Duration = Duration::from_secs(1);
+
+/// What [`Appender::flush`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flushed {
+    /// Nothing was pending.
+    Nothing,
+    /// The pending bytes were written (and, with `always`, fsynced).
+    Written,
+    /// everysec: a background fsync is running, the bytes stay buffered.
+    Postponed,
+}
+
+/// The background fsync of `everysec`.
+struct Syncer {
+    requests: Option<Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+    in_progress: Arc<AtomicBool>,
+    /// Errors seen by the thread, for the next flush to report.
+    failed: Arc<AtomicU64>,
+}
+
+impl Syncer {
+    fn start(file: File) -> io::Result<Syncer> {
+        let (tx, rx) = mpsc::channel::<()>();
+        let in_progress = Arc::new(AtomicBool::new(false));
+        let failed = Arc::new(AtomicU64::new(0));
+        let (busy, errors) = (in_progress.clone(), failed.clone());
+        let thread = std::thread::Builder::new()
+            .name("aof-fsync".into())
+            .spawn(move || {
+                for () in rx {
+                    if file.sync_data().is_err() {
+                        errors.fetch_add(1, Ordering::Relaxed);
+                    }
+                    busy.store(false, Ordering::Release);
+                }
+            })?;
+        Ok(Syncer {
+            requests: Some(tx),
+            thread: Some(thread),
+            in_progress,
+            failed,
+        })
+    }
+
+    fn busy(&self) -> bool {
+        self.in_progress.load(Ordering::Acquire)
+    }
+
+    fn request(&self) {
+        self.in_progress.store(true, Ordering::Release);
+        let sent = self.requests.as_ref().map(|tx| tx.send(()));
+        if !matches!(sent, Some(Ok(()))) {
+            self.in_progress.store(false, Ordering::Release);
+        }
+    }
+}
+
+impl Drop for Syncer {
+    fn drop(&mut self) {
+        // Closing the channel ends the thread after its last fsync.
+        self.requests.take();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// An AOF file open for appending under an fsync policy.
+pub struct Appender {
+    file: File,
+    policy: Fsync,
+    /// Bytes fed but not written yet (`aof_buf`).
+    pending: Vec<u8>,
+    /// The file's size: what was written so far.
+    size: u64,
+    /// When everysec started postponing, if it is.
+    postponed_since: Option<Instant>,
+    last_sync: Instant,
+    /// `aof_delayed_fsync`: writes done while a background fsync was still running.
+    delayed_fsyncs: u64,
+    syncer: Option<Syncer>,
+}
+
+impl std::fmt::Debug for Appender {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Appender")
+            .field("policy", &self.policy)
+            .field("size", &self.size)
+            .field("pending", &self.pending.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Appender {
+    /// Opens (creating if needed) `path` for appending.
+    pub fn open(path: &Path, policy: Fsync) -> io::Result<Appender> {
+        let file = OpenOptions::new().create(true).append(true).open(path)?;
+        let size = file.metadata()?.len();
+        let syncer = match policy {
+            Fsync::Everysec => Some(Syncer::start(file.try_clone()?)?),
+            Fsync::Always | Fsync::No => None,
+        };
+        Ok(Appender {
+            file,
+            policy,
+            pending: Vec::new(),
+            size,
+            postponed_since: None,
+            last_sync: Instant::now(),
+            delayed_fsyncs: 0,
+            syncer,
+        })
+    }
+
+    /// The buffer to feed commands into (see [`crate::Feeder::feed`]).
+    pub fn buffer(&mut self) -> &mut Vec<u8> {
+        &mut self.pending
+    }
+
+    /// Whether bytes are waiting to be written.
+    pub fn has_pending(&self) -> bool {
+        !self.pending.is_empty()
+    }
+
+    /// The file's size once everything fed so far is written.
+    pub fn size(&self) -> u64 {
+        self.size + self.pending.len() as u64
+    }
+
+    /// `aof_delayed_fsync`.
+    pub fn delayed_fsyncs(&self) -> u64 {
+        self.delayed_fsyncs
+    }
+
+    /// The policy.
+    pub fn policy(&self) -> Fsync {
+        self.policy
+    }
+
+    /// Writes what is pending as the policy says; call it before sending the
+    /// replies of the writes fed since the last call. With `always` it returns
+    /// only once the bytes are on disk.
+    pub fn flush(&mut self, now: Instant) -> io::Result<Flushed> {
+        if let Some(syncer) = &self.syncer {
+            if syncer.failed.swap(0, Ordering::Relaxed) > 0 {
+                return Err(io::Error::other("background AOF fsync failed"));
+            }
+        }
+        if self.pending.is_empty() {
+            self.maybe_background_sync(now);
+            return Ok(Flushed::Nothing);
+        }
+        if self.policy == Fsync::Everysec && self.syncer.as_ref().is_some_and(Syncer::busy) {
+            let since = *self.postponed_since.get_or_insert(now);
+            if now.duration_since(since) < MAX_POSTPONE {
+                return Ok(Flushed::Postponed);
+            }
+            // Waited long enough: write anyway (it may block on the busy disk).
+            self.delayed_fsyncs += 1;
+        }
+        self.postponed_since = None;
+        self.file.write_all(&self.pending)?;
+        self.size += self.pending.len() as u64;
+        self.pending.clear();
+        match self.policy {
+            Fsync::Always => {
+                self.file.sync_data()?;
+                self.last_sync = now;
+            }
+            Fsync::Everysec => self.maybe_background_sync(now),
+            Fsync::No => {}
+        }
+        Ok(Flushed::Written)
+    }
+
+    /// everysec: starts a background fsync if a second has passed since the last.
+    fn maybe_background_sync(&mut self, now: Instant) {
+        let Some(syncer) = &self.syncer else {
+            return;
+        };
+        if now.duration_since(self.last_sync) >= EVERYSEC && !syncer.busy() {
+            syncer.request();
+            self.last_sync = now;
+        }
+    }
+
+    /// Writes everything pending and fsyncs, whatever the policy (shutdown,
+    /// switching files).
+    pub fn sync_all(&mut self) -> io::Result<()> {
+        self.file.write_all(&self.pending)?;
+        self.size += self.pending.len() as u64;
+        self.pending.clear();
+        self.postponed_since = None;
+        self.file.sync_data()?;
+        self.last_sync = Instant::now();
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn temp(name: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("ferrodis-aof-{}-{name}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir.join("appendonly.aof.1.incr.aof")
+    }
+
+    #[test]
+    fn every_policy_writes_what_was_fed() {
+        for policy in [Fsync::Always, Fsync::Everysec, Fsync::No] {
+            let path = temp(policy.name());
+            let _ = std::fs::remove_file(&path);
+            let mut a = Appender::open(&path, policy).unwrap();
+            a.buffer().extend_from_slice(b"*1\r\n$4\r\nPING\r\n");
+            assert_eq!(a.size(), 14);
+            let mut now = Instant::now();
+            // everysec may postpone while its first fsync runs; it writes within 2 s.
+            loop {
+                match a.flush(now).unwrap() {
+                    Flushed::Written => break,
+                    Flushed::Postponed => now += Duration::from_millis(500),
+                    Flushed::Nothing => panic!("bytes were pending"),
+                }
+            }
+            assert_eq!(std::fs::read(&path).unwrap(), b"*1\r\n$4\r\nPING\r\n");
+            assert_eq!(a.flush(now).unwrap(), Flushed::Nothing);
+            drop(a);
+            // Reopening appends after what is there.
+            let mut a = Appender::open(&path, policy).unwrap();
+            assert_eq!(a.size(), 14);
+            a.buffer().extend_from_slice(b"x");
+            a.sync_all().unwrap();
+            assert_eq!(std::fs::read(&path).unwrap().len(), 15);
+            std::fs::remove_file(&path).unwrap();
+        }
+    }
+
+    #[test]
+    fn everysec_postpones_at_most_two_seconds_behind_a_busy_fsync() {
+        let path = temp("stall");
+        let _ = std::fs::remove_file(&path);
+        let mut a = Appender::open(&path, Fsync::Everysec).unwrap();
+        let start = Instant::now();
+        // Pretend the background fsync is stuck.
+        a.syncer
+            .as_ref()
+            .unwrap()
+            .in_progress
+            .store(true, Ordering::Release);
+        a.buffer().extend_from_slice(b"abc");
+        assert_eq!(a.flush(start).unwrap(), Flushed::Postponed);
+        assert_eq!(
+            a.flush(start + Duration::from_millis(1999)).unwrap(),
+            Flushed::Postponed
+        );
+        assert_eq!(std::fs::read(&path).unwrap(), b"");
+        assert_eq!(
+            a.flush(start + Duration::from_secs(2)).unwrap(),
+            Flushed::Written
+        );
+        assert_eq!(a.delayed_fsyncs(), 1);
+        assert_eq!(std::fs::read(&path).unwrap(), b"abc");
+        a.syncer
+            .as_ref()
+            .unwrap()
+            .in_progress
+            .store(false, Ordering::Release);
+        std::fs::remove_file(&path).unwrap();
+    }
+}
