@@ -5,7 +5,7 @@
 /// Each message starts with the exact text Redis 7.0 logs for the same problem
 /// (`aofLoadManifestFromFile` in aof.c), so operators can search for either,
 /// followed by the 1-based manifest line.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The manifest has no line at all.
@@ -62,6 +62,21 @@ pub enum Error {
     NestedMulti {
         /// Where the second MULTI starts.
         offset: u64,
+    },
+    /// A file the manifest names is not in the directory (Redis 7.0's wording).
+    #[error("The AOF file {name} doesn't exist")]
+    MissingFile {
+        /// The file's name.
+        name: String,
+    },
+    /// Reading or writing a file failed.
+    #[error("AOF file {path}")]
+    Io {
+        /// The file or directory.
+        path: String,
+        /// What went wrong.
+        #[source]
+        source: std::io::Error,
     },
     /// An EXEC without MULTI.
     #[error("EXEC without MULTI (offset {offset})")]

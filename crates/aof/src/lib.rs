@@ -41,6 +41,7 @@
 //! ```
 
 mod appender;
+mod dir;
 mod error;
 mod feed;
 mod manifest;
@@ -50,6 +51,7 @@ mod reader;
 
 pub use crate::{
     appender::{Appender, Flushed},
+    dir::{AofDir, FileToLoad, Format},
     error::{Error, Result},
     feed::{write_command, Feeder, Fsync},
     manifest::{FileKind, Manifest, ManifestEntry},

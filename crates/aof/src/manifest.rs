@@ -466,12 +466,16 @@ mod tests {
             ),
         ];
         for (text, want) in cases {
-            assert_eq!(Manifest::parse(text).as_ref(), Err(want), "{text:?}");
+            assert_eq!(
+                Manifest::parse(text).unwrap_err().to_string(),
+                want.to_string(),
+                "{text:?}"
+            );
         }
         let too_long = format!("file {} seq 1 type b\n", "n".repeat(MAX_LINE));
         assert_eq!(
-            Manifest::parse(&too_long),
-            Err(Error::LineTooLong { line: 1 })
+            Manifest::parse(&too_long).unwrap_err().to_string(),
+            Error::LineTooLong { line: 1 }.to_string()
         );
     }
 
@@ -497,20 +501,21 @@ mod tests {
             ],
         };
         ok.validate().unwrap();
-        let bad = |files: Vec<ManifestEntry>| Manifest { files }.validate().unwrap_err();
+        let bad =
+            |files: Vec<ManifestEntry>| Manifest { files }.validate().unwrap_err().to_string();
         assert_eq!(
             bad(vec![
                 entry("b", 1, FileKind::Base),
                 entry("c", 2, FileKind::Base)
             ]),
-            Error::DuplicateBase { line: 2 }
+            Error::DuplicateBase { line: 2 }.to_string()
         );
         assert_eq!(
             bad(vec![
                 entry("i", 2, FileKind::Incr),
                 entry("j", 1, FileKind::Incr)
             ]),
-            Error::NonMonotonicSeq { line: 2 }
+            Error::NonMonotonicSeq { line: 2 }.to_string()
         );
         // Lines count in written order: the base goes first.
         assert_eq!(
@@ -518,23 +523,23 @@ mod tests {
                 entry("i", 1, FileKind::Incr),
                 entry("a/b", 1, FileKind::Base)
             ]),
-            Error::FileNameIsPath { line: 1 }
+            Error::FileNameIsPath { line: 1 }.to_string()
         );
         assert_eq!(
             bad(vec![entry("", 1, FileKind::Base)]),
-            Error::InvalidFormat { line: 1 }
+            Error::InvalidFormat { line: 1 }.to_string()
         );
         assert_eq!(
             bad(vec![entry("a", 0, FileKind::Base)]),
-            Error::InvalidFormat { line: 1 }
+            Error::InvalidFormat { line: 1 }.to_string()
         );
         assert_eq!(
             bad(vec![entry("a", u64::MAX, FileKind::Base)]),
-            Error::InvalidFormat { line: 1 }
+            Error::InvalidFormat { line: 1 }.to_string()
         );
         assert_eq!(
             bad(vec![entry(&"\n".repeat(600), 1, FileKind::Base)]),
-            Error::LineTooLong { line: 1 }
+            Error::LineTooLong { line: 1 }.to_string()
         );
     }
 
