@@ -241,6 +241,26 @@ impl Db {
         self.table.scan(cursor, visit)
     }
 
+    /// Starts a snapshot of this database's table (see `persist.rs`); false if one
+    /// runs already.
+    pub(crate) fn begin_snapshot(&mut self, sink: Box<dyn table::SnapshotSink<Entry>>) -> bool {
+        self.table.begin_snapshot(sink).is_ok()
+    }
+
+    /// Walks `segments` segments of the running snapshot; true when it is complete.
+    pub(crate) fn snapshot_step(&mut self, segments: usize) -> bool {
+        self.table.snapshot_step(segments)
+    }
+
+    /// Ends the running snapshot.
+    pub(crate) fn end_snapshot(&mut self) {
+        self.table.end_snapshot();
+    }
+
+    pub(crate) fn snapshot_running(&self) -> bool {
+        self.table.snapshot_epoch().is_some()
+    }
+
     /// One sampling round of active expiry (the inner loop of Redis's
     /// `activeExpireCycle()`): looks at up to `max` keys with a TTL, resuming where
     /// the last round stopped, and deletes the expired ones.

@@ -68,6 +68,8 @@ mod glob;
 mod keyspace;
 mod ldouble;
 mod num;
+mod persist;
+mod rewrite;
 mod spec;
 mod stats;
 // Public (hidden) only so that benches/table.rs can compare it with a plain table.
@@ -77,6 +79,7 @@ mod tunables;
 mod typed;
 mod types;
 mod value;
+mod view;
 
 pub use crate::{
     effects::Effect,
@@ -84,8 +87,11 @@ pub use crate::{
     expire_cycle::ExpireBudget,
     glob::glob_match,
     keyspace::{Clock, Keyspace, Session, WatchToken},
+    persist::PersistSink,
+    rewrite::{rewrite_commands, REWRITE_ITEMS_PER_CMD},
     spec::{command_specs, lookup, subcommand_specs, CommandSpec},
     stats::{DbInfo, Stats},
     tunables::{MaxmemoryPolicy, Tunables},
     typed::{Database, Ttl},
+    view::{EntryView, HashView, ListView, Scalar, SetView, ValueView, ZSetView},
 };

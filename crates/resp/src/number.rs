@@ -111,6 +111,14 @@ impl std::fmt::Write for StackWriter<'_> {
     }
 }
 
+/// `d` as C's `printf("%.17g")` prints it with glibc (what Redis 7.0 writes for
+/// scores in replies and AOF rewrites), as a `String`.
+pub fn format_g17(d: f64) -> String {
+    let mut buf = [0u8; DOUBLE_BUF_LEN];
+    let len = format_double(d, &mut buf);
+    String::from_utf8_lossy(&buf[..len]).into_owned()
+}
+
 /// Formats `d` like C's `printf("%.17g")` with glibc, as Redis's `addReplyDouble`
 /// does: 17 significant digits, trailing zeros dropped, exponent form (`1e+20`) when
 /// the exponent is below -4 or at least 17; `inf`, `-inf`, `nan`, `-nan`.
