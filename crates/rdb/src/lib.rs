@@ -36,16 +36,34 @@
 //! # Ok::<(), ferrodis_rdb::Error>(())
 //! ```
 
+mod blob;
 mod crc;
+mod decoder;
 mod error;
 mod format;
 mod header;
+mod input;
+mod intset;
+mod item;
 mod length_codec;
+mod listpack;
+mod lzf;
+mod module;
+mod objects;
+mod stream;
+mod value;
+mod ziplist;
+mod zipmap;
 
 pub use crate::{
     crc::crc64,
+    decoder::{decode, decode_file, Decoder},
     error::{Error, Result},
     format::{length, magic, opcode, rdb_type},
     header::{parse_header, write_header, Header, Magic},
+    item::{Checksum, Encoding, Item, Key, StringStorage},
     length_codec::{read_length, write_length, Length, StringEncoding},
+    module::module_name,
+    stream::{Consumer, ConsumerGroup, PendingEntry, Stream, StreamEntry, StreamId},
+    value::{Bin, HashField, ModuleValue, Value},
 };
