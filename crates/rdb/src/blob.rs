@@ -117,6 +117,7 @@ pub(crate) fn capacity(claimed: usize, len: usize, min_size: usize) -> usize {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -182,7 +182,9 @@ impl<R: Read> Decoder<R> {
                     return Ok(Item::Function { code });
                 }
                 opcode::FUNCTION_PRE_GA => return function_pre_ga(input),
-                opcode::VALKEY_UPDATE | opcode::VALKEY_SLOT_IMPORT if header.magic == Magic::Valkey => {
+                opcode::VALKEY_UPDATE | opcode::VALKEY_SLOT_IMPORT
+                    if header.magic == Magic::Valkey =>
+                {
                     return Err(Error::Unsupported {
                         offset: at,
                         what: format!("Valkey opcode {byte} (slot migration records)"),

@@ -115,7 +115,9 @@ impl<R: Read> Input<R> {
     }
 
     fn consume(&mut self, n: usize) {
-        if let (Some(capture), Some(bytes)) = (&mut self.capture, self.buf.get(self.pos..self.pos + n)) {
+        if let (Some(capture), Some(bytes)) =
+            (&mut self.capture, self.buf.get(self.pos..self.pos + n))
+        {
             capture.extend_from_slice(bytes);
         }
         self.pos += n;
@@ -237,7 +239,9 @@ impl<R: Read> Input<R> {
         if compressed_len.saturating_mul(lzf::MAX_EXPANSION) < len {
             return Err(Error::corrupt(
                 offset,
-                format!("Invalid LZF compressed string: {compressed_len} bytes cannot expand to {len}"),
+                format!(
+                    "Invalid LZF compressed string: {compressed_len} bytes cannot expand to {len}"
+                ),
             ));
         }
         let data_offset = self.offset();
@@ -273,7 +277,10 @@ impl<R: Read> Input<R> {
             len => {
                 let text = self.bytes(u64::from(len), expected)?;
                 crate::blob::parse_double(&text).ok_or_else(|| {
-                    Error::corrupt(offset, format!("invalid double {:?}", String::from_utf8_lossy(&text)))
+                    Error::corrupt(
+                        offset,
+                        format!("invalid double {:?}", String::from_utf8_lossy(&text)),
+                    )
                 })
             }
         }
@@ -303,7 +310,8 @@ mod tests {
 
     #[test]
     fn strings_in_every_encoding() {
-        let bytes = b"\x05hello\xc0\xfe\xc1\x00\x80\xc2\x00\x00\x00\x80\xc3\x05\x0a\x00a\xe0\x00\x00";
+        let bytes =
+            b"\x05hello\xc0\xfe\xc1\x00\x80\xc2\x00\x00\x00\x80\xc3\x05\x0a\x00a\xe0\x00\x00";
         let mut input = Input::new(Trickle(bytes));
         assert_eq!(input.string("s").unwrap(), b"hello");
         assert_eq!(input.string("s").unwrap(), b"-2");

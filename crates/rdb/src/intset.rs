@@ -26,7 +26,11 @@ pub(crate) fn parse(blob: &[u8]) -> PResult<'_, Vec<i64>> {
         _ => return fail(start, "unknown integer width"),
     };
     let len = usize::try_from(len).unwrap_or(usize::MAX);
-    if len.checked_mul(width).and_then(|n| n.checked_add(HEADER_LEN)) != Some(start.len()) {
+    if len
+        .checked_mul(width)
+        .and_then(|n| n.checked_add(HEADER_LEN))
+        != Some(start.len())
+    {
         return fail(start, "the size differs from header + length x width");
     }
     if len == 0 {
@@ -66,7 +70,10 @@ mod tests {
     #[test]
     fn each_width() {
         assert_eq!(values(&build(2, &[-3, 1, 2])).unwrap(), vec![-3, 1, 2]);
-        assert_eq!(values(&build(4, &[100000, 400000])).unwrap(), vec![100000, 400000]);
+        assert_eq!(
+            values(&build(4, &[100000, 400000])).unwrap(),
+            vec![100000, 400000]
+        );
         assert_eq!(
             values(&build(8, &[1_000_000_000, 6_000_000_000])).unwrap(),
             vec![1_000_000_000, 6_000_000_000]

@@ -236,15 +236,13 @@ impl Encoding {
             Encoding::SkiplistAsciiScores | Encoding::Skiplist => "skiplist",
             Encoding::Module => "module",
             Encoding::Zipmap => "zipmap",
-            Encoding::ListZiplist
-            | Encoding::ZsetZiplist
-            | Encoding::HashZiplist => "ziplist",
+            Encoding::ListZiplist | Encoding::ZsetZiplist | Encoding::HashZiplist => "ziplist",
             Encoding::Intset => "intset",
             Encoding::Quicklist => "quicklist",
             Encoding::Quicklist2 => "quicklist2",
-            Encoding::StreamListpacks
-            | Encoding::StreamListpacks2
-            | Encoding::StreamListpacks3 => "stream",
+            Encoding::StreamListpacks | Encoding::StreamListpacks2 | Encoding::StreamListpacks3 => {
+                "stream"
+            }
             Encoding::HashListpack | Encoding::ZsetListpack | Encoding::SetListpack => "listpack",
             Encoding::HashMetadataPreGa | Encoding::HashMetadata | Encoding::ValkeyHash2 => {
                 "hashtable-ttl"

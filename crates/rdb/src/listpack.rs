@@ -222,7 +222,9 @@ pub(crate) mod tests {
 
     #[test]
     fn backlen_forms() {
-        for len in [0usize, 1, 127, 128, 16382, 16383, 2097150, 2097151, 268435455] {
+        for len in [
+            0usize, 1, 127, 128, 16382, 16383, 2097150, 2097151, 268435455,
+        ] {
             let mut out = Vec::new();
             encode_backlen(len, &mut out);
             assert_eq!(out.len(), backlen_size(len), "{len}");
@@ -232,7 +234,12 @@ pub(crate) mod tests {
 
     #[test]
     fn unknown_count_and_empty() {
-        assert_eq!(elements(&build(&[&[1], &[2]], Some(u16::MAX))).unwrap().len(), 2);
+        assert_eq!(
+            elements(&build(&[&[1], &[2]], Some(u16::MAX)))
+                .unwrap()
+                .len(),
+            2
+        );
         assert!(elements(&build(&[], None)).unwrap().is_empty());
     }
 

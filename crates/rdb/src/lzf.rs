@@ -52,9 +52,7 @@ pub(crate) fn decompress(input: &[u8], out_len: usize) -> Result<Vec<u8>, LzfErr
         ip += 1;
         if ctrl < 0x20 {
             let run = ctrl + 1;
-            let literal = input
-                .get(ip..ip + run)
-                .ok_or(LzfError::TruncatedInput)?;
+            let literal = input.get(ip..ip + run).ok_or(LzfError::TruncatedInput)?;
             if out.len() + run > out_len {
                 return Err(LzfError::OutputOverflow);
             }
@@ -116,7 +114,7 @@ mod tests {
         let out = decompress(&input, 265).unwrap();
         assert_eq!(out, vec![b'a'; 265]);
         assert_eq!(265 / input.len() as u64, 53);
-        assert!(264 / 3 <= MAX_EXPANSION);
+        const { assert!(264 / 3 <= MAX_EXPANSION) };
     }
 
     #[test]
@@ -131,9 +129,15 @@ mod tests {
     #[test]
     fn errors() {
         assert_eq!(decompress(&[0x05, b'a'], 6), Err(LzfError::TruncatedInput));
-        assert_eq!(decompress(&[0x01, b'a', b'b'], 1), Err(LzfError::OutputOverflow));
+        assert_eq!(
+            decompress(&[0x01, b'a', b'b'], 1),
+            Err(LzfError::OutputOverflow)
+        );
         assert_eq!(decompress(&[0x20, 0x00], 3), Err(LzfError::BadReference));
-        assert_eq!(decompress(&[0x00, b'a', 0x20], 4), Err(LzfError::TruncatedInput));
+        assert_eq!(
+            decompress(&[0x00, b'a', 0x20], 4),
+            Err(LzfError::TruncatedInput)
+        );
         assert_eq!(decompress(&[0x00, b'a'], 2), Err(LzfError::ShortOutput));
         assert_eq!(decompress(&[], 0), Ok(Vec::new()));
     }

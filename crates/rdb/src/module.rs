@@ -126,7 +126,8 @@ mod tests {
         let id = id_of("hellotype", 1);
         let mut bytes = vec![0x81];
         bytes.extend_from_slice(&id.to_be_bytes());
-        let body = b"\x02\x05\x05\x03abc\x04\x00\x00\x00\x00\x00\x00\xf0\x3f\x03\x00\x00\x80\x3f\x00";
+        let body =
+            b"\x02\x05\x05\x03abc\x04\x00\x00\x00\x00\x00\x00\xf0\x3f\x03\x00\x00\x80\x3f\x00";
         bytes.extend_from_slice(body);
         bytes.push(0x42);
         let mut input = Input::new(&bytes[..]);
@@ -140,10 +141,19 @@ mod tests {
     #[test]
     fn bad_bodies() {
         let mut input = Input::new(&b"\x01\x09"[..]);
-        assert!(read_value(&mut input).unwrap_err().to_string().contains("unknown module opcode 9"));
+        assert!(read_value(&mut input)
+            .unwrap_err()
+            .to_string()
+            .contains("unknown module opcode 9"));
         let mut input = Input::new(&b"\x01\x05\x05ab"[..]);
-        assert!(matches!(read_value(&mut input), Err(Error::UnexpectedEof { .. })));
+        assert!(matches!(
+            read_value(&mut input),
+            Err(Error::UnexpectedEof { .. })
+        ));
         let mut input = Input::new(&b"\x01\x01\x00\x00"[..]);
-        assert!(read_aux(&mut input).unwrap_err().to_string().contains("bad when_opcode"));
+        assert!(read_aux(&mut input)
+            .unwrap_err()
+            .to_string()
+            .contains("bad when_opcode"));
     }
 }

@@ -46,7 +46,10 @@ pub(crate) fn read<R: Read>(
                 Some(StringEncoding::Lzf) => StringStorage::Lzf,
                 Some(_) => StringStorage::Int,
             };
-            return Ok(Some((Value::String(Bytes::from(s)), Encoding::String(storage))));
+            return Ok(Some((
+                Value::String(Bytes::from(s)),
+                Encoding::String(storage),
+            )));
         }
         Encoding::LinkedList => {
             let n = input.len("a list length")?;
@@ -145,11 +148,17 @@ fn hash_with_ttls<R: Read>(input: &mut Input<R>, encoding: Encoding) -> Result<O
             let ttl = input.len("a hash field TTL")?;
             let expire_at = match (ttl, min_expire) {
                 (0, _) => 0,
-                (ttl, Some(min)) => ttl.checked_add(min).and_then(|v| v.checked_sub(1)).unwrap_or(u64::MAX),
+                (ttl, Some(min)) => ttl
+                    .checked_add(min)
+                    .and_then(|v| v.checked_sub(1))
+                    .unwrap_or(u64::MAX),
                 (ttl, None) => ttl,
             };
             if expire_at > EB_EXPIRE_TIME_MAX {
-                return Err(Error::corrupt(at, format!("invalid expireAt time: {expire_at}")));
+                return Err(Error::corrupt(
+                    at,
+                    format!("invalid expireAt time: {expire_at}"),
+                ));
             }
             expire = (expire_at != 0).then_some(expire_at);
         }
@@ -160,7 +169,10 @@ fn hash_with_ttls<R: Read>(input: &mut Input<R>, encoding: Encoding) -> Result<O
             match input.i64_le("a hash field expiry")? {
                 -1 => {}
                 ms if ms < -1 => {
-                    return Err(Error::corrupt(at, format!("invalid hash field expiry {ms}")))
+                    return Err(Error::corrupt(
+                        at,
+                        format!("invalid hash field expiry {ms}"),
+                    ))
                 }
                 ms => expire = Some(ms as u64),
             }
@@ -212,7 +224,10 @@ fn quicklist<R: Read>(input: &mut Input<R>, encoding: Encoding) -> Result<Option
 
 /// Reads an RDB string holding a blob; returns it and the stream offset of its
 /// first byte (of the string's header when it was LZF-compressed), for errors.
-pub(crate) fn read_blob<R: Read>(input: &mut Input<R>, expected: &'static str) -> Result<(Bytes, u64)> {
+pub(crate) fn read_blob<R: Read>(
+    input: &mut Input<R>,
+    expected: &'static str,
+) -> Result<(Bytes, u64)> {
     let start = input.offset();
     let (data, enc) = input.string_with_encoding(expected)?;
     let base = match enc {
@@ -223,7 +238,11 @@ pub(crate) fn read_blob<R: Read>(input: &mut Input<R>, expected: &'static str) -
 }
 
 /// Values stored as one blob: zipmap, ziplist, intset, listpack.
-fn blob_value<R: Read>(input: &mut Input<R>, encoding: Encoding, offset: u64) -> Result<Option<Value>> {
+fn blob_value<R: Read>(
+    input: &mut Input<R>,
+    encoding: Encoding,
+    offset: u64,
+) -> Result<Option<Value>> {
     let min_expire_offset = input.offset();
     if encoding == Encoding::HashListpackEx {
         // The minimum field expiry, kept by Redis for later use only.
@@ -246,7 +265,10 @@ fn blob_value<R: Read>(input: &mut Input<R>, encoding: Encoding, offset: u64) ->
         }
         Encoding::Intset => {
             let ints = blob::run(&data, base, "intset", intset::parse)?;
-            let members = ints.into_iter().map(|i| Bytes::from(i.to_string())).collect();
+            let members = ints
+                .into_iter()
+                .map(|i| Bytes::from(i.to_string()))
+                .collect();
             Some(Value::Set(members))
         }
         Encoding::SetListpack => {
@@ -266,7 +288,9 @@ fn blob_value<R: Read>(input: &mut Input<R>, encoding: Encoding, offset: u64) ->
             let mut seen = HashSet::new();
             for pair in elements.chunks_exact(2) {
                 let (member, score) = (pair[0], pair[1]);
-                let score = score.as_score().ok_or_else(|| corrupt("invalid sorted set score"))?;
+                let score = score
+                    .as_score()
+                    .ok_or_else(|| corrupt("invalid sorted set score"))?;
                 if score.is_nan() {
                     return Err(corrupt("Zset with NAN score detected"));
                 }
@@ -304,7 +328,9 @@ fn blob_value<R: Read>(input: &mut Input<R>, encoding: Encoding, offset: u64) ->
             let mut fields = Vec::with_capacity(elements.len() / 3);
             for triple in elements.chunks_exact(3) {
                 let ttl = match triple[2] {
-                    Element::Int(ttl) if (0..=EB_EXPIRE_TIME_MAX as i64).contains(&ttl) => ttl as u64,
+                    Element::Int(ttl) if (0..=EB_EXPIRE_TIME_MAX as i64).contains(&ttl) => {
+                        ttl as u64
+                    }
                     _ => return Err(corrupt("invalid hash field TTL in listpack")),
                 };
                 fields.push(HashField {

@@ -28,10 +28,10 @@ use bytes::Bytes;
 use serde::Serialize;
 
 use crate::blob::{self, Element};
-use crate::item::Encoding;
-use crate::objects::{cap, read_blob};
 use crate::input::Input;
+use crate::item::Encoding;
 use crate::listpack;
+use crate::objects::{cap, read_blob};
 use crate::value::{bin, Value};
 use crate::{Error, Result};
 
@@ -150,7 +150,9 @@ pub(crate) fn read<R: Read>(input: &mut Input<R>, encoding: Encoding) -> Result<
         let key = input.string("a stream node key")?;
         let master = <[u8; 16]>::try_from(key.as_slice())
             .map(StreamId::from_be)
-            .map_err(|_| Error::corrupt(at, "Stream node key entry is not the size of a stream ID"))?;
+            .map_err(|_| {
+                Error::corrupt(at, "Stream node key entry is not the size of a stream ID")
+            })?;
         // Nodes are saved in the radix tree's order: ascending ids.
         if prev_master.is_some_and(|p| p >= master) {
             return Err(Error::corrupt(at, "Listpack re-added with existing key"));
@@ -161,8 +163,12 @@ pub(crate) fn read<R: Read>(input: &mut Input<R>, encoding: Encoding) -> Result<
         if elements.is_empty() {
             return Err(Error::corrupt(base, "Empty listpack inside stream"));
         }
-        node_entries(&elements, master, &data, &mut stream.entries)
-            .map_err(|what| Error::corrupt(base, format!("Stream listpack integrity check failed: {what}")))?;
+        node_entries(&elements, master, &data, &mut stream.entries).map_err(|what| {
+            Error::corrupt(
+                base,
+                format!("Stream listpack integrity check failed: {what}"),
+            )
+        })?;
     }
     stream.length = input.len("a stream length")?;
     stream.last_id = id_pair(input, "a stream last id")?;
@@ -175,7 +181,10 @@ pub(crate) fn read<R: Read>(input: &mut Input<R>, encoding: Encoding) -> Result<
         stream.entries_added = stream.length;
     }
     if stream.length != 0 && nodes == 0 {
-        return Err(Error::corrupt(input.offset(), "Stream length inconsistent with rax entries"));
+        return Err(Error::corrupt(
+            input.offset(),
+            "Stream length inconsistent with rax entries",
+        ));
     }
     let groups = input.len("a consumer group count")?;
     stream.groups.reserve(cap(groups));
@@ -215,7 +224,10 @@ fn read_group<R: Read>(input: &mut Input<R>, v2: bool, v3: bool) -> Result<Consu
         let delivery_time_ms = input.i64_le("a PEL delivery time")?;
         let delivery_count = input.len("a PEL delivery count")?;
         if !in_pel.insert(id) {
-            return Err(Error::corrupt(at, "Duplicated global PEL entry loading stream consumer group"));
+            return Err(Error::corrupt(
+                at,
+                "Duplicated global PEL entry loading stream consumer group",
+            ));
         }
         pending.push(PendingEntry {
             id,
@@ -245,10 +257,16 @@ fn read_group<R: Read>(input: &mut Input<R>, v2: bool, v3: bool) -> Result<Consu
             let at = input.offset();
             let id = StreamId::from_be(input.array("a consumer PEL entry id")?);
             if !in_pel.contains(&id) {
-                return Err(Error::corrupt(at, "Consumer entry not found in group global PEL"));
+                return Err(Error::corrupt(
+                    at,
+                    "Consumer entry not found in group global PEL",
+                ));
             }
             if !owned.insert(id) {
-                return Err(Error::corrupt(at, "Duplicated consumer PEL entry loading a stream consumer group"));
+                return Err(Error::corrupt(
+                    at,
+                    "Duplicated consumer PEL entry loading a stream consumer group",
+                ));
             }
             ids.push(id);
         }
@@ -282,8 +300,8 @@ fn node_entries(
     let count = int("entry count")?;
     let deleted = int("deleted count")?;
     let master_field_count = int("master field count")?;
-    drop(int);
-    let master_field_count = usize::try_from(master_field_count).map_err(|_| "negative field count")?;
+    let master_field_count =
+        usize::try_from(master_field_count).map_err(|_| "negative field count")?;
     let mut master_fields = Vec::with_capacity(master_field_count.min(elements.len()));
     for _ in 0..master_field_count {
         master_fields.push(it.next().ok_or("missing master field")?.to_bytes(data));
@@ -308,7 +326,10 @@ fn node_entries(
             }
             (fields, 3)
         } else {
-            let n = it.next().and_then(Element::as_i64).ok_or("entry field count")?;
+            let n = it
+                .next()
+                .and_then(Element::as_i64)
+                .ok_or("entry field count")?;
             let n = usize::try_from(n).map_err(|_| "negative field count")?;
             let mut fields = Vec::with_capacity(n.min(elements.len()));
             for _ in 0..n {
@@ -319,7 +340,10 @@ fn node_entries(
             let extra = 4 + n;
             (fields, extra)
         };
-        let lp_count = it.next().and_then(Element::as_i64).ok_or("entry lp-count")?;
+        let lp_count = it
+            .next()
+            .and_then(Element::as_i64)
+            .ok_or("entry lp-count")?;
         if usize::try_from(lp_count).ok() != Some(fields.len() + extra) {
             return Err("entry lp-count mismatch");
         }

@@ -131,7 +131,10 @@ mod tests {
 
     #[test]
     fn json_is_binary_safe() {
-        let v = Value::List(vec![Bytes::from_static(b"a"), Bytes::from_static(b"\xff\x00")]);
+        let v = Value::List(vec![
+            Bytes::from_static(b"a"),
+            Bytes::from_static(b"\xff\x00"),
+        ]);
         assert_eq!(
             serde_json::to_string(&v).unwrap(),
             r#"{"type":"list","value":["a",{"hex":"ff00"}]}"#

@@ -62,7 +62,10 @@ pub(crate) fn parse(blob: &[u8]) -> PResult<'_, Vec<Element<'_>>> {
                 let entry_start = input;
                 let (rest, (prevlen, element)) = entry(input)?;
                 if prevlen != prev_size {
-                    return fail(entry_start, "prevlen differs from the previous entry's size");
+                    return fail(
+                        entry_start,
+                        "prevlen differs from the previous entry's size",
+                    );
                 }
                 prev_size = entry_start.len() - rest.len();
                 last_entry = Some(start.len() - entry_start.len());

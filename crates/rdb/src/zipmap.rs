@@ -102,8 +102,14 @@ mod tests {
     fn corrupt_zipmaps() {
         assert!(pairs(b"\x00\xff").is_err(), "empty");
         assert!(pairs(b"\x02\x01a\x01\x00b\xff").is_err(), "count");
-        assert!(pairs(b"\x02\x01a\x01\x00b\x01a\x01\x00c\xff").is_err(), "dup");
-        assert!(pairs(b"\x01\x05a\x01\x00b\xff").is_err(), "field past the end");
+        assert!(
+            pairs(b"\x02\x01a\x01\x00b\x01a\x01\x00c\xff").is_err(),
+            "dup"
+        );
+        assert!(
+            pairs(b"\x01\x05a\x01\x00b\xff").is_err(),
+            "field past the end"
+        );
         assert!(pairs(b"\x01\x01a\x01\x00b").is_err(), "no end");
         assert!(pairs(b"").is_err());
     }

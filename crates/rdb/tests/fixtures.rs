@@ -36,7 +36,10 @@ fn aux(items: &[Item]) -> BTreeMap<String, String> {
 }
 
 fn strs(items: &[Bytes]) -> Vec<String> {
-    items.iter().map(|b| String::from_utf8_lossy(b).into_owned()).collect()
+    items
+        .iter()
+        .map(|b| String::from_utf8_lossy(b).into_owned())
+        .collect()
 }
 
 fn sorted(mut v: Vec<String>) -> Vec<String> {
@@ -62,9 +65,15 @@ fn set(k: &Key) -> Vec<String> {
 fn hash(k: &Key) -> Vec<String> {
     match &k.value {
         Value::Hash(h) => {
-            let mut pairs: Vec<_> = h.iter().map(|(f, v)| (strs(&[f.clone()]), strs(&[v.clone()]))).collect();
+            let mut pairs: Vec<_> = h
+                .iter()
+                .map(|(f, v)| (strs(std::slice::from_ref(f)), strs(std::slice::from_ref(v))))
+                .collect();
             pairs.sort();
-            pairs.into_iter().flat_map(|(f, v)| f.into_iter().chain(v)).collect()
+            pairs
+                .into_iter()
+                .flat_map(|(f, v)| f.into_iter().chain(v))
+                .collect()
         }
         other => panic!("not a hash: {other:?}"),
     }
@@ -102,7 +111,12 @@ fn last(items: &[Item]) -> &Item {
 #[test]
 fn encodings_rdb_v4_every_legacy_encoding() {
     let items = decode(&data("rdb4-encodings.rdb")).unwrap();
-    assert_eq!(last(&items), &Item::Eof { checksum: Checksum::Absent });
+    assert_eq!(
+        last(&items),
+        &Item::Eof {
+            checksum: Checksum::Absent
+        }
+    );
     assert!(aux(&items).is_empty());
     let k = keys(&items);
     assert_eq!(k.len(), 13);
@@ -111,19 +125,28 @@ fn encodings_rdb_v4_every_legacy_encoding() {
     // The expected contents are rdb.tcl's "RDB encoding loading test" csvdump.
     // 137 bytes, as rdb.tcl expects (REDIS-ASSETS.md's "130" is a miscount).
     assert_eq!(string(k["compressible"]), "a".repeat(137));
-    assert_eq!(k["compressible"].encoding, Encoding::String(StringStorage::Lzf));
+    assert_eq!(
+        k["compressible"].encoding,
+        Encoding::String(StringStorage::Lzf)
+    );
     assert_eq!(string(k["number"]), "10");
     assert_eq!(k["number"].encoding, Encoding::String(StringStorage::Int));
     assert_eq!(string(k["string"]), "Hello World");
     assert_eq!(k["string"].encoding, Encoding::String(StringStorage::Raw));
 
     let one = words("1 2 3 a b c 100000 6000000000");
-    assert_eq!(list(k["list"]), [one.clone(), one.clone(), one.clone()].concat());
+    assert_eq!(
+        list(k["list"]),
+        [one.clone(), one.clone(), one.clone()].concat()
+    );
     assert_eq!(k["list"].encoding, Encoding::LinkedList);
     assert_eq!(list(k["list_zipped"]), one);
     assert_eq!(k["list_zipped"].encoding, Encoding::ListZiplist);
 
-    assert_eq!(set(k["set"]), sorted(words("1 100000 2 3 6000000000 a b c")));
+    assert_eq!(
+        set(k["set"]),
+        sorted(words("1 100000 2 3 6000000000 a b c"))
+    );
     assert_eq!(set(k["set_zipped_1"]), words("1 2 3 4"));
     assert_eq!(set(k["set_zipped_2"]), words("100000 200000 300000 400000"));
     assert_eq!(
@@ -160,12 +183,20 @@ fn list_quicklist_rdb_v8_from_redis_4() {
     assert_eq!(a["aof-preamble"], "0");
     assert!(a.contains_key("ctime") && a.contains_key("used-mem"));
     assert!(items.contains(&Item::SelectDb { db: 0 }));
-    assert!(items.contains(&Item::ResizeDb { db_size: 2, expires_size: 0 }));
+    assert!(items.contains(&Item::ResizeDb {
+        db_size: 2,
+        expires_size: 0
+    }));
     let k = keys(&items);
     assert_eq!(list(k["list"]), ["7"]);
     assert_eq!(k["list"].encoding, Encoding::Quicklist);
     assert_eq!(string(k["x"]), "7");
-    assert!(matches!(last(&items), Item::Eof { checksum: Checksum::Verified(_) }));
+    assert!(matches!(
+        last(&items),
+        Item::Eof {
+            checksum: Checksum::Verified(_)
+        }
+    ));
 }
 
 #[test]
@@ -175,7 +206,12 @@ fn hash_zipmap_rdb_v3() {
     assert_eq!(k.len(), 1);
     assert_eq!(hash(k["hash"]), words("f1 v1 f2 v2"));
     assert_eq!(k["hash"].encoding, Encoding::Zipmap);
-    assert_eq!(last(&items), &Item::Eof { checksum: Checksum::Absent });
+    assert_eq!(
+        last(&items),
+        &Item::Eof {
+            checksum: Checksum::Absent
+        }
+    );
 }
 
 #[test]
@@ -186,7 +222,12 @@ fn hash_ziplist_rdb_v9() {
     assert_eq!(k.len(), 1);
     assert_eq!(hash(k["hash"]), words("f1 v1 f2 v2"));
     assert_eq!(k["hash"].encoding, Encoding::HashZiplist);
-    assert!(matches!(last(&items), Item::Eof { checksum: Checksum::Verified(_) }));
+    assert!(matches!(
+        last(&items),
+        Item::Eof {
+            checksum: Checksum::Verified(_)
+        }
+    ));
 }
 
 #[test]
@@ -196,7 +237,12 @@ fn zset_ziplist_rdb_v10() {
     assert_eq!(k.len(), 1);
     assert_eq!(zset(k["zset"]), words("one 1 two 2"));
     assert_eq!(k["zset"].encoding, Encoding::ZsetZiplist);
-    assert!(matches!(last(&items), Item::Eof { checksum: Checksum::Verified(_) }));
+    assert!(matches!(
+        last(&items),
+        Item::Eof {
+            checksum: Checksum::Verified(_)
+        }
+    ));
 }
 
 #[test]
@@ -210,7 +256,12 @@ fn scriptbackup_rdb_lua_aux_and_no_keys() {
     assert_eq!(a["aof-preamble"], "0");
     assert_eq!(a["lua"], "return redis.call('set', 'foo', 'bar')");
     assert!(!items.iter().any(|i| matches!(i, Item::SelectDb { .. })));
-    assert!(matches!(last(&items), Item::Eof { checksum: Checksum::Verified(_) }));
+    assert!(matches!(
+        last(&items),
+        Item::Eof {
+            checksum: Checksum::Verified(_)
+        }
+    ));
 }
 
 #[test]
@@ -221,8 +272,16 @@ fn corrupt_empty_keys_are_skipped_like_redis() {
     let items: Vec<Item> = decoder.by_ref().collect::<Result<_, _>>().unwrap();
     assert!(keys(&items).is_empty());
     assert_eq!(decoder.empty_keys_skipped(), 9);
-    assert!(items.contains(&Item::ResizeDb { db_size: 9, expires_size: 0 }));
-    assert!(matches!(last(&items), Item::Eof { checksum: Checksum::Verified(_) }));
+    assert!(items.contains(&Item::ResizeDb {
+        db_size: 9,
+        expires_size: 0
+    }));
+    assert!(matches!(
+        last(&items),
+        Item::Eof {
+            checksum: Checksum::Verified(_)
+        }
+    ));
 }
 
 #[test]
@@ -239,9 +298,15 @@ fn corrupt_ziplist_is_refused_like_redis() {
         }
     };
     let k = keys(&loaded);
-    assert!(k.contains_key("mylist"), "keys before the corrupt one decode");
+    assert!(
+        k.contains_key("mylist"),
+        "keys before the corrupt one decode"
+    );
     assert_eq!(list(k["mylist"]), vec!["xxxxx"; 5]);
-    assert_eq!(string(k["key:000000000042"]).as_bytes(), b"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbdx");
+    assert_eq!(
+        string(k["key:000000000042"]).as_bytes(),
+        b"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbdx"
+    );
     assert!(!k.contains_key("key:000000000091"));
     let Error::Corrupt { offset, reason } = &err else {
         panic!("{err:?}")

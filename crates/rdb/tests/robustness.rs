@@ -57,8 +57,13 @@ fn every_truncation_is_an_error_naming_an_offset() {
 fn truncation_errors_say_what_was_expected() {
     let bytes = data("rdb4-encodings.rdb");
     let err = decode(&bytes[..30]).unwrap_err();
-    assert!(matches!(err, Error::UnexpectedEof { offset: 30, .. }), "{err}");
-    assert!(err.to_string().starts_with("unexpected end of file at offset 30 while reading "));
+    assert!(
+        matches!(err, Error::UnexpectedEof { offset: 30, .. }),
+        "{err}"
+    );
+    assert!(err
+        .to_string()
+        .starts_with("unexpected end of file at offset 30 while reading "));
 }
 
 /// Hands out the input in the chunk sizes given, in a cycle.
@@ -80,7 +85,12 @@ impl Read for Chunked<'_> {
 }
 
 fn decode_chunked(bytes: &[u8], sizes: Vec<usize>) -> Result<Vec<Item>, Error> {
-    Decoder::new(Chunked { data: bytes, sizes, next: 0 }).collect()
+    Decoder::new(Chunked {
+        data: bytes,
+        sizes,
+        next: 0,
+    })
+    .collect()
 }
 
 proptest! {

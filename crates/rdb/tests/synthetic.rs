@@ -5,8 +5,8 @@
 
 use bytes::Bytes;
 use ferrodis_rdb::{
-    crc64, decode, opcode, write_header, write_length, Checksum, Encoding, Error, HashField, Item, StreamId,
-    Value,
+    crc64, decode, opcode, write_header, write_length, Checksum, Encoding, Error, HashField, Item,
+    StreamId, Value,
 };
 
 /// A test-side RDB writer.
@@ -125,33 +125,88 @@ fn hashes_with_field_ttls_of_redis_7_4() {
     assert_eq!(
         k.value,
         Value::HashWithTtl(vec![
-            HashField { field: b("f1"), value: b("v1"), expire_ms: None },
-            HashField { field: b("f2"), value: b("v2"), expire_ms: Some(1004) },
+            HashField {
+                field: b("f1"),
+                value: b("v1"),
+                expire_ms: None
+            },
+            HashField {
+                field: b("f2"),
+                value: b("v2"),
+                expire_ms: Some(1004)
+            },
         ])
     );
     // HASH_LISTPACK_EX: min expiry, then (field, value, absolute ttl or 0) triples.
-    let lp = listpack(&[E::S("f"), E::S("v"), E::I(0), E::S("g"), E::I(7), E::I(1_700_000_000_000)]);
-    let file = Rdb::new(12).byte(25).str(b"h").raw(&0i64.to_le_bytes()).str(&lp).finish();
+    let lp = listpack(&[
+        E::S("f"),
+        E::S("v"),
+        E::I(0),
+        E::S("g"),
+        E::I(7),
+        E::I(1_700_000_000_000),
+    ]);
+    let file = Rdb::new(12)
+        .byte(25)
+        .str(b"h")
+        .raw(&0i64.to_le_bytes())
+        .str(&lp)
+        .finish();
     let k = only_key(&decode(&file).unwrap()).clone();
     assert_eq!(k.encoding, Encoding::HashListpackEx);
     assert_eq!(
         k.value,
         Value::HashWithTtl(vec![
-            HashField { field: b("f"), value: b("v"), expire_ms: None },
-            HashField { field: b("g"), value: b("7"), expire_ms: Some(1_700_000_000_000) },
+            HashField {
+                field: b("f"),
+                value: b("v"),
+                expire_ms: None
+            },
+            HashField {
+                field: b("g"),
+                value: b("7"),
+                expire_ms: Some(1_700_000_000_000)
+            },
         ])
     );
     // The release candidates' forms: absolute TTLs, no minimum.
-    let file = Rdb::new(12).byte(22).str(b"h").len(1).len(42).str(b"f").str(b"v").finish();
+    let file = Rdb::new(12)
+        .byte(22)
+        .str(b"h")
+        .len(1)
+        .len(42)
+        .str(b"f")
+        .str(b"v")
+        .finish();
     let k = only_key(&decode(&file).unwrap()).clone();
     assert_eq!(k.encoding, Encoding::HashMetadataPreGa);
-    assert_eq!(k.value, Value::HashWithTtl(vec![HashField { field: b("f"), value: b("v"), expire_ms: Some(42) }]));
+    assert_eq!(
+        k.value,
+        Value::HashWithTtl(vec![HashField {
+            field: b("f"),
+            value: b("v"),
+            expire_ms: Some(42)
+        }])
+    );
     let lp = listpack(&[E::S("f"), E::S("v"), E::I(9)]);
     let file = Rdb::new(12).byte(23).str(b"h").str(&lp).finish();
-    assert_eq!(only_key(&decode(&file).unwrap()).encoding, Encoding::HashListpackExPreGa);
+    assert_eq!(
+        only_key(&decode(&file).unwrap()).encoding,
+        Encoding::HashListpackExPreGa
+    );
     // An expiry beyond Redis's 48-bit limit is corrupt.
-    let file = Rdb::new(12).byte(22).str(b"h").len(1).len(1 << 50).str(b"f").str(b"v").finish();
-    assert!(decode(&file).unwrap_err().to_string().contains("invalid expireAt time"));
+    let file = Rdb::new(12)
+        .byte(22)
+        .str(b"h")
+        .len(1)
+        .len(1 << 50)
+        .str(b"f")
+        .str(b"v")
+        .finish();
+    assert!(decode(&file)
+        .unwrap_err()
+        .to_string()
+        .contains("invalid expireAt time"));
 }
 
 #[test]
@@ -173,14 +228,28 @@ fn valkey_9_hash_2_and_unknown_valkey_records() {
     assert_eq!(
         k.value,
         Value::HashWithTtl(vec![
-            HashField { field: b("f"), value: b("v"), expire_ms: None },
-            HashField { field: b("g"), value: b("w"), expire_ms: Some(5000) },
+            HashField {
+                field: b("f"),
+                value: b("v"),
+                expire_ms: None
+            },
+            HashField {
+                field: b("g"),
+                value: b("w"),
+                expire_ms: Some(5000)
+            },
         ])
     );
     let file = Rdb::new(81).byte(23).str(b"h").finish();
-    assert!(matches!(decode(&file), Err(Error::Unsupported { offset: 9, .. })));
+    assert!(matches!(
+        decode(&file),
+        Err(Error::Unsupported { offset: 9, .. })
+    ));
     let file = Rdb::new(80).byte(opcode::VALKEY_SLOT_IMPORT).finish();
-    assert!(matches!(decode(&file), Err(Error::Unsupported { offset: 9, .. })));
+    assert!(matches!(
+        decode(&file),
+        Err(Error::Unsupported { offset: 9, .. })
+    ));
     // Under REDIS magic those bytes are nothing.
     let file = Rdb::new(11).byte(opcode::VALKEY_SLOT_IMPORT).finish();
     assert_eq!(
@@ -255,7 +324,14 @@ fn stream_v3_with_active_times() {
     assert_eq!(s.entries[1].id, id(11, 0));
     assert_eq!(s.entries[1].fields, vec![(b("b"), b("y"))]);
     let g = &s.groups[0];
-    assert_eq!((g.entries_read, g.pending[0].delivery_time_ms, g.pending[0].delivery_count), (Some(2), 123, 2));
+    assert_eq!(
+        (
+            g.entries_read,
+            g.pending[0].delivery_time_ms,
+            g.pending[0].delivery_count
+        ),
+        (Some(2), 123, 2)
+    );
     assert_eq!(g.consumers[0].active_time_ms, Some(90));
     assert_eq!(g.consumers[0].pending, vec![id(11, 0)]);
 }
@@ -298,44 +374,102 @@ fn modules_functions_and_key_opcodes() {
         .str(b"v")
         .finish();
     let items = decode(&file).unwrap();
-    assert!(matches!(&items[0], Item::ModuleAux { module_id, when: 1, raw, .. } if *module_id == 0xABCD << 10 && &raw[..] == b"\x02\x07\x00"));
-    assert_eq!(items[1], Item::Function { code: b("#!lua name=lib\n") });
+    assert!(
+        matches!(&items[0], Item::ModuleAux { module_id, when: 1, raw, .. } if *module_id == 0xABCD << 10 && &raw[..] == b"\x02\x07\x00")
+    );
+    assert_eq!(
+        items[1],
+        Item::Function {
+            code: b("#!lua name=lib\n")
+        }
+    );
     assert_eq!(
         items[2],
-        Item::FunctionPreGa { name: b("lib"), engine: b("LUA"), description: Some("desc".into()), code: b("code") }
+        Item::FunctionPreGa {
+            name: b("lib"),
+            engine: b("LUA"),
+            description: Some("desc".into()),
+            code: b("code")
+        }
     );
-    assert_eq!(items[3], Item::SlotInfo { slot: 7, slot_size: 2, expires_slot_size: 1 });
+    assert_eq!(
+        items[3],
+        Item::SlotInfo {
+            slot: 7,
+            slot_size: 2,
+            expires_slot_size: 1
+        }
+    );
     assert_eq!(items[4], Item::SelectDb { db: 3 });
     let Item::Key(m) = &items[5] else { panic!() };
-    assert_eq!((m.db, m.expire_ms, m.lfu_freq, m.lru_idle), (3, Some(1_700_000_000_000), Some(5), None));
+    assert_eq!(
+        (m.db, m.expire_ms, m.lfu_freq, m.lru_idle),
+        (3, Some(1_700_000_000_000), Some(5), None)
+    );
     let Value::Module(v) = &m.value else { panic!() };
-    assert_eq!((v.id, v.version, &v.raw[..]), ((0x1234 << 10) | 3, 3, &module_body[..]));
+    assert_eq!(
+        (v.id, v.version, &v.raw[..]),
+        ((0x1234 << 10) | 3, 3, &module_body[..])
+    );
     let Item::Key(p) = &items[6] else { panic!() };
-    assert_eq!((p.expire_ms, p.lfu_freq, p.lru_idle), (None, None, Some(60)));
+    assert_eq!(
+        (p.expire_ms, p.lfu_freq, p.lru_idle),
+        (None, None, Some(60))
+    );
     // A pre-GA module value cannot be skipped.
     let file = Rdb::new(10).byte(6).str(b"m").finish();
-    assert!(decode(&file).unwrap_err().to_string().contains("cannot be skipped"));
+    assert!(decode(&file)
+        .unwrap_err()
+        .to_string()
+        .contains("cannot be skipped"));
 }
 
 #[test]
 fn quicklist_2_plain_and_packed_nodes() {
     let lp = listpack(&[E::S("a"), E::I(-5)]);
-    let file = Rdb::new(10).byte(18).str(b"l").len(2).len(2).str(&lp).len(1).str(b"big plain").finish();
+    let file = Rdb::new(10)
+        .byte(18)
+        .str(b"l")
+        .len(2)
+        .len(2)
+        .str(&lp)
+        .len(1)
+        .str(b"big plain")
+        .finish();
     let k = only_key(&decode(&file).unwrap()).clone();
     assert_eq!(k.value, Value::List(vec![b("a"), b("-5"), b("big plain")]));
-    let file = Rdb::new(10).byte(18).str(b"l").len(1).len(3).str(&lp).finish();
-    assert!(decode(&file).unwrap_err().to_string().contains("Quicklist integrity check failed"));
+    let file = Rdb::new(10)
+        .byte(18)
+        .str(b"l")
+        .len(1)
+        .len(3)
+        .str(&lp)
+        .finish();
+    assert!(decode(&file)
+        .unwrap_err()
+        .to_string()
+        .contains("Quicklist integrity check failed"));
 }
 
 #[test]
 fn checksums() {
     let good = Rdb::new(10).byte(0).str(b"k").str(b"v").finish();
-    assert!(matches!(decode(&good).unwrap().last(), Some(Item::Eof { checksum: Checksum::Verified(_) })));
+    assert!(matches!(
+        decode(&good).unwrap().last(),
+        Some(Item::Eof {
+            checksum: Checksum::Verified(_)
+        })
+    ));
     // A stored 0 is not checked.
     let mut disabled = good.clone();
     let n = disabled.len();
     disabled[n - 8..].fill(0);
-    assert_eq!(decode(&disabled).unwrap().last(), Some(&Item::Eof { checksum: Checksum::Disabled }));
+    assert_eq!(
+        decode(&disabled).unwrap().last(),
+        Some(&Item::Eof {
+            checksum: Checksum::Disabled
+        })
+    );
     // A wrong one names both values.
     let mut wrong = good.clone();
     wrong[n - 1] ^= 1;
@@ -348,20 +482,56 @@ fn checksums() {
     // A flipped data bit is caught by the checksum.
     let mut flipped = good.clone();
     flipped[n - 10] ^= 0x20; // 'v' -> 'V'
-    assert!(matches!(decode(&flipped), Err(Error::ChecksumMismatch { .. })));
+    assert!(matches!(
+        decode(&flipped),
+        Err(Error::ChecksumMismatch { .. })
+    ));
 }
 
 #[test]
 fn hostile_lengths() {
     // A list claiming 2^64-1 elements, a string claiming 4 GB: errors, fast.
-    let file = Rdb::new(10).byte(1).str(b"l").len(u64::MAX).str(b"x").finish();
-    assert!(matches!(decode(&file), Err(Error::UnexpectedEof { .. }) | Err(Error::UnknownStringEncoding { .. })));
-    let file = Rdb::new(10).byte(0).str(b"k").len(u64::from(u32::MAX)).finish();
-    assert!(matches!(decode(&file), Err(Error::UnexpectedEof { expected: "a string value", .. })));
+    let file = Rdb::new(10)
+        .byte(1)
+        .str(b"l")
+        .len(u64::MAX)
+        .str(b"x")
+        .finish();
+    assert!(matches!(
+        decode(&file),
+        Err(Error::UnexpectedEof { .. }) | Err(Error::UnknownStringEncoding { .. })
+    ));
+    let file = Rdb::new(10)
+        .byte(0)
+        .str(b"k")
+        .len(u64::from(u32::MAX))
+        .finish();
+    assert!(matches!(
+        decode(&file),
+        Err(Error::UnexpectedEof {
+            expected: "a string value",
+            ..
+        })
+    ));
     // Duplicate members.
-    let file = Rdb::new(10).byte(2).str(b"s").len(2).str(b"a").str(b"a").finish();
-    assert!(decode(&file).unwrap_err().to_string().contains("Duplicate set members detected"));
+    let file = Rdb::new(10)
+        .byte(2)
+        .str(b"s")
+        .len(2)
+        .str(b"a")
+        .str(b"a")
+        .finish();
+    assert!(decode(&file)
+        .unwrap_err()
+        .to_string()
+        .contains("Duplicate set members detected"));
     // NaN scores.
-    let file = Rdb::new(10).byte(5).str(b"z").len(1).str(b"a").raw(&f64::NAN.to_le_bytes()).finish();
+    let file = Rdb::new(10)
+        .byte(5)
+        .str(b"z")
+        .len(1)
+        .str(b"a")
+        .raw(&f64::NAN.to_le_bytes())
+        .finish();
     assert!(decode(&file).unwrap_err().to_string().contains("NAN"));
 }
