@@ -79,11 +79,16 @@ pub(crate) fn decompress(input: &[u8], out_len: usize) -> Result<Vec<u8>, LzfErr
                 // No overlap: one copy.
                 out.extend_from_within(start..start + len);
             } else {
-                // The source overlaps what is being written (a repeated run):
-                // copy byte by byte, as liblzf does.
-                for i in start..start + len {
-                    let byte = *out.get(i).ok_or(LzfError::BadReference)?;
-                    out.push(byte);
+                // The source overlaps what is being written: the output repeats
+                // with period `distance` from `start`. Copy whole periods of the
+                // already-written run, which doubles each time (liblzf copies
+                // byte by byte; same bytes, fewer steps).
+                let mut copied = 0;
+                while copied < len {
+                    let periods = (out.len() - start) / distance * distance;
+                    let n = periods.min(len - copied);
+                    out.extend_from_within(start..start + n);
+                    copied += n;
                 }
             }
         }
@@ -142,7 +147,58 @@ mod tests {
         assert_eq!(decompress(&[], 0), Ok(Vec::new()));
     }
 
+    /// liblzf's byte-by-byte copy, the reference for overlapping runs.
+    fn reference(input: &[u8], out_len: usize) -> Option<Vec<u8>> {
+        let mut out = Vec::new();
+        let mut ip = 0;
+        while ip < input.len() {
+            let ctrl = usize::from(input[ip]);
+            ip += 1;
+            if ctrl < 32 {
+                out.extend_from_slice(input.get(ip..ip + ctrl + 1)?);
+                ip += ctrl + 1;
+            } else {
+                let mut len = ctrl >> 5;
+                if len == 7 {
+                    len += usize::from(*input.get(ip)?);
+                    ip += 1;
+                }
+                let back = ((ctrl & 0x1f) << 8) + usize::from(*input.get(ip)?) + 1;
+                ip += 1;
+                let r = out.len().checked_sub(back)?;
+                for i in r..r + len + 2 {
+                    out.push(out[i]);
+                }
+            }
+            if out.len() > out_len {
+                return None;
+            }
+        }
+        (out.len() == out_len).then_some(out)
+    }
+
     proptest! {
+        #[test]
+        fn matches_reference(
+            literal in proptest::collection::vec(any::<u8>(), 1..33),
+            refs in proptest::collection::vec((0u8..8, any::<u8>(), 0u8..4), 0..8),
+        ) {
+            let mut input = vec![(literal.len() - 1) as u8];
+            input.extend_from_slice(&literal);
+            for (len, extra, back) in refs {
+                let ctrl = len.max(1) << 5;
+                input.push(ctrl);
+                if len.max(1) == 7 {
+                    input.push(extra);
+                }
+                input.push(back);
+            }
+            let want = reference(&input, 100_000).map(|v| v.len());
+            if let Some(n) = want {
+                prop_assert_eq!(decompress(&input, n).ok(), reference(&input, n));
+            }
+        }
+
         #[test]
         fn never_panics(input in proptest::collection::vec(any::<u8>(), 0..200), len in 0usize..2000) {
             if let Ok(out) = decompress(&input, len) {
