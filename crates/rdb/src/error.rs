@@ -5,7 +5,8 @@ use crate::header::Magic;
 /// Everything that can be wrong with RDB bytes.
 ///
 /// Offsets are byte positions in the slice handed to the function that failed
-/// (for [`parse_header`](crate::parse_header) that is the file's start).
+/// (for [`parse_header`](crate::parse_header) that is the file's start; for the
+/// [`Decoder`](crate::Decoder) it is always the position in the whole stream).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -61,6 +62,108 @@ pub enum Error {
         /// Its low six bits.
         value: u8,
     },
+    /// The input ended inside a record (Redis: "Short read or OOM loading DB").
+    #[error("unexpected end of file at offset {offset} while reading {expected}")]
+    UnexpectedEof {
+        /// Position where more bytes were needed.
+        offset: u64,
+        /// What was being read.
+        expected: &'static str,
+    },
+    /// A record byte that is neither a known value type nor an opcode (Redis:
+    /// "Unknown RDB encoding type %d").
+    #[error("unknown rdb value type or opcode 0x{byte:02x} at offset {offset}")]
+    UnknownType {
+        /// Position of the byte.
+        offset: u64,
+        /// The byte found.
+        byte: u8,
+    },
+    /// Well-framed bytes whose content breaks the format: a ziplist with a
+    /// wrong size, an intset out of order, a duplicate set member, a NaN score
+    /// (Redis reports these through `rdbReportCorruptRDB`).
+    #[error("corrupt rdb at offset {offset}: {reason}")]
+    Corrupt {
+        /// Position of the record (or of the byte inside a blob) at fault.
+        offset: u64,
+        /// What is wrong, in Redis's words where it has some.
+        reason: String,
+    },
+    /// Something valid that this crate cannot decode, such as a module value of
+    /// Redis 4.0 release candidates, which cannot be skipped without the module.
+    #[error("unsupported rdb content at offset {offset}: {what}")]
+    Unsupported {
+        /// Position of the record.
+        offset: u64,
+        /// What it is.
+        what: String,
+    },
+    /// The CRC-64 computed over the file differs from the stored one (Redis:
+    /// "Wrong RDB checksum expected: (%llx) but got (%llx)").
+    #[error("rdb checksum mismatch at offset {offset}: computed 0x{computed:016x}, stored 0x{stored:016x}")]
+    ChecksumMismatch {
+        /// Position of the 8-byte trailer.
+        offset: u64,
+        /// CRC-64 of every byte before the trailer.
+        computed: u64,
+        /// The trailer's value.
+        stored: u64,
+    },
+    /// The underlying reader failed.
+    #[error("i/o error at offset {offset}: {message}")]
+    Io {
+        /// Position of the next byte that was to be read.
+        offset: u64,
+        /// The error's kind.
+        kind: std::io::ErrorKind,
+        /// The error's text.
+        message: String,
+    },
+}
+
+impl Error {
+    /// The stream position the error names, if it names one.
+    pub fn offset(&self) -> u64 {
+        match self {
+            Error::InvalidMagic { offset, .. }
+            | Error::InvalidVersionDigit { offset, .. }
+            | Error::InvalidLengthEncoding { offset, .. }
+            | Error::UnknownStringEncoding { offset, .. }
+            | Error::UnexpectedEof { offset, .. }
+            | Error::UnknownType { offset, .. }
+            | Error::Corrupt { offset, .. }
+            | Error::Unsupported { offset, .. }
+            | Error::ChecksumMismatch { offset, .. }
+            | Error::Io { offset, .. } => *offset,
+            Error::UnsupportedVersion { .. } => 0,
+        }
+    }
+
+    /// The same error with its offset moved by `base` (for errors found in a
+    /// sub-slice that starts at `base`).
+    pub(crate) fn shifted(mut self, base: u64) -> Error {
+        match &mut self {
+            Error::InvalidMagic { offset, .. }
+            | Error::InvalidVersionDigit { offset, .. }
+            | Error::InvalidLengthEncoding { offset, .. }
+            | Error::UnknownStringEncoding { offset, .. }
+            | Error::UnexpectedEof { offset, .. }
+            | Error::UnknownType { offset, .. }
+            | Error::Corrupt { offset, .. }
+            | Error::Unsupported { offset, .. }
+            | Error::ChecksumMismatch { offset, .. }
+            | Error::Io { offset, .. } => *offset = offset.saturating_add(base),
+            Error::UnsupportedVersion { .. } => {}
+        }
+        self
+    }
+
+    pub(crate) fn corrupt(offset: u64, reason: impl Into<String>) -> Error {
+        Error::Corrupt {
+            offset,
+            reason: reason.into(),
+        }
+    }
 }
 
 /// `Result` with this crate's [`Error`] as the default error type.

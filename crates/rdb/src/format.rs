@@ -162,7 +162,7 @@ pub mod rdb_type {
     pub const SET_LISTPACK: u8 = 20;
     /// A stream, third layout (version 11).
     pub const STREAM_LISTPACKS_3: u8 = 21;
-    /// Redis 7.4 release candidates: hash with field expiries; refused by GA.
+    /// Redis 7.4 release candidates: hash with field expiries (absolute TTLs); GA still loads it.
     pub const REDIS_HASH_METADATA_PRE_GA: u8 = 22;
     /// Redis 7.4 release candidates: listpack hash with field expiries.
     pub const REDIS_HASH_LISTPACK_EX_PRE_GA: u8 = 23;

@@ -1,51 +1,100 @@
 //! Redis RDB files: the byte format of `dump.rdb`, of the RDB preamble of AOF
-//! files and of a full resync's payload.
+//! files and of a full resync's payload, and a streaming decoder for all of it.
 //!
-//! What it is today: the format written down once ([`magic`], [`opcode`],
-//! [`rdb_type`], [`length`] constants, with the layout in the source of
-//! `format.rs`), the 9-byte header of Redis (`REDIS0001`..`REDIS0012`) and
-//! Valkey 9 (`VALKEY080`, `VALKEY081`) files, the length encoding, and
-//! [`crc64`], the CRC-64 Redis stores after the EOF opcode. All of it works on
-//! `&[u8]`; "need more bytes" is `Ok(None)`, never an error or a panic.
+//! What it is today:
+//! - [`Decoder`]: reads any [`std::io::Read`] (a file, a socket, a `&[u8]`)
+//!   record by record, as [`Item`]s: aux fields, SELECTDB, RESIZEDB, slot
+//!   info, function libraries, module aux data (opaque), keys with their
+//!   expire, LRU idle time or LFU counter, and a [`Value`] in the crate's own
+//!   model (usable without any keyspace, serializable with serde). Every
+//!   encoding of RDB versions 1 to 12 and Valkey's 80/81 is read: strings
+//!   raw/int/LZF; lists linked/ziplist/quicklist/quicklist 2 (plain and packed
+//!   nodes); sets plain/intset/listpack; sorted sets with ASCII or binary
+//!   scores, ziplist, listpack; hashes plain/zipmap/ziplist/listpack and with
+//!   field TTLs (Redis 7.4, Valkey 9); streams v1-v3 with consumer groups and
+//!   PELs; `MODULE_2` values as opaque blobs. The CRC-64 is computed while
+//!   reading and checked at the end (a stored 0 skips the check, as Redis does).
+//! - Hostile input is an error, never a panic: every length is checked before
+//!   allocating (buffers grow as bytes arrive), blobs are validated like
+//!   Redis's deep sanitization, and each error names its stream offset and what
+//!   was expected ("unexpected end of file at offset 1234 while reading a key").
+//! - The format written down once ([`magic`], [`opcode`], [`rdb_type`],
+//!   [`length`] constants, with the layout in `format.rs`), the 9-byte header
+//!   ([`parse_header`], [`write_header`]), the length encoding, and [`crc64`].
 //!
-//! What it is not (yet): a reader or writer of records and values (strings,
-//! LZF, listpacks, ziplists, intsets, streams, modules). No I/O and no tokio.
+//! What it is not (yet): an encoder of records and values. No tokio.
 //!
 //! The checksum is CRC-64/REDIS (Jones polynomial, reflected, init 0, xorout 0)
 //! from the `crc` crate. `crc64fast` computes CRC-64/XZ, a different
 //! polynomial, and cannot check a file Redis wrote.
 //!
-//! The smallest file redis-server loads: a header, EOF, and the checksum.
+//! Reading a file, record by record:
 //!
 //! ```
-//! use ferrodis_rdb::{crc64, opcode, parse_header, write_header, Magic};
+//! use ferrodis_rdb::{crc64, opcode, write_header, write_length, Checksum, Decoder, Item, Value};
 //!
+//! // A tiny file: header, SELECTDB 0, a string key, EOF, checksum.
 //! let mut file = Vec::new();
 //! write_header(10, &mut file)?;
+//! file.extend_from_slice(&[opcode::SELECTDB, 0, 0]); // SELECTDB 0, then type 0 (string)
+//! for s in [&b"greeting"[..], b"hello"] {
+//!     write_length(s.len() as u64, &mut file);
+//!     file.extend_from_slice(s);
+//! }
 //! file.push(opcode::EOF);
 //! let checksum = crc64(0, &file);
 //! file.extend_from_slice(&checksum.to_le_bytes());
-//! assert_eq!(file.len(), 18);
 //!
-//! let header = parse_header(&file)?.expect("9 bytes are there");
-//! assert_eq!((header.magic, header.version), (Magic::Redis, 10));
-//! assert_eq!(parse_header(&file[..4])?, None); // a prefix: need more bytes
+//! let mut decoder = Decoder::new(&file[..]); // or a File, a TcpStream...
+//! assert_eq!(decoder.header()?.version, 10);
+//! assert_eq!(decoder.next_item()?, Some(Item::SelectDb { db: 0 }));
+//! match decoder.next_item()? {
+//!     Some(Item::Key(key)) => {
+//!         assert_eq!(&key.key[..], b"greeting");
+//!         assert_eq!(key.value, Value::String("hello".into()));
+//!         assert_eq!(key.encoding.name(), "raw");
+//!     }
+//!     other => panic!("{other:?}"),
+//! }
+//! assert_eq!(decoder.next_item()?, Some(Item::Eof { checksum: Checksum::Verified(checksum) }));
+//! assert_eq!(decoder.next_item()?, None);
 //!
-//! let (body, trailer) = file.split_at(file.len() - 8);
-//! assert_eq!(crc64(0, body).to_le_bytes(), trailer);
+//! // Or all at once, for a file: ferrodis_rdb::decode_file("dump.rdb")?
+//! assert_eq!(ferrodis_rdb::decode(&file)?.len(), 3);
 //! # Ok::<(), ferrodis_rdb::Error>(())
 //! ```
 
+mod blob;
 mod crc;
+mod decoder;
 mod error;
 mod format;
 mod header;
+mod input;
+mod intset;
+mod item;
 mod length_codec;
+mod listpack;
+mod lzf;
+mod module;
+mod objects;
+mod stream;
+mod value;
+mod ziplist;
+mod zipmap;
+
+#[doc(hidden)]
+pub mod fuzzing;
 
 pub use crate::{
     crc::crc64,
+    decoder::{decode, decode_file, Decoder},
     error::{Error, Result},
     format::{length, magic, opcode, rdb_type},
     header::{parse_header, write_header, Header, Magic},
+    item::{Checksum, Encoding, Item, Key, StringStorage},
     length_codec::{read_length, write_length, Length, StringEncoding},
+    module::module_name,
+    stream::{Consumer, ConsumerGroup, PendingEntry, Stream, StreamEntry, StreamId},
+    value::{Bin, HashField, ModuleValue, Value},
 };
