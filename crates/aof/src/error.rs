@@ -78,6 +78,22 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A file other than the last ended early, or the last one did with
+    /// `aof-load-truncated no` (Redis 7.0's wording).
+    #[error("Unexpected end of file reading the append only file {path}")]
+    UnexpectedEof {
+        /// The file.
+        path: String,
+    },
+    /// The RDB base or preamble of a file is corrupt.
+    #[error("Bad RDB preamble in the append only file {path}")]
+    Rdb {
+        /// The file.
+        path: String,
+        /// What the RDB decoder found.
+        #[source]
+        source: ferrodis_rdb::Error,
+    },
     /// An EXEC without MULTI.
     #[error("EXEC without MULTI (offset {offset})")]
     ExecWithoutMulti {

@@ -44,6 +44,7 @@ mod appender;
 mod dir;
 mod error;
 mod feed;
+mod load;
 mod manifest;
 mod naming;
 mod quoting;
@@ -54,6 +55,7 @@ pub use crate::{
     dir::{AofDir, FileToLoad, Format},
     error::{Error, Result},
     feed::{write_command, Feeder, Fsync},
+    load::{load_files, LoadEvent, LoadReport, Truncation},
     manifest::{FileKind, Manifest, ManifestEntry},
     naming::{
         base_name, incr_name, manifest_name, temp_manifest_name, DEFAULT_DIR_NAME,
