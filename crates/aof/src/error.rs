@@ -94,6 +94,12 @@ pub enum Error {
         #[source]
         source: ferrodis_rdb::Error,
     },
+    /// The caller of a load stopped it (`message` says why).
+    #[error("{message}")]
+    Apply {
+        /// Why.
+        message: String,
+    },
     /// An EXEC without MULTI.
     #[error("EXEC without MULTI (offset {offset})")]
     ExecWithoutMulti {

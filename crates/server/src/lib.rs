@@ -24,6 +24,7 @@ pub mod config;
 mod connection;
 mod cron;
 mod listener;
+pub mod load;
 pub mod log;
 mod pubsub;
 mod shared;
