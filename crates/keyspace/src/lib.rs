@@ -58,6 +58,7 @@ mod commands;
 mod db;
 mod effects;
 mod error;
+mod evict;
 mod expire_cycle;
 mod glob;
 mod keyspace;
@@ -75,6 +76,7 @@ mod value;
 pub use crate::{
     effects::Effect,
     error::{Error, Result},
+    evict::Evicted,
     expire_cycle::ExpireBudget,
     glob::glob_match,
     keyspace::{Clock, Keyspace, Session, WatchToken},

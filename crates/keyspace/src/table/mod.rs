@@ -30,6 +30,7 @@
 
 mod entry;
 mod grow;
+mod sample;
 mod scan;
 mod snapshot;
 #[cfg(test)]
