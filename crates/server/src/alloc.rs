@@ -82,3 +82,14 @@ pub fn allocated() -> Option<u64> {
         n => Some(n as u64),
     }
 }
+
+/// [`allocated`] plus what the calling thread has not folded in yet: exact for the
+/// caller's own allocations, so that eviction can measure what one deletion freed
+/// (Redis's `zmalloc_used_memory()` before and after `dbSyncDelete`).
+pub fn allocated_here() -> Option<u64> {
+    let pending = PENDING.try_with(Cell::get).unwrap_or(0);
+    match ALLOCATED.load(Ordering::Relaxed) {
+        n if n <= 0 => None,
+        n => Some(n.saturating_add(pending).max(0) as u64),
+    }
+}

@@ -13,6 +13,7 @@ use tokio::sync::{mpsc, watch};
 
 use crate::clients::Clients;
 use crate::config::{ClientClass, Config};
+use crate::evict::EvictionState;
 use crate::pubsub::PubSub;
 use crate::stats::Stats;
 
@@ -42,6 +43,12 @@ pub struct Settings {
     pub hz: u64,
     /// `tcp-keepalive` in seconds, 0 = off.
     pub tcp_keepalive: u32,
+    /// `maxmemory` in bytes, 0 = no limit.
+    pub maxmemory: u64,
+    /// `maxmemory-samples`: keys sampled per database per eviction.
+    pub maxmemory_samples: usize,
+    /// `maxmemory-eviction-tenacity` (0-100): how long one eviction call may run.
+    pub eviction_tenacity: u32,
 }
 
 impl Settings {
@@ -72,6 +79,9 @@ impl Settings {
             tcp_keepalive: config
                 .get_int("tcp-keepalive")
                 .clamp(0, i64::from(u32::MAX)) as u32,
+            maxmemory: config.get_u64("maxmemory"),
+            maxmemory_samples: config.get_int("maxmemory-samples").max(1) as usize,
+            eviction_tenacity: config.get_int("maxmemory-eviction-tenacity").clamp(0, 100) as u32,
         }
     }
 }
@@ -113,6 +123,8 @@ pub struct Shared {
     stop_tx: watch::Sender<StopReason>,
     /// Set while a DEBUG SLEEP holds the keyspace, so INFO can still be served.
     pub sleeping: AtomicBool,
+    /// Eviction under `maxmemory`: whether it is still at work, INFO's figures.
+    pub eviction: EvictionState,
 }
 
 impl Shared {
@@ -138,6 +150,7 @@ impl Shared {
             rebind: OnceLock::new(),
             stop_tx,
             sleeping: AtomicBool::new(false),
+            eviction: EvictionState::default(),
         }
     }
 

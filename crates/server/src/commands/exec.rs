@@ -37,10 +37,12 @@ pub fn run(conn: &mut Conn, batch: &mut Batch<'_>, _argv: &[Bytes]) -> Frame {
     if !intact {
         return Frame::NullArray;
     }
+    batch.in_exec = true;
     let replies = multi
         .queued
         .iter()
         .map(|argv| super::dispatch(conn, batch, argv))
         .collect();
+    batch.in_exec = false;
     Frame::Array(replies)
 }
