@@ -7,7 +7,7 @@ use std::time::Duration;
 use ferrodis_keyspace::ExpireBudget;
 
 use crate::evict::{self, Outcome};
-use crate::shared::{unix_time, Settings, Shared};
+use crate::shared::{unix_time, Shared};
 
 /// Share of each cron tick active expiry may take (Redis's
 /// ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC is 25%).
@@ -17,8 +17,7 @@ const EXPIRE_TIME_PERC: u32 = 25;
 pub async fn run(shared: Arc<Shared>) {
     let mut sample_due = tokio::time::Instant::now();
     loop {
-        let settings = shared.settings().0;
-        let hz = settings.hz.max(1);
+        let hz = shared.settings().0.hz.max(1);
         let period = Duration::from_micros(1_000_000 / hz);
         tokio::time::sleep(period).await;
         {
@@ -28,8 +27,8 @@ pub async fn run(shared: Arc<Shared>) {
                 .keyspace()
                 .active_expire_cycle(now_ms, ExpireBudget::Time(budget));
         }
-        if settings.maxmemory > 0 {
-            evict(&shared, &settings).await;
+        if shared.eviction.maxmemory() > 0 {
+            evict(&shared).await;
         }
         // Redis samples instantaneous metrics every 100 ms whatever hz is.
         if tokio::time::Instant::now() >= sample_due {
@@ -42,9 +41,9 @@ pub async fn run(shared: Arc<Shared>) {
 /// Redis's `evictionTimeProc`: while memory is over `maxmemory` and keys remain,
 /// evict in rounds of the tenacity's time limit, letting clients in between. Also
 /// what makes a lowered `maxmemory` (CONFIG SET) take effect without a command.
-async fn evict(shared: &Shared, settings: &Settings) {
+async fn evict(shared: &Shared) {
     loop {
-        let outcome = evict::perform(&mut shared.keyspace(), settings, &shared.eviction);
+        let outcome = evict::perform(&mut shared.keyspace(), &shared.eviction);
         if outcome != Outcome::Running {
             shared.eviction.stop_running();
             return;

@@ -5,14 +5,14 @@
 //! `evictionTimeProc`). The OOM rejection that uses the outcome is in
 //! `commands/oom.rs`.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Mutex, Once};
 use std::time::{Duration, Instant};
 
 use ferrodis_keyspace::{Keyspace, MaxmemoryPolicy};
 
 use crate::alloc;
-use crate::shared::Settings;
+use crate::config::Config;
 
 /// Keys evicted between two looks at the clock (Redis checks every 16).
 const KEYS_PER_TIME_CHECK: u64 = 16;
@@ -31,10 +31,17 @@ pub enum Outcome {
     Fail,
 }
 
-/// Whether eviction is still at work and how long the limit has been exceeded, for
-/// the cron and INFO stats.
+/// The limits, whether eviction is still at work and how long the limit has been
+/// exceeded, for the dispatcher, the cron and INFO stats.
 #[derive(Debug, Default)]
 pub struct EvictionState {
+    /// `maxmemory` in bytes, 0 = no limit. Atomics rather than cached settings: a
+    /// CONFIG SET applies to every client's next command.
+    maxmemory: AtomicU64,
+    /// `maxmemory-samples`.
+    samples: AtomicU32,
+    /// `maxmemory-eviction-tenacity`.
+    tenacity: AtomicU32,
     /// The cron must keep evicting (Redis's `isEvictionProcRunning`).
     running: AtomicBool,
     /// Whether `exceeded_since` is set, readable without the lock.
@@ -47,6 +54,21 @@ pub struct EvictionState {
 }
 
 impl EvictionState {
+    /// Takes the `maxmemory*` values of `config`.
+    pub fn configure(&self, config: &Config) {
+        let samples = config.get_int("maxmemory-samples").clamp(1, i64::from(u32::MAX));
+        let tenacity = config.get_int("maxmemory-eviction-tenacity").clamp(0, 100);
+        self.samples.store(samples as u32, Ordering::Relaxed);
+        self.tenacity.store(tenacity as u32, Ordering::Relaxed);
+        self.maxmemory
+            .store(config.get_u64("maxmemory"), Ordering::Relaxed);
+    }
+
+    /// `maxmemory`, 0 when there is no limit.
+    pub fn maxmemory(&self) -> u64 {
+        self.maxmemory.load(Ordering::Relaxed)
+    }
+
     /// Whether the cron should call [`perform`] again without waiting.
     pub fn running(&self) -> bool {
         self.running.load(Ordering::Relaxed)
@@ -114,7 +136,7 @@ impl EvictionState {
 /// so that propagating DELs cannot feed more eviction; ferrodis has neither buffer
 /// yet. `None` when the counting allocator is not installed.
 pub fn used_memory() -> Option<u64> {
-    alloc::allocated_here()
+    alloc::allocated()
 }
 
 /// The time one call may spend evicting (`evictionTimeLimitUs()`): 50 µs per step
@@ -135,14 +157,15 @@ pub fn time_limit(tenacity: u32) -> Option<Duration> {
 /// tenacity's time limit (checked every 16 keys; past it, the cron continues).
 /// Every command runs this first when `maxmemory` is set, and the cron after a
 /// `Running` outcome or a new limit.
-pub fn perform(keyspace: &mut Keyspace, settings: &Settings, state: &EvictionState) -> Outcome {
-    let outcome = evict(keyspace, settings, state);
+pub fn perform(keyspace: &mut Keyspace, state: &EvictionState) -> Outcome {
+    let outcome = evict(keyspace, state);
     state.record(outcome);
     outcome
 }
 
-fn evict(keyspace: &mut Keyspace, settings: &Settings, state: &EvictionState) -> Outcome {
-    if settings.maxmemory == 0 {
+fn evict(keyspace: &mut Keyspace, state: &EvictionState) -> Outcome {
+    let maxmemory = state.maxmemory();
+    if maxmemory == 0 {
         return Outcome::Ok;
     }
     let Some(used) = used_memory() else {
@@ -155,21 +178,22 @@ fn evict(keyspace: &mut Keyspace, settings: &Settings, state: &EvictionState) ->
         });
         return Outcome::Ok;
     };
-    if used <= settings.maxmemory {
+    if used <= maxmemory {
         return Outcome::Ok;
     }
     if keyspace.tunables().maxmemory_policy == MaxmemoryPolicy::NoEviction {
         return Outcome::Fail;
     }
-    let to_free = used - settings.maxmemory;
-    let limit = time_limit(settings.eviction_tenacity);
+    let to_free = used - maxmemory;
+    let limit = time_limit(state.tenacity.load(Ordering::Relaxed));
+    let samples = state.samples.load(Ordering::Relaxed) as usize;
     let start = Instant::now();
     let (mut freed, mut keys) = (0i64, 0u64);
     while freed < i64::try_from(to_free).unwrap_or(i64::MAX) {
         // Only the deletion itself counts, as in Redis: the DEL it propagates may
         // even take more memory than the key freed.
         let before = used_memory().unwrap_or(used);
-        let Some(evicted) = keyspace.evict_one(settings.maxmemory_samples) else {
+        let Some(evicted) = keyspace.evict_one(samples) else {
             return Outcome::Fail;
         };
         // The "evicted" keyspace notification would be published here, with
@@ -221,9 +245,10 @@ mod tests {
     #[test]
     fn no_limit_means_nothing_to_do() {
         let mut ks = Keyspace::new(1);
-        let settings = Settings::from_config(&crate::config::Config::default());
         let state = EvictionState::default();
-        assert_eq!(perform(&mut ks, &settings, &state), Outcome::Ok);
+        state.configure(&Config::default());
+        assert_eq!(state.maxmemory(), 0);
+        assert_eq!(perform(&mut ks, &state), Outcome::Ok);
         assert!(!state.running());
     }
 }

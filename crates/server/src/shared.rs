@@ -43,12 +43,6 @@ pub struct Settings {
     pub hz: u64,
     /// `tcp-keepalive` in seconds, 0 = off.
     pub tcp_keepalive: u32,
-    /// `maxmemory` in bytes, 0 = no limit.
-    pub maxmemory: u64,
-    /// `maxmemory-samples`: keys sampled per database per eviction.
-    pub maxmemory_samples: usize,
-    /// `maxmemory-eviction-tenacity` (0-100): how long one eviction call may run.
-    pub eviction_tenacity: u32,
 }
 
 impl Settings {
@@ -79,9 +73,6 @@ impl Settings {
             tcp_keepalive: config
                 .get_int("tcp-keepalive")
                 .clamp(0, i64::from(u32::MAX)) as u32,
-            maxmemory: config.get_u64("maxmemory"),
-            maxmemory_samples: config.get_int("maxmemory-samples").max(1) as usize,
-            eviction_tenacity: config.get_int("maxmemory-eviction-tenacity").clamp(0, 100) as u32,
         }
     }
 }
@@ -135,6 +126,8 @@ impl Shared {
         let mut keyspace = Keyspace::new(databases);
         keyspace.set_tunables(tunables(&config));
         let (stop_tx, _) = watch::channel(StopReason::Running);
+        let eviction = EvictionState::default();
+        eviction.configure(&config);
         Shared {
             keyspace: Mutex::new(keyspace),
             config: RwLock::new(config),
@@ -150,7 +143,7 @@ impl Shared {
             rebind: OnceLock::new(),
             stop_tx,
             sleeping: AtomicBool::new(false),
-            eviction: EvictionState::default(),
+            eviction,
         }
     }
 
@@ -172,6 +165,9 @@ impl Shared {
         let mut config = self.config.write().unwrap_or_else(|e| e.into_inner());
         let out = f(&mut config);
         let settings = Settings::from_config(&config);
+        // Read by every command, so kept apart from the per-connection `Settings`
+        // cache, which a connection refreshes only between reads.
+        self.eviction.configure(&config);
         *self.settings.write().unwrap_or_else(|e| e.into_inner()) = settings;
         self.settings_gen.fetch_add(1, Ordering::Release);
         out

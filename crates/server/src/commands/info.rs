@@ -141,6 +141,8 @@ fn write_section(batch: &mut Batch<'_>, section: &str, out: &mut String) {
         }
         "memory" => {
             let rss = rss_bytes();
+            // With this thread's unfolded allocations: the figure eviction compares
+            // with maxmemory (evict.rs).
             let used = alloc::allocated().unwrap_or(rss);
             let peak = stats.peak_memory(used);
             let total = total_memory_bytes();

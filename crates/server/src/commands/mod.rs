@@ -282,7 +282,7 @@ pub fn dispatch(conn: &mut Conn, batch: &mut Batch<'_>, argv: &[Bytes]) -> Frame
                 return reply;
             }
         };
-        if conn.settings.maxmemory > 0 && !batch.in_exec {
+        if batch.shared.eviction.maxmemory() > 0 && !batch.in_exec {
             if let Some(reply) = oom::check(conn, batch, Some(spec), argv) {
                 return reply;
             }
@@ -297,7 +297,7 @@ pub fn dispatch(conn: &mut Conn, batch: &mut Batch<'_>, argv: &[Bytes]) -> Frame
                 return Frame::simple("QUEUED");
             }
         }
-    } else if conn.settings.maxmemory > 0 && !batch.in_exec {
+    } else if batch.shared.eviction.maxmemory() > 0 && !batch.in_exec {
         if let Some(reply) = oom::check(conn, batch, None, argv) {
             return reply;
         }
