@@ -43,7 +43,13 @@ pub async fn run(shared: Arc<Shared>) {
 /// what makes a lowered `maxmemory` (CONFIG SET) take effect without a command.
 async fn evict(shared: &Shared) {
     loop {
-        let outcome = evict::perform(&mut shared.keyspace(), &shared.eviction);
+        let outcome = {
+            // Locked only if memory is over the limit; released before any await.
+            let mut keyspace = None;
+            evict::perform(&shared.eviction, || {
+                &mut **keyspace.insert(shared.keyspace())
+            })
+        };
         if outcome != Outcome::Running {
             shared.eviction.stop_running();
             return;

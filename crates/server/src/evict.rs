@@ -56,7 +56,9 @@ pub struct EvictionState {
 impl EvictionState {
     /// Takes the `maxmemory*` values of `config`.
     pub fn configure(&self, config: &Config) {
-        let samples = config.get_int("maxmemory-samples").clamp(1, i64::from(u32::MAX));
+        let samples = config
+            .get_int("maxmemory-samples")
+            .clamp(1, i64::from(u32::MAX));
         let tenacity = config.get_int("maxmemory-eviction-tenacity").clamp(0, 100);
         self.samples.store(samples as u32, Ordering::Relaxed);
         self.tenacity.store(tenacity as u32, Ordering::Relaxed);
@@ -157,13 +159,17 @@ pub fn time_limit(tenacity: u32) -> Option<Duration> {
 /// tenacity's time limit (checked every 16 keys; past it, the cron continues).
 /// Every command runs this first when `maxmemory` is set, and the cron after a
 /// `Running` outcome or a new limit.
-pub fn perform(keyspace: &mut Keyspace, state: &EvictionState) -> Outcome {
-    let outcome = evict(keyspace, state);
+///
+/// `keyspace` gives the keyspace, locking it if need be: it is called only when
+/// memory is over the limit, so that a command under the limit pays two atomic
+/// loads and takes no lock.
+pub fn perform<'k>(state: &EvictionState, keyspace: impl FnOnce() -> &'k mut Keyspace) -> Outcome {
+    let outcome = evict(state, keyspace);
     state.record(outcome);
     outcome
 }
 
-fn evict(keyspace: &mut Keyspace, state: &EvictionState) -> Outcome {
+fn evict<'k>(state: &EvictionState, keyspace: impl FnOnce() -> &'k mut Keyspace) -> Outcome {
     let maxmemory = state.maxmemory();
     if maxmemory == 0 {
         return Outcome::Ok;
@@ -181,6 +187,7 @@ fn evict(keyspace: &mut Keyspace, state: &EvictionState) -> Outcome {
     if used <= maxmemory {
         return Outcome::Ok;
     }
+    let keyspace = keyspace();
     if keyspace.tunables().maxmemory_policy == MaxmemoryPolicy::NoEviction {
         return Outcome::Fail;
     }
@@ -248,7 +255,7 @@ mod tests {
         let state = EvictionState::default();
         state.configure(&Config::default());
         assert_eq!(state.maxmemory(), 0);
-        assert_eq!(perform(&mut ks, &state), Outcome::Ok);
+        assert_eq!(perform(&state, || &mut ks), Outcome::Ok);
         assert!(!state.running());
     }
 }

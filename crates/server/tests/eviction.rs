@@ -48,7 +48,10 @@ fn pipeline(c: &mut Client, commands: &[Vec<String>]) -> Vec<Frame> {
         encode_command(&argv, &mut out);
     }
     c.send(&out);
-    commands.iter().map(|_| c.read_frame().expect("a reply")).collect()
+    commands
+        .iter()
+        .map(|_| c.read_frame().expect("a reply"))
+        .collect()
 }
 
 /// `SET {prefix}{i} <1000 bytes> [extra...]` for each `i` in `range`, 100 at a time.
@@ -94,7 +97,10 @@ fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
 /// got under it, then lifts the limit. Returns the limit.
 fn squeeze(c: &mut Client, below: u64) -> u64 {
     let limit = info(c, "used_memory") - below;
-    assert_eq!(c.cmd(&["CONFIG", "SET", "maxmemory", &limit.to_string()]), Frame::ok());
+    assert_eq!(
+        c.cmd(&["CONFIG", "SET", "maxmemory", &limit.to_string()]),
+        Frame::ok()
+    );
     // Every command (INFO too) evicts first, and the cron evicts between them. What
     // INFO allocates for its own reply comes after: allow for it.
     wait_until("eviction to get under maxmemory", || {
@@ -140,7 +146,14 @@ fn oom_replies_and_configs_match_redis() {
         &["DBSIZE"],
         &["CONFIG", "SET", "maxmemory", "100mb"],
         &["CONFIG", "GET", "maxmemory"],
-        &["CONFIG", "SET", "maxmemory", "2GB", "maxmemory-policy", "ALLKEYS-LFU"],
+        &[
+            "CONFIG",
+            "SET",
+            "maxmemory",
+            "2GB",
+            "maxmemory-policy",
+            "ALLKEYS-LFU",
+        ],
         &["CONFIG", "GET", "maxmemory-policy"],
         &["CONFIG", "SET", "maxmemory-policy", "lru"],
         &["CONFIG", "SET", "maxmemory-samples", "0"],
@@ -199,14 +212,21 @@ fn noeviction_refuses_writes_but_serves_reads_and_deletes() {
     let _serial = serial();
     let (_server, mut c) = server("noeviction");
     let limit = info(&mut c, "used_memory") + 2 * 1024 * 1024;
-    assert_eq!(c.cmd(&["CONFIG", "SET", "maxmemory", &limit.to_string()]), Frame::ok());
+    assert_eq!(
+        c.cmd(&["CONFIG", "SET", "maxmemory", &limit.to_string()]),
+        Frame::ok()
+    );
     let replies = fill(&mut c, "k", 0..6000, &[]);
     let stored: Vec<usize> = (0..6000).filter(|&i| replies[i] == Frame::ok()).collect();
     let refused = replies.iter().filter(|r| **r == Frame::error(OOM)).count();
     // Memory hovers around the limit (buffers come and go): once it is reached,
     // writes are refused, or accepted when something else freed a little.
     assert_eq!(stored.len() + refused, 6000, "only OK or OOM");
-    assert!(stored.len() > 500 && refused > 2000, "{} stored", stored.len());
+    assert!(
+        stored.len() > 500 && refused > 2000,
+        "{} stored",
+        stored.len()
+    );
     assert!(info(&mut c, "used_memory") <= limit + 1024 * 1024);
     assert_eq!(info(&mut c, "evicted_keys"), 0);
     assert_eq!(existing(&mut c, "k", stored.iter().copied()), stored.len());
@@ -231,14 +251,24 @@ fn allkeys_policies_stay_near_the_limit() {
     for policy in ["allkeys-random", "allkeys-lru", "allkeys-lfu"] {
         let (server, mut c) = server(policy);
         let limit = info(&mut c, "used_memory") + 4 * 1024 * 1024;
-        assert_eq!(c.cmd(&["CONFIG", "SET", "maxmemory", &limit.to_string()]), Frame::ok());
+        assert_eq!(
+            c.cmd(&["CONFIG", "SET", "maxmemory", &limit.to_string()]),
+            Frame::ok()
+        );
         let replies = fill(&mut c, "k", 0..12_000, &[]);
-        assert!(replies.iter().all(|r| *r == Frame::ok()), "{policy}: no write refused");
+        assert!(
+            replies.iter().all(|r| *r == Frame::ok()),
+            "{policy}: no write refused"
+        );
         let used = info(&mut c, "used_memory");
         assert!(used <= limit + 1024 * 1024, "{policy}: {used} > {limit}");
         let keys = info_keys(&mut c);
         assert!((1000..12_000).contains(&keys), "{policy}: {keys} keys");
-        assert_eq!(info(&mut c, "evicted_keys") as usize, 12_000 - keys, "{policy}");
+        assert_eq!(
+            info(&mut c, "evicted_keys") as usize,
+            12_000 - keys,
+            "{policy}"
+        );
         if policy == "allkeys-lru" {
             // The newest keys were just written: the least recently used they are not.
             assert_eq!(existing(&mut c, "k", 11_990..12_000), 10, "{policy}");
@@ -262,9 +292,10 @@ fn allkeys_lru_keeps_recently_used_keys() {
     let (_server, mut c) = server("allkeys-lru");
     fill(&mut c, "k", 0..4000, &[]);
     // The LRU clock has a resolution of one second: let the keys age.
-    wait_until("keys to be idle for 2 s", || {
-        matches!(c.cmd(&["OBJECT", "IDLETIME", "k0"]), Frame::Integer(n) if n >= 2)
-    });
+    wait_until(
+        "keys to be idle for 2 s",
+        || matches!(c.cmd(&["OBJECT", "IDLETIME", "k0"]), Frame::Integer(n) if n >= 2),
+    );
     let hot = (0..4000).step_by(4);
     let reads: Vec<Vec<String>> = hot
         .clone()
@@ -284,7 +315,10 @@ fn allkeys_lfu_keeps_frequently_used_keys() {
     let _serial = serial();
     let (_server, mut c) = server("allkeys-lfu");
     // Every access counts: deterministic counters.
-    assert_eq!(c.cmd(&["CONFIG", "SET", "lfu-log-factor", "0"]), Frame::ok());
+    assert_eq!(
+        c.cmd(&["CONFIG", "SET", "lfu-log-factor", "0"]),
+        Frame::ok()
+    );
     fill(&mut c, "k", 0..4000, &[]);
     let hot = (0..4000).step_by(4);
     for _ in 0..5 {
@@ -304,7 +338,12 @@ fn allkeys_lfu_keeps_frequently_used_keys() {
 #[test]
 fn volatile_policies_only_evict_keys_with_a_ttl() {
     let _serial = serial();
-    for policy in ["volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl"] {
+    for policy in [
+        "volatile-lru",
+        "volatile-lfu",
+        "volatile-random",
+        "volatile-ttl",
+    ] {
         let (server, mut c) = server(policy);
         fill(&mut c, "p", 0..1500, &[]);
         // TTLs growing with the index, for volatile-ttl.
@@ -332,7 +371,9 @@ fn volatile_policies_only_evict_keys_with_a_ttl() {
         }
         // Once no key has a TTL, nothing can be evicted: writes are refused.
         assert_eq!(c.cmd(&["CONFIG", "SET", "maxmemory", "1"]), Frame::ok());
-        wait_until("the OOM error", || c.cmd(&["SET", "x", "1"]) == Frame::error(OOM));
+        wait_until("the OOM error", || {
+            c.cmd(&["SET", "x", "1"]) == Frame::error(OOM)
+        });
         assert_eq!(existing(&mut c, "t", 0..1500), 0, "{policy}");
         assert_eq!(existing(&mut c, "p", 0..1500), 1500, "{policy}");
         assert_eq!(text(&c.cmd(&["GET", "p0"])).len(), VALUE_LEN);
@@ -351,7 +392,10 @@ fn low_tenacity_spreads_eviction_without_refusing_writes() {
     );
     fill(&mut c, "k", 0..4000, &[]);
     let limit = info(&mut c, "used_memory") - 2 * 1024 * 1024;
-    assert_eq!(c.cmd(&["CONFIG", "SET", "maxmemory", &limit.to_string()]), Frame::ok());
+    assert_eq!(
+        c.cmd(&["CONFIG", "SET", "maxmemory", &limit.to_string()]),
+        Frame::ok()
+    );
     // Each command evicts only 16 keys before handing over to the cron: a write right
     // after the limit dropped is accepted, not refused.
     assert_eq!(c.cmd(&["SET", "fresh", "1"]), Frame::ok());

@@ -30,7 +30,7 @@ pub fn check(
     argv: &[Bytes],
 ) -> Option<Frame> {
     let shared = batch.shared();
-    let outcome = evict::perform(batch.keyspace(), &shared.eviction);
+    let outcome = evict::perform(&shared.eviction, || batch.keyspace());
     if outcome != Outcome::Fail {
         return None;
     }
