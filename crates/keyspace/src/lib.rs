@@ -5,8 +5,9 @@
 //! RESP [`Frame`](ferrodis_resp::Frame), with Redis 7.0's semantics, reply shapes and
 //! exact error strings. Keys expire lazily when touched and actively through
 //! [`Keyspace::active_expire_cycle`], which the owner calls periodically (Redis does
-//! so 10 times per second). [`command_specs`] and [`lookup`] describe the commands
-//! for COMMAND and COMMAND DOCS.
+//! so 10 times per second). [`Keyspace::evict_one`] deletes the key the
+//! `maxmemory-policy` picks, for an owner that measures memory. [`command_specs`] and
+//! [`lookup`] describe the commands for COMMAND and COMMAND DOCS.
 //!
 //! What it is not: a server. There is no networking, no threads, no locks and no
 //! globals; connection commands (PING, HELLO, AUTH, CLIENT, CONFIG, INFO, ...) belong
