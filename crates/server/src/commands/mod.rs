@@ -260,9 +260,10 @@ impl Drop for Batch<'_> {
 /// Run one command for `conn`, returning its reply.
 ///
 /// The checks follow Redis 7.0's `processCommand`: existence, arity, authentication,
-/// `maxmemory` (eviction, OOM), then either queueing (inside MULTI, where a failed check aborts the transaction)
-/// or execution. An authenticated client outside MULTI skips straight to execution
-/// for keyspace commands, whose arity the keyspace checks itself (the hot path).
+/// `maxmemory` (eviction, OOM), then either queueing (inside MULTI, where a failed
+/// check aborts the transaction) or execution. An authenticated client outside MULTI
+/// skips straight to execution for keyspace commands, whose arity the keyspace checks
+/// itself (the hot path; with `maxmemory` set it still evicts first).
 pub fn dispatch(conn: &mut Conn, batch: &mut Batch<'_>, argv: &[Bytes]) -> Frame {
     let Some(name) = argv.first() else {
         return Frame::static_error("ERR empty command");
