@@ -233,6 +233,46 @@ impl Db {
         self.table.random(random)
     }
 
+    /// Up to `count` distinct keys for the eviction pool, from a place picked with
+    /// `random`: any keys, or only those with a TTL when `volatile` (Redis's
+    /// `dictGetSomeKeys()` on `db->dict` or `db->expires`).
+    pub(crate) fn sample_keys(
+        &self,
+        volatile: bool,
+        random: u64,
+        count: usize,
+        visit: &mut dyn FnMut(&Entry),
+    ) {
+        if volatile {
+            self.expires.sample(random, count, |x| {
+                if let Some(e) = self.volatile_by_hash(x.0) {
+                    visit(e);
+                }
+            });
+        } else {
+            self.table.sample(random, count, visit);
+        }
+    }
+
+    /// A random key with a TTL (`dictGetRandomKey(db->expires)`), `None` if none.
+    pub(crate) fn random_volatile_entry(&self, random: u64) -> Option<&Entry> {
+        self.expires
+            .random(random)
+            .and_then(|x| self.volatile_by_hash(x.0))
+    }
+
+    /// The key with a TTL whose hash is `hash` (the TTL index holds hashes only).
+    fn volatile_by_hash(&self, hash: u64) -> Option<&Entry> {
+        self.table.find(hash, |e| {
+            e.expire_at().is_some() && self.table.hash(e.key()) == hash
+        })
+    }
+
+    /// A key's entry, expired or not, without side effects (eviction's `dictFind`).
+    pub(crate) fn peek_entry(&self, key: &[u8]) -> Option<&Entry> {
+        self.table.get(key)
+    }
+
     /// One step of SCAN (Redis's `dictScan()` on `db->dict`): calls `visit` on the
     /// entries, expired ones included, of the next part of the database, and returns
     /// the cursor to continue from, 0 at the end. Every key present for the whole

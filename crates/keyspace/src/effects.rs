@@ -84,6 +84,17 @@ impl Fx {
             self.effects.push(Effect::del(db, key));
         }
     }
+
+    /// A key was evicted to get under `maxmemory`: like an expiry, it touches WATCH
+    /// and propagates as `DEL` (Redis's `signalModifiedKey` + `propagateDeletion` in
+    /// `performEvictions()`). The `evicted` keyspace notification (NOTIFY_EVICTED,
+    /// class `e`) belongs here as well.
+    pub(crate) fn evicted(&mut self, db: usize, key: &[u8]) {
+        self.watched.touch(db, key);
+        if self.propagate {
+            self.effects.push(Effect::del(db, key));
+        }
+    }
 }
 
 /// Keys clients WATCH, with a version bumped whenever the key is written, deleted,

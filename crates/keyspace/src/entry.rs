@@ -157,6 +157,11 @@ impl Entry {
         }
     }
 
+    /// The key, copied out, giving up the rest of the entry.
+    pub(crate) fn into_key(self) -> bytes::Bytes {
+        bytes::Bytes::copy_from_slice(self.key())
+    }
+
     pub(crate) fn value(&self) -> &Value {
         &self.header().value
     }

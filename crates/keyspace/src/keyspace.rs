@@ -11,6 +11,7 @@ use crate::commands::{self, Ctx};
 use crate::db::Db;
 use crate::effects::{Effect, Fx};
 use crate::error::Error;
+use crate::evict::Eviction;
 use crate::stats::{DbInfo, Stats};
 use crate::tunables::Tunables;
 
@@ -119,6 +120,8 @@ pub struct Keyspace {
     pub(crate) access: AccessClock,
     /// Effects to propagate and WATCHed keys.
     pub(crate) fx: Fx,
+    /// The eviction pool and the random policies' next database (evict.rs).
+    pub(crate) evict: Eviction,
 }
 
 impl Keyspace {
@@ -139,6 +142,7 @@ impl Keyspace {
             tunables: Tunables::default(),
             access: AccessClock::at(Clock::System.now_ms()),
             fx: Fx::default(),
+            evict: Eviction::default(),
         }
     }
 

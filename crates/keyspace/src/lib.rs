@@ -5,8 +5,9 @@
 //! RESP [`Frame`](ferrodis_resp::Frame), with Redis 7.0's semantics, reply shapes and
 //! exact error strings. Keys expire lazily when touched and actively through
 //! [`Keyspace::active_expire_cycle`], which the owner calls periodically (Redis does
-//! so 10 times per second). [`command_specs`] and [`lookup`] describe the commands
-//! for COMMAND and COMMAND DOCS.
+//! so 10 times per second). [`Keyspace::evict_one`] deletes the key the
+//! `maxmemory-policy` picks, for an owner that measures memory. [`command_specs`] and
+//! [`lookup`] describe the commands for COMMAND and COMMAND DOCS.
 //!
 //! [`Keyspace::db`] gives the same commands as typed Rust methods ([`Database`]:
 //! `get`, `set`, `incr_by`, `lpush`, `hgetall`, `zadd`, ...), for programs that embed
@@ -63,6 +64,7 @@ mod db;
 mod effects;
 mod entry;
 mod error;
+mod evict;
 mod expire_cycle;
 mod glob;
 mod keyspace;
@@ -84,6 +86,7 @@ mod view;
 pub use crate::{
     effects::Effect,
     error::{Error, Result},
+    evict::Evicted,
     expire_cycle::ExpireBudget,
     glob::glob_match,
     keyspace::{Clock, Keyspace, Session, WatchToken},

@@ -13,6 +13,8 @@ pub struct Stats {
     pub expired_time_cap_reached_count: u64,
     /// Time spent in active expiry, in ms.
     pub expire_cycle_cpu_milliseconds: u64,
+    /// Keys deleted to get under `maxmemory` (see [`crate::Keyspace::evict_one`]).
+    pub evicted_keys: u64,
     /// Read lookups that found their key (Redis's `lookupKeyRead()`).
     pub keyspace_hits: u64,
     /// Read lookups that did not.

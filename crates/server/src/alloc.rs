@@ -4,10 +4,15 @@
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
-use std::sync::atomic::{AtomicIsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicIsize, Ordering};
 
-/// Live bytes, give or take what threads have not folded in yet.
+/// Live bytes, give or take what threads have not folded in yet: it can even be
+/// negative while the threads that allocated have not folded and those that freed
+/// have.
 static ALLOCATED: AtomicIsize = AtomicIsize::new(0);
+/// Whether [`CountingAlloc`] has counted anything, i.e. is the global allocator.
+/// Written once; every later check is a read of an unchanging cache line.
+static INSTALLED: AtomicBool = AtomicBool::new(false);
 
 /// A thread folds its changes into [`ALLOCATED`] once they pass this many bytes either
 /// way, so the shared counter's cache line is touched rarely instead of on every
@@ -22,6 +27,9 @@ thread_local! {
 }
 
 fn record(delta: isize) {
+    if !INSTALLED.load(Ordering::Relaxed) {
+        INSTALLED.store(true, Ordering::Relaxed);
+    }
     let folded = PENDING.try_with(|p| {
         let v = p.get() + delta;
         if v.abs() >= FOLD_AT {
@@ -75,10 +83,16 @@ unsafe impl GlobalAlloc for CountingAlloc {
     }
 }
 
-/// Live heap bytes when [`CountingAlloc`] is the global allocator, else `None`.
+/// Live heap bytes when [`CountingAlloc`] is the global allocator, else `None`: the
+/// shared counter plus what the calling thread has not folded in yet, so that it is
+/// exact for the caller's own allocations and frees. Eviction relies on that to
+/// measure what one deletion freed (Redis's `zmalloc_used_memory()` before and after
+/// `dbSyncDelete`); other threads may still be off by up to [`FOLD_AT`] each.
 pub fn allocated() -> Option<u64> {
-    match ALLOCATED.load(Ordering::Relaxed) {
-        n if n <= 0 => None,
-        n => Some(n as u64),
+    if !INSTALLED.load(Ordering::Relaxed) {
+        return None;
     }
+    let pending = PENDING.try_with(Cell::get).unwrap_or(0);
+    let n = ALLOCATED.load(Ordering::Relaxed).saturating_add(pending);
+    Some(n.max(0) as u64)
 }

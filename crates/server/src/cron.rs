@@ -1,11 +1,12 @@
-//! The periodic work Redis does in `serverCron`, `hz` times a second: active expiry
-//! and the instantaneous metrics.
+//! The periodic work Redis does in `serverCron`, `hz` times a second: active expiry,
+//! the instantaneous metrics, and eviction left over by commands.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use ferrodis_keyspace::ExpireBudget;
 
+use crate::evict::{self, Outcome};
 use crate::shared::{unix_time, Shared};
 
 /// Share of each cron tick active expiry may take (Redis's
@@ -26,10 +27,33 @@ pub async fn run(shared: Arc<Shared>) {
                 .keyspace()
                 .active_expire_cycle(now_ms, ExpireBudget::Time(budget));
         }
+        if shared.eviction.maxmemory() > 0 {
+            evict(&shared).await;
+        }
         // Redis samples instantaneous metrics every 100 ms whatever hz is.
         if tokio::time::Instant::now() >= sample_due {
             shared.stats.sample();
             sample_due += Duration::from_millis(100);
         }
+    }
+}
+
+/// Redis's `evictionTimeProc`: while memory is over `maxmemory` and keys remain,
+/// evict in rounds of the tenacity's time limit, letting clients in between. Also
+/// what makes a lowered `maxmemory` (CONFIG SET) take effect without a command.
+async fn evict(shared: &Shared) {
+    loop {
+        let outcome = {
+            // Locked only if memory is over the limit; released before any await.
+            let mut keyspace = None;
+            evict::perform(&shared.eviction, || {
+                &mut **keyspace.insert(shared.keyspace())
+            })
+        };
+        if outcome != Outcome::Running {
+            shared.eviction.stop_running();
+            return;
+        }
+        tokio::task::yield_now().await;
     }
 }

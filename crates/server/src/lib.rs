@@ -23,6 +23,7 @@ mod commands;
 pub mod config;
 mod connection;
 mod cron;
+mod evict;
 mod listener;
 pub mod load;
 pub mod log;

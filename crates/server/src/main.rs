@@ -48,6 +48,10 @@ fn main() -> ExitCode {
     for (name, value) in config.unimplemented_non_defaults() {
         tracing::warn!("Config '{name} {value}' is accepted but not implemented yet by ferrodis; it has no effect.");
     }
+    let maxmemory = config.get_u64("maxmemory");
+    if maxmemory > 0 && maxmemory < 1024 * 1024 {
+        tracing::warn!("WARNING: You specified a maxmemory value that is less than 1MB (current value is {maxmemory} bytes). Are you sure this is what you really want?");
+    }
     let dir = config.dir().to_path_buf();
     if let Err(e) = std::env::set_current_dir(&dir) {
         tracing::warn!("Can't chdir to '{}': {e}", dir.display());

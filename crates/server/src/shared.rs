@@ -13,6 +13,7 @@ use tokio::sync::{mpsc, watch};
 
 use crate::clients::Clients;
 use crate::config::{ClientClass, Config};
+use crate::evict::EvictionState;
 use crate::pubsub::PubSub;
 use crate::stats::Stats;
 
@@ -113,6 +114,8 @@ pub struct Shared {
     stop_tx: watch::Sender<StopReason>,
     /// Set while a DEBUG SLEEP holds the keyspace, so INFO can still be served.
     pub sleeping: AtomicBool,
+    /// Eviction under `maxmemory`: whether it is still at work, INFO's figures.
+    pub eviction: EvictionState,
 }
 
 impl Shared {
@@ -123,6 +126,8 @@ impl Shared {
         let mut keyspace = Keyspace::new(databases);
         keyspace.set_tunables(tunables(&config));
         let (stop_tx, _) = watch::channel(StopReason::Running);
+        let eviction = EvictionState::default();
+        eviction.configure(&config);
         Shared {
             keyspace: Mutex::new(keyspace),
             config: RwLock::new(config),
@@ -138,6 +143,7 @@ impl Shared {
             rebind: OnceLock::new(),
             stop_tx,
             sleeping: AtomicBool::new(false),
+            eviction,
         }
     }
 
@@ -159,6 +165,9 @@ impl Shared {
         let mut config = self.config.write().unwrap_or_else(|e| e.into_inner());
         let out = f(&mut config);
         let settings = Settings::from_config(&config);
+        // Read by every command, so kept apart from the per-connection `Settings`
+        // cache, which a connection refreshes only between reads.
+        self.eviction.configure(&config);
         *self.settings.write().unwrap_or_else(|e| e.into_inner()) = settings;
         self.settings_gen.fetch_add(1, Ordering::Release);
         out

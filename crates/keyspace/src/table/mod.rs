@@ -36,6 +36,7 @@
 
 mod entry;
 mod grow;
+mod sample;
 mod scan;
 mod snapshot;
 #[cfg(test)]

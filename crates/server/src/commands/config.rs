@@ -92,6 +92,7 @@ pub fn run(conn: &mut Conn, batch: &mut Batch<'_>, argv: &[Bytes]) -> Frame {
         b"set" => set(conn, batch, &argv[2..]),
         b"resetstat" => {
             shared.stats.reset();
+            shared.eviction.reset();
             batch.keyspace().reset_stats();
             Frame::ok()
         }
@@ -195,6 +196,20 @@ fn apply_side_effects(
 ) -> Result<(), (&'static str, String)> {
     if changed.contains(&"loglevel") {
         crate::log::set_level(config.get_str("loglevel"));
+    }
+    if changed.contains(&"maxmemory") {
+        // Redis's `updateMaxmemory()`; the eviction follows at the next command or
+        // cron tick.
+        let maxmemory = config.get_u64("maxmemory");
+        let used = crate::evict::used_memory().unwrap_or(0);
+        if maxmemory > 0 && maxmemory < used {
+            tracing::warn!(
+                "WARNING: the new maxmemory value set via CONFIG SET ({maxmemory}) is smaller \
+                 than the current memory usage ({used}). This will result in key eviction \
+                 and/or the inability to accept new write commands depending on the \
+                 maxmemory-policy."
+            );
+        }
     }
     if changed.contains(&"dir") {
         std::env::set_current_dir(config.dir()).map_err(|e| ("dir", e.to_string()))?;

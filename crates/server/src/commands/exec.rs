@@ -39,11 +39,13 @@ pub fn run(conn: &mut Conn, batch: &mut Batch<'_>, _argv: &[Bytes]) -> Frame {
     }
     // One unit of effects: the AOF and replicas get it wrapped in MULTI/EXEC.
     batch.keyspace().begin_transaction();
+    batch.in_exec = true;
     let replies = multi
         .queued
         .iter()
         .map(|argv| super::dispatch(conn, batch, argv))
         .collect();
     batch.keyspace().end_transaction();
+    batch.in_exec = false;
     Frame::Array(replies)
 }

@@ -141,6 +141,8 @@ fn write_section(batch: &mut Batch<'_>, section: &str, out: &mut String) {
         }
         "memory" => {
             let rss = rss_bytes();
+            // With this thread's unfolded allocations: the figure eviction compares
+            // with maxmemory (evict.rs).
             let used = alloc::allocated().unwrap_or(rss);
             let peak = stats.peak_memory(used);
             let total = total_memory_bytes();
@@ -165,6 +167,9 @@ fn write_section(batch: &mut Batch<'_>, section: &str, out: &mut String) {
                 "mem_fragmentation_ratio",
                 &format!("{:.2}", rss as f64 / used.max(1) as f64),
             );
+            // Replica output buffers and the AOF buffer, which Redis leaves out of
+            // the figure compared with maxmemory; ferrodis has neither yet.
+            f("mem_not_counted_for_evict", &0);
             f("mem_allocator", &"libc");
             f("lazyfree_pending_objects", &0);
         }
@@ -206,7 +211,11 @@ fn write_section(batch: &mut Batch<'_>, section: &str, out: &mut String) {
             f("sync_partial_ok", &0);
             f("sync_partial_err", &0);
             f("expired_keys", &ks.expired_keys);
-            f("evicted_keys", &0);
+            f("evicted_keys", &ks.evicted_keys);
+            f("evicted_clients", &0);
+            let (total, current) = shared.eviction.exceeded_ms();
+            f("total_eviction_exceeded_time", &total);
+            f("current_eviction_exceeded_time", &current);
             f("keyspace_hits", &ks.keyspace_hits);
             f("keyspace_misses", &ks.keyspace_misses);
             let (channels, patterns, shard) = shared.pubsub.lock().sizes();

@@ -16,6 +16,7 @@ mod exec;
 mod hello;
 mod info;
 mod multi;
+mod oom;
 mod ping;
 mod pubsub;
 mod pubsub_info;
@@ -223,6 +224,8 @@ pub struct Batch<'a> {
     shared: &'a Shared,
     keyspace: Option<MutexGuard<'a, Keyspace>>,
     commands: u64,
+    /// Set while EXEC runs its queue: those commands skip the checks done at EXEC.
+    in_exec: bool,
 }
 
 impl<'a> Batch<'a> {
@@ -232,6 +235,7 @@ impl<'a> Batch<'a> {
             shared,
             keyspace: None,
             commands: 0,
+            in_exec: false,
         }
     }
 
@@ -256,9 +260,10 @@ impl Drop for Batch<'_> {
 /// Run one command for `conn`, returning its reply.
 ///
 /// The checks follow Redis 7.0's `processCommand`: existence, arity, authentication,
-/// then either queueing (inside MULTI, where a failed check aborts the transaction)
-/// or execution. An authenticated client outside MULTI skips straight to execution
-/// for keyspace commands, whose arity the keyspace checks itself (the hot path).
+/// `maxmemory` (eviction, OOM), then either queueing (inside MULTI, where a failed
+/// check aborts the transaction) or execution. An authenticated client outside MULTI
+/// skips straight to execution for keyspace commands, whose arity the keyspace checks
+/// itself (the hot path; with `maxmemory` set it still evicts first).
 pub fn dispatch(conn: &mut Conn, batch: &mut Batch<'_>, argv: &[Bytes]) -> Frame {
     let Some(name) = argv.first() else {
         return Frame::static_error("ERR empty command");
@@ -278,6 +283,11 @@ pub fn dispatch(conn: &mut Conn, batch: &mut Batch<'_>, argv: &[Bytes]) -> Frame
                 return reply;
             }
         };
+        if batch.shared.eviction.maxmemory() > 0 && !batch.in_exec {
+            if let Some(reply) = oom::check(conn, batch, Some(spec), argv) {
+                return reply;
+            }
+        }
         if pubsub_context && !server.is_some_and(|c| pubsub::allowed_in_context(c.spec.name)) {
             return pubsub::not_allowed(spec.name);
         }
@@ -287,6 +297,10 @@ pub fn dispatch(conn: &mut Conn, batch: &mut Batch<'_>, argv: &[Bytes]) -> Frame
                 multi.queued.push(argv.to_vec());
                 return Frame::simple("QUEUED");
             }
+        }
+    } else if batch.shared.eviction.maxmemory() > 0 && !batch.in_exec {
+        if let Some(reply) = oom::check(conn, batch, None, argv) {
+            return reply;
         }
     }
     match server {

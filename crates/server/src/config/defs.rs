@@ -233,7 +233,7 @@ pub static CONFIGS: &[C] = &[
     C::enumeration("syslog-facility", SYSLOG_FACILITIES, 1).immutable(),
     C::enumeration("repl-diskless-load", REPL_DISKLESS_LOAD, 0).deny_loading(),
     C::enumeration("loglevel", LOGLEVELS, 2).implemented(),
-    C::enumeration("maxmemory-policy", MAXMEMORY_POLICIES, 7),
+    C::enumeration("maxmemory-policy", MAXMEMORY_POLICIES, 7).implemented(),
     C::enumeration("appendfsync", APPENDFSYNC, 0),
     C::enumeration("oom-score-adj", OOM_SCORE_ADJ, 0),
     C::enumeration("acl-pubsub-default", ACL_PUBSUB_DEFAULT, 0),
@@ -271,8 +271,8 @@ pub static CONFIGS: &[C] = &[
     C::int("lfu-decay-time", 0, INT_MAX, 1).implemented(),
     C::int("replica-priority", 0, INT_MAX, 100).alias("slave-priority"),
     C::int("repl-diskless-sync-delay", 0, INT_MAX, 5),
-    C::int("maxmemory-samples", 1, INT_MAX, 5),
-    C::int("maxmemory-eviction-tenacity", 0, 100, 10),
+    C::int("maxmemory-samples", 1, INT_MAX, 5).implemented(),
+    C::int("maxmemory-eviction-tenacity", 0, 100, 10).implemented(),
     C::int("timeout", 0, INT_MAX, 0).implemented(),
     C::int("replica-announce-port", 0, 65535, 0).alias("slave-announce-port"),
     C::int("tcp-backlog", 0, INT_MAX, 511)
@@ -316,7 +316,7 @@ pub static CONFIGS: &[C] = &[
     .implemented(),
     C::int("stream-node-max-entries", 0, LLONG_MAX, 100),
     C::memory("repl-backlog-size", 1, LLONG_MAX, 1024 * 1024),
-    C::memory("maxmemory", 0, ULLONG_MAX, 0),
+    C::memory("maxmemory", 0, ULLONG_MAX, 0).implemented(),
     C::memory("cluster-link-sendbuf-limit", 0, ULLONG_MAX, 0),
     C::int("hash-max-listpack-entries", 0, LONG_MAX, 512)
         .alias("hash-max-ziplist-entries")
@@ -471,6 +471,10 @@ mod tests {
             "zset-max-listpack-value",
             "lfu-log-factor",
             "lfu-decay-time",
+            "maxmemory",
+            "maxmemory-policy",
+            "maxmemory-samples",
+            "maxmemory-eviction-tenacity",
         ];
         want.sort_unstable();
         assert_eq!(got, want);

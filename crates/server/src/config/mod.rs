@@ -691,12 +691,14 @@ mod tests {
 
     #[test]
     fn unimplemented_values_are_reported() {
-        let c = Config::from_text("maxmemory 1gb\nport 7000\nappendonly yes").expect("valid");
+        let c =
+            Config::from_text("maxmemory 1gb\nport 7000\nappendonly yes\nmaxmemory-clients 1gb")
+                .expect("valid");
         assert_eq!(
             c.unimplemented_non_defaults(),
             vec![
                 ("appendonly", "yes".to_string()),
-                ("maxmemory", "1073741824".to_string())
+                ("maxmemory-clients", "1073741824".to_string())
             ]
         );
     }
