@@ -9,6 +9,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use bytes::Bytes;
 
+use crate::blocking::Waits;
 use crate::keyspace::Now;
 use crate::table::{self, Keyed, Table};
 use crate::value::Value;
@@ -113,6 +114,8 @@ pub(crate) struct Db {
     sample: Vec<u64>,
     /// Running estimate of the TTL of keys with one, in ms (`db->avg_ttl`).
     pub(crate) avg_ttl: i64,
+    /// Keys clients are blocked on, and those created since (blocking.rs).
+    pub(crate) waits: Waits,
 }
 
 /// What [`Db::find`] found.
@@ -146,6 +149,8 @@ pub(crate) struct Vacant<'a> {
     key: &'a [u8],
     /// The access stamp the new key gets.
     lru: u32,
+    /// Creating a key a client waits for makes it ready (Redis's `dbAdd()`).
+    waits: &'a mut Waits,
 }
 
 /// The result of one sampling round of active expiry.
@@ -165,6 +170,7 @@ impl Db {
             expires_cursor: (0, 0),
             sample: Vec::new(),
             avg_ttl: 0,
+            waits: Waits::default(),
         }
     }
 
@@ -213,6 +219,7 @@ impl Db {
         let hash = self.table.hash(key);
         let lru = now.lru();
         let expires = &mut self.expires;
+        let waits = &mut self.waits;
         match self.table.entry(hash, |e| e.key[..] == *key) {
             table::Entry::Occupied(entry) if entry.get().is_expired_lazy(now) => {
                 let (_, entry) = entry.remove_keep_vacant();
@@ -223,6 +230,7 @@ impl Db {
                     hash,
                     key,
                     lru,
+                    waits,
                 };
                 (Slot::Vacant(vacant), true)
             }
@@ -241,6 +249,7 @@ impl Db {
                     hash,
                     key,
                     lru,
+                    waits,
                 }),
                 false,
             ),
@@ -431,6 +440,7 @@ impl<'a> Vacant<'a> {
     pub(crate) fn insert(self, value: Value) -> Occupied<'a> {
         // Copy the key out of the client's read buffer (see `Value::string_from_arg`).
         let key = Bytes::copy_from_slice(self.key);
+        self.waits.created(&key, &value);
         let entry = self.entry.insert(Entry {
             key,
             value,

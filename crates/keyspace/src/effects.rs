@@ -42,6 +42,8 @@ pub(crate) struct Fx {
     pub(crate) watched: Watched,
     /// The running command's replacement for its own argv, if it set one.
     pub(crate) replaced: Option<Vec<Vec<Bytes>>>,
+    /// Clients blocked on keys (blocking.rs).
+    pub(crate) blocked: crate::blocking::Blocked,
 }
 
 impl Fx {

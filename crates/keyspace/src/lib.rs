@@ -54,6 +54,7 @@
 
 mod access;
 mod bignum;
+mod blocking;
 mod commands;
 mod db;
 mod effects;
@@ -73,6 +74,7 @@ mod types;
 mod value;
 
 pub use crate::{
+    blocking::Outcome,
     effects::Effect,
     error::{Error, Result},
     expire_cycle::ExpireBudget,
