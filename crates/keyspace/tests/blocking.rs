@@ -91,7 +91,10 @@ fn nothing_is_ready_while_nobody_blocks() {
 #[test]
 fn timeouts_are_reported_and_counted() {
     let mut w = World::new();
-    assert_eq!(w.run(1, "BLPOP k 0.25"), Outcome::Blocked { timeout_ms: 250 });
+    assert_eq!(
+        w.run(1, "BLPOP k 0.25"),
+        Outcome::Blocked { timeout_ms: 250 }
+    );
     assert_eq!(w.run(2, "BLPOP k 0"), Outcome::Blocked { timeout_ms: 0 });
     assert_eq!(w.ks.blocked_clients(), (2, 1));
     assert!(w.ks.unblock(1));
@@ -280,7 +283,10 @@ fn served_clients_propagate_what_redis_propagates() {
             ])
         )
     );
-    assert!(w.ks.is_blocked(5), "the set was emptied by the first client");
+    assert!(
+        w.ks.is_blocked(5),
+        "the set was emptied by the first client"
+    );
     assert!(w.ks.is_blocked(4), "another database");
     assert_eq!(
         w.effects(),
@@ -295,7 +301,10 @@ fn served_clients_propagate_what_redis_propagates() {
     w.reply(4, "ZADD z 7 q");
     assert_eq!(
         w.serve(),
-        vec![(4, Frame::Array(vec![bulk("z"), bulk("q"), Frame::Double(7.0)]))]
+        vec![(
+            4,
+            Frame::Array(vec![bulk("z"), bulk("q"), Frame::Double(7.0)])
+        )]
     );
     assert_eq!(w.effects(), ["3: ZADD z 7 q", "3: ZPOPMIN z"]);
 }

@@ -37,10 +37,14 @@ pub fn run(conn: &mut Conn, batch: &mut Batch<'_>, _argv: &[Bytes]) -> Frame {
     if !intact {
         return Frame::NullArray;
     }
+    // Blocking commands inside the transaction reply at once (Redis's
+    // CLIENT_DENY_BLOCKING during EXEC).
+    conn.deny_blocking = true;
     let replies = multi
         .queued
         .iter()
         .map(|argv| super::dispatch(conn, batch, argv))
         .collect();
+    conn.deny_blocking = false;
     Frame::Array(replies)
 }
