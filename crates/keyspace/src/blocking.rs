@@ -369,7 +369,7 @@ impl Keyspace {
             db,
             ..Session::default()
         };
-        if !self.ctx(&mut session).write(key).is_some() {
+        if self.ctx(&mut session).write(key).is_none() {
             return;
         }
         for client in queue {

@@ -31,11 +31,9 @@ impl World {
     /// Runs `line` for `client` as a server would: blocking allowed, then serving.
     fn run(&mut self, client: usize, line: &str) -> Outcome {
         let argv = World::argv(line);
-        let outcome = self
-            .ks
+        self.ks
             .execute_blocking(&mut self.sessions[client], &argv, client as u64)
-            .unwrap();
-        outcome
+            .unwrap()
     }
 
     fn reply(&mut self, client: usize, line: &str) -> Frame {

@@ -88,12 +88,13 @@ fn clients_are_served_in_arrival_order() {
 fn several_keys_and_the_first_ready_one() {
     same_on_both(|addr| {
         let mut admin = Client::connect(addr);
-        let mut seen = Vec::new();
         // An available key is popped at once, the first one in argument order.
-        seen.push(admin.cmd(&["RPUSH", "b", "1", "2"]));
-        seen.push(admin.cmd(&["RPUSH", "c", "3"]));
-        seen.push(admin.cmd(&["BLPOP", "a", "c", "b", "0"]));
-        seen.push(admin.cmd(&["DEL", "b"]));
+        let mut seen = vec![
+            admin.cmd(&["RPUSH", "b", "1", "2"]),
+            admin.cmd(&["RPUSH", "c", "3"]),
+            admin.cmd(&["BLPOP", "a", "c", "b", "0"]),
+            admin.cmd(&["DEL", "b"]),
+        ];
         // Blocked on three keys, b made ready before a inside one transaction.
         let mut c1 = blocker(addr, &mut admin, 0, &["BLPOP", "a", "b", "c", "0"]);
         seen.push(admin.cmd(&["MULTI"]));
