@@ -113,6 +113,27 @@ fn several_keys_and_the_first_ready_one() {
         seen.push(admin.cmd(&["ZADD", "y", "1", "m", "2", "n", "3", "o"]));
         seen.push(c2.read_frame().unwrap());
         seen.push(admin.cmd(&["ZRANGE", "y", "0", "-1", "WITHSCORES"]));
+        // Served replies take the blocked client's protocol (doubles in RESP3).
+        for (i, args) in [
+            &["BZPOPMAX", "r3", "0"][..],
+            &["BZMPOP", "0", "1", "r3", "MIN", "COUNT", "3"],
+            &["BLMPOP", "0", "1", "l3", "RIGHT"],
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let mut c = Client::connect(addr);
+            c.cmd(&["HELLO", "3"]);
+            send(&mut c, args);
+            wait_blocked(&mut admin, 1);
+            if i < 2 {
+                seen.push(admin.cmd(&["ZADD", "r3", "1.5", "a", "2", "b"]));
+            } else {
+                seen.push(admin.cmd(&["RPUSH", "l3", "x", "y"]));
+            }
+            seen.push(c.read_frame().unwrap());
+            seen.push(admin.cmd(&["DEL", "r3", "l3"]));
+        }
         seen
     });
 }
