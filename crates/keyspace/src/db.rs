@@ -8,6 +8,7 @@ use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
 
 pub(crate) use crate::entry::Entry;
+use crate::blocking::Waits;
 use crate::keyspace::Now;
 use crate::table::{self, Keyed, Table};
 use crate::value::Value;
@@ -70,6 +71,8 @@ pub(crate) struct Db {
     sample: Vec<u64>,
     /// Running estimate of the TTL of keys with one, in ms (`db->avg_ttl`).
     pub(crate) avg_ttl: i64,
+    /// Keys clients are blocked on, and those created since (blocking.rs).
+    pub(crate) waits: Waits,
 }
 
 /// What [`Db::find`] found.
@@ -103,6 +106,8 @@ pub(crate) struct Vacant<'a> {
     key: &'a [u8],
     /// The access stamp the new key gets.
     lru: u32,
+    /// Creating a key a client waits for makes it ready (Redis's `dbAdd()`).
+    waits: &'a mut Waits,
 }
 
 /// The result of one sampling round of active expiry.
@@ -122,6 +127,7 @@ impl Db {
             expires_cursor: (0, 0),
             sample: Vec::new(),
             avg_ttl: 0,
+            waits: Waits::default(),
         }
     }
 
@@ -170,6 +176,7 @@ impl Db {
         let hash = self.table.hash(key);
         let lru = now.lru();
         let expires = &mut self.expires;
+        let waits = &mut self.waits;
         match self.table.entry(hash, |e| e.key() == key) {
             table::Entry::Occupied(entry) if entry.get().is_expired_lazy(now) => {
                 let (_, entry) = entry.remove_keep_vacant();
@@ -180,6 +187,7 @@ impl Db {
                     hash,
                     key,
                     lru,
+                    waits,
                 };
                 (Slot::Vacant(vacant), true)
             }
@@ -198,6 +206,7 @@ impl Db {
                     hash,
                     key,
                     lru,
+                    waits,
                 }),
                 false,
             ),
@@ -443,6 +452,7 @@ impl<'a> Occupied<'a> {
 impl<'a> Vacant<'a> {
     /// Inserts the key with `value` and no TTL.
     pub(crate) fn insert(self, value: Value) -> Occupied<'a> {
+        self.waits.created(self.key, &value);
         let entry = self.entry.insert(Entry::new(self.key, value, self.lru));
         Occupied {
             entry,

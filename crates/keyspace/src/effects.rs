@@ -45,6 +45,8 @@ pub(crate) struct Fx {
     /// Where the open transaction's effects start in `effects`, while one is open
     /// ([`crate::Keyspace::begin_transaction`]).
     pub(crate) transaction: Option<usize>,
+    /// Clients blocked on keys (blocking.rs).
+    pub(crate) blocked: crate::blocking::Blocked,
 }
 
 impl Fx {

@@ -14,6 +14,12 @@ pub enum Error {
     /// `shared.syntaxerr`.
     #[error("ERR syntax error")]
     Syntax,
+    /// `getTimeoutFromObjectOrReply()`: not a `long double`.
+    #[error("ERR timeout is not a float or out of range")]
+    TimeoutNotFloat,
+    /// `getTimeoutFromObjectOrReply()`: below zero once in milliseconds.
+    #[error("ERR timeout is negative")]
+    TimeoutNegative,
     /// `getLongLongFromObjectOrReply()` with the default message.
     #[error("ERR value is not an integer or out of range")]
     NotInteger,
@@ -224,6 +230,8 @@ impl Error {
         let text: &'static str = match self {
             Error::WrongType => "WRONGTYPE Operation against a key holding the wrong kind of value",
             Error::Syntax => "ERR syntax error",
+            Error::TimeoutNotFloat => "ERR timeout is not a float or out of range",
+            Error::TimeoutNegative => "ERR timeout is negative",
             Error::NotInteger => "ERR value is not an integer or out of range",
             Error::NotFloat => "ERR value is not a valid float",
             Error::IncrOverflow => "ERR increment or decrement would overflow",

@@ -229,9 +229,25 @@ impl Keyspace {
         Some(reply)
     }
 
+    /// A handler's context for `session`, outside [`Keyspace::execute`] (serving
+    /// blocked clients, blocking.rs).
+    pub(crate) fn ctx<'a>(&'a mut self, session: &'a mut Session) -> Ctx<'a> {
+        Ctx {
+            now: Now::new(self.clock, self.access.initial(&self.tunables)),
+            access: self.access,
+            dbs: &mut self.dbs,
+            session,
+            stats: &mut self.stats,
+            dirty: &mut self.dirty,
+            random: &mut self.random,
+            tunables: self.tunables,
+            fx: &mut self.fx,
+        }
+    }
+
     /// After a command that changed the data: touch the keys it wrote for WATCH and
     /// record its effects (the command itself unless it gave a replacement).
-    fn record_write(
+    pub(crate) fn record_write(
         &mut self,
         db: usize,
         argv: &[Bytes],

@@ -16,21 +16,24 @@
 //! What it is not: a server. There is no networking, no threads, no locks and no
 //! globals; connection commands (PING, HELLO, AUTH, CLIENT, CONFIG, INFO, ...) belong
 //! to the server, which gets `None` from `execute` for them. Persistence and
-//! replication consume the [`Effect`]s that writes produce.
+//! replication consume the [`Effect`]s that writes produce. Blocking commands
+//! (BLPOP, BZPOPMIN, ...) block only through [`Keyspace::execute_blocking`]: the
+//! keyspace keeps the blocked clients and serves them ([`Keyspace::serve_blocked`]);
+//! the owner waits and delivers the replies.
 //!
 //! Supported commands: strings (GET, SET with every option, SETNX, SETEX, PSETEX,
 //! GETSET, GETDEL, GETEX, MGET, MSET, MSETNX, APPEND, STRLEN, GETRANGE, SUBSTR,
 //! SETRANGE, INCR, DECR, INCRBY, DECRBY, INCRBYFLOAT, LCS), bitmaps (SETBIT, GETBIT,
 //! BITCOUNT, BITPOS, BITOP, BITFIELD, BITFIELD_RO), lists (LPUSH, RPUSH, LPUSHX,
 //! RPUSHX, LPOP, RPOP, LLEN, LRANGE, LINDEX, LSET, LINSERT, LREM, LTRIM, LPOS, LMOVE,
-//! RPOPLPUSH, LMPOP), sets (SADD, SREM, SMEMBERS, SISMEMBER, SMISMEMBER, SCARD, SMOVE,
+//! RPOPLPUSH, LMPOP, and the blocking BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP), sets (SADD, SREM, SMEMBERS, SISMEMBER, SMISMEMBER, SCARD, SMOVE,
 //! SPOP, SRANDMEMBER, SINTER, SINTERCARD, SINTERSTORE, SUNION, SUNIONSTORE, SDIFF,
 //! SDIFFSTORE), hashes (HSET, HSETNX, HMSET, HGET, HMGET, HDEL, HEXISTS, HLEN,
 //! HSTRLEN, HKEYS, HVALS, HGETALL, HINCRBY, HINCRBYFLOAT, HRANDFIELD), sorted sets
 //! (ZADD, ZINCRBY, ZSCORE, ZMSCORE, ZCARD, ZCOUNT, ZLEXCOUNT, ZRANGE, ZRANGESTORE,
 //! ZREVRANGE, ZRANGEBYSCORE, ZREVRANGEBYSCORE, ZRANGEBYLEX, ZREVRANGEBYLEX, ZRANK,
 //! ZREVRANK, ZREM, ZREMRANGEBYRANK, ZREMRANGEBYSCORE, ZREMRANGEBYLEX, ZPOPMIN, ZPOPMAX,
-//! ZMPOP, ZUNION, ZINTER, ZDIFF, ZUNIONSTORE, ZINTERSTORE, ZDIFFSTORE, ZINTERCARD,
+//! ZMPOP, BZPOPMIN, BZPOPMAX, BZMPOP, ZUNION, ZINTER, ZDIFF, ZUNIONSTORE, ZINTERSTORE, ZDIFFSTORE, ZINTERCARD,
 //! ZRANDMEMBER), keys (DEL, UNLINK, EXISTS, TOUCH, TYPE, KEYS, SCAN, RANDOMKEY, EXPIRE,
 //! PEXPIRE, EXPIREAT, PEXPIREAT, TTL, PTTL, EXPIRETIME, PEXPIRETIME, PERSIST, RENAME,
 //! RENAMENX, MOVE, COPY, OBJECT) and databases (SELECT, DBSIZE, FLUSHDB, FLUSHALL,
@@ -59,6 +62,7 @@
 
 mod access;
 mod bignum;
+mod blocking;
 mod commands;
 mod db;
 mod effects;
@@ -84,6 +88,7 @@ mod value;
 mod view;
 
 pub use crate::{
+    blocking::Outcome,
     effects::Effect,
     error::{Error, Result},
     evict::Evicted,

@@ -53,6 +53,8 @@ pub struct Client {
     killed: AtomicBool,
     /// The client WATCHes keys (so closing it must release them).
     watching: AtomicBool,
+    /// Blocked by BLPOP or the like (CLIENT LIST flag `b`).
+    blocked: AtomicBool,
     /// Cancels the connection task; set right after the task is spawned.
     task: OnceLock<AbortHandle>,
 }
@@ -89,6 +91,16 @@ impl Client {
         self.watching.load(Ordering::Relaxed)
     }
 
+    /// Record whether the client is blocked (crate::blocking keeps it current).
+    pub fn set_blocked(&self, on: bool) {
+        self.blocked.store(on, Ordering::Relaxed);
+    }
+
+    /// Whether the client is blocked by BLPOP or the like.
+    pub fn is_blocked(&self) -> bool {
+        self.blocked.load(Ordering::Relaxed)
+    }
+
     /// Whether CLIENT KILL was applied to this client.
     pub fn is_killed(&self) -> bool {
         self.killed.load(Ordering::Acquire)
@@ -117,13 +129,7 @@ impl Client {
             m.name,
             now.duration_since(self.created).as_secs(),
             now.duration_since(m.last_interaction).as_secs(),
-            // Redis's flag letters: x = in MULTI, P = pub/sub, N = none.
-            match (m.multi >= 0, self.pubsub.active()) {
-                (true, true) => "xP",
-                (true, false) => "x",
-                (false, true) => "P",
-                (false, false) => "N",
-            },
+            flags(self.pubsub.active(), m.multi >= 0, self.is_blocked()),
             m.db,
             sub,
             psub,
@@ -145,6 +151,21 @@ impl Client {
                 Protocol::Resp3 => 3,
             },
         )
+    }
+}
+
+/// Redis's flag letters, in `catClientInfoString()`'s order: P = pub/sub, x = in
+/// MULTI, b = blocked, N = none.
+fn flags(pubsub: bool, multi: bool, blocked: bool) -> &'static str {
+    match (pubsub, multi, blocked) {
+        (false, false, false) => "N",
+        (true, false, false) => "P",
+        (false, true, false) => "x",
+        (false, false, true) => "b",
+        (true, true, false) => "Px",
+        (true, false, true) => "Pb",
+        (false, true, true) => "xb",
+        (true, true, true) => "Pxb",
     }
 }
 
@@ -180,6 +201,7 @@ impl Clients {
             pubsub: crate::pubsub::Counts::default(),
             killed: AtomicBool::new(false),
             watching: AtomicBool::new(false),
+            blocked: AtomicBool::new(false),
             task: OnceLock::new(),
         });
         self.lock().insert(id, client.clone());

@@ -16,6 +16,7 @@ use ferrodis_resp::{encode, CommandDecoder, Frame, Protocol};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+use crate::blocking::{self, Waited};
 use crate::clients::Client;
 use crate::commands;
 use crate::pubsub::Inbox;
@@ -57,6 +58,10 @@ pub struct Conn {
     /// confirmations of a multi-channel SUBSCRIBE, messages a subscriber published
     /// to itself.
     pub pushes: Vec<Frame>,
+    /// Blocking commands may not block (set while EXEC runs its queue).
+    pub deny_blocking: bool,
+    /// The command that just ran blocked: what to wait on instead of replying.
+    pub blocked: Option<blocking::Wait>,
 }
 
 impl Conn {
@@ -100,6 +105,8 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, client: Arc<Clien
         watches: Vec::new(),
         pubsub: None,
         pushes: Vec::new(),
+        deny_blocking: false,
+        blocked: None,
     };
     let mut decoder = CommandDecoder::new(conn.settings.limits);
     decoder.set_auth_required(!conn.authenticated);
@@ -121,6 +128,18 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, client: Arc<Clien
                 Step::Read => break,
                 Step::Flushed => continue,
                 Step::Close => return,
+                Step::Block(wait) => {
+                    let limit = conn.settings.query_buffer_limit;
+                    let waited =
+                        blocking::wait(wait, &conn.client, &shared, &mut stream, &mut rbuf, limit)
+                            .await;
+                    match waited {
+                        Waited::Reply(reply) => {
+                            write_reply(&shared, &reply, conn.session.protocol, &mut wbuf);
+                        }
+                        Waited::Gone => return,
+                    }
+                }
             }
         }
         if rbuf.len() as u64 > conn.settings.query_buffer_limit {
@@ -191,6 +210,9 @@ enum Step {
     Flushed,
     /// Write the pending replies, then close (QUIT, kill, protocol error).
     Close,
+    /// The last command blocked: write the pending replies, wait for its reply,
+    /// then continue with the buffer.
+    Block(blocking::Wait),
 }
 
 /// Run the complete commands in `rbuf`, encoding replies into `wbuf`, until the
@@ -219,6 +241,13 @@ fn run_batch(
         match decoder.decode(rbuf) {
             Ok(Some(argv)) => {
                 let reply = commands::dispatch(conn, &mut batch, &argv);
+                if let Some(keyspace) = batch.locked_keyspace() {
+                    blocking::serve_ready(shared, keyspace);
+                }
+                if let Some(wait) = conn.blocked.take() {
+                    last_argv = Some(argv);
+                    break Step::Block(wait);
+                }
                 if !conn.pushes.is_empty() {
                     for push in conn.pushes.drain(..) {
                         encode(&push, conn.session.protocol, wbuf);
@@ -332,6 +361,8 @@ struct Registration<'a>(&'a Shared, Arc<Client>);
 
 impl Drop for Registration<'_> {
     fn drop(&mut self) {
+        // Never inside a batch, as below.
+        blocking::disconnect(self.0, &self.1);
         if self.1.is_watching() {
             // Never inside a batch: the task is between awaits when it ends.
             self.0.keyspace().unwatch_all(self.1.id);

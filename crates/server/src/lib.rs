@@ -18,6 +18,7 @@
 //! scripting come with later work; see the README for the current state.
 
 mod alloc;
+mod blocking;
 mod clients;
 mod commands;
 pub mod config;

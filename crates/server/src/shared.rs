@@ -99,6 +99,8 @@ pub struct Shared {
     pub clients: Clients,
     /// Pub/sub channels, patterns and their subscribers.
     pub pubsub: PubSub,
+    /// Connections blocked by BLPOP and the like.
+    pub blocking: crate::blocking::Waiters,
     /// Counters for INFO.
     pub stats: Stats,
     /// When the server started, for `uptime_in_seconds`.
@@ -135,6 +137,7 @@ impl Shared {
             settings_gen: AtomicU64::new(1),
             clients: Clients::default(),
             pubsub: PubSub::default(),
+            blocking: crate::blocking::Waiters::default(),
             stats: Stats::default(),
             started: Instant::now(),
             started_unix: unix_time().as_secs(),

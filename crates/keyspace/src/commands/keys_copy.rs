@@ -234,7 +234,9 @@ pub(super) fn swapdb(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
     let (Some(a), Some(b)) = (index(a), index(b)) else {
         return Err(Error::DbIndexOutOfRange);
     };
-    ctx.dbs.swap(a, b);
+    // Blocked clients stay with their database index; keys they wait for that
+    // the swap brought in become ready.
+    crate::blocking::swap_databases(ctx.dbs, a, b);
     // Redis touches the watched keys of both databases that exist in either; all of
     // them is a superset, which at worst fails a transaction that could have run.
     ctx.touch_db(a);

@@ -55,7 +55,7 @@ pub(super) fn rpoplpush(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
 }
 
 /// `getListPositionFromObjectOrReply()`.
-fn parse_end(arg: &[u8]) -> Result<End> {
+pub(super) fn parse_end(arg: &[u8]) -> Result<End> {
     if arg.eq_ignore_ascii_case(b"left") {
         Ok(End::Head)
     } else if arg.eq_ignore_ascii_case(b"right") {
@@ -68,7 +68,13 @@ fn parse_end(arg: &[u8]) -> Result<End> {
 /// Redis's `lmoveGenericCommand()`: the moved element, or null without a source.
 /// Both types are checked before anything moves; the source and the destination
 /// may be the same list, which is then rotated.
-fn move_element(ctx: &mut Ctx<'_>, src: &[u8], dst: &[u8], from: End, to: End) -> Result<Frame> {
+pub(super) fn move_element(
+    ctx: &mut Ctx<'_>,
+    src: &[u8],
+    dst: &[u8],
+    from: End,
+    to: End,
+) -> Result<Frame> {
     let fill = ctx.tunables.list_max_listpack_size;
     {
         let Some(mut source) = ctx.write(src) else {
@@ -133,34 +139,7 @@ pub(super) const LMPOP: CommandSpec = CommandSpec {
 /// elements from the first non-empty list, replying `[key, [elements]]`, or a null
 /// array when every list is empty.
 pub(super) fn lmpop(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
-    // Redis's lmpopGenericCommand(): numkeys in 1..=LONG_MAX, then the direction
-    // right after the keys, then an optional COUNT given once.
-    let numkeys = match parse_int(&argv[1]) {
-        Ok(n) if n >= 1 => n as u64,
-        _ => return Err(Error::NumkeysNotPositive),
-    };
-    let where_at = usize::try_from(numkeys)
-        .ok()
-        .and_then(|n| n.checked_add(2))
-        .filter(|&at| at < argv.len())
-        .ok_or(Error::Syntax)?;
-    let end = parse_end(&argv[where_at])?;
-    let count = match &argv[where_at + 1..] {
-        [] => 1,
-        [opt, n] if opt.eq_ignore_ascii_case(b"count") => match parse_int(n) {
-            Ok(n) if n >= 1 => n as u64,
-            _ => return Err(Error::CountNotPositive),
-        },
-        [opt, n, ..] if opt.eq_ignore_ascii_case(b"count") => {
-            // COUNT given and valid, then anything else: a syntax error after the
-            // count is checked.
-            match parse_int(n) {
-                Ok(n) if n >= 1 => return Err(Error::Syntax),
-                _ => return Err(Error::CountNotPositive),
-            }
-        }
-        _ => return Err(Error::Syntax),
-    };
+    let (where_at, end, count) = parse_mpop(argv, 1)?;
     for key in &argv[2..where_at] {
         let Some(mut entry) = ctx.write(key) else {
             continue;
@@ -169,7 +148,7 @@ pub(super) fn lmpop(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
         if list.is_empty() {
             continue;
         }
-        let n = usize::try_from(count).unwrap_or(usize::MAX).min(list.len());
+        let n = count.min(list.len());
         let items = pop_range(list, end, n);
         if list.is_empty() {
             entry.remove();
@@ -191,6 +170,35 @@ pub(super) fn lmpop(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
         ]));
     }
     Ok(Frame::NullArray)
+}
+
+/// The arguments of LMPOP and BLMPOP after the timeout (Redis's
+/// `lmpopGenericCommand()`): numkeys at `numkeys_at` in 1..=LONG_MAX, the direction
+/// right after the keys, then an optional COUNT given once. Returns the position of
+/// the direction, the end to pop from, and the count (1 by default).
+pub(super) fn parse_mpop(argv: &[Bytes], numkeys_at: usize) -> Result<(usize, End, usize)> {
+    // getRangeLongFromObjectOrReply() with a message: the same for non-numbers.
+    let positive = |arg: &[u8], e: Error| match parse_int(arg) {
+        Ok(n) if n >= 1 => Ok(usize::try_from(n).unwrap_or(usize::MAX)),
+        _ => Err(e),
+    };
+    let numkeys = positive(&argv[numkeys_at], Error::NumkeysNotPositive)?;
+    let where_at = numkeys
+        .checked_add(numkeys_at + 1)
+        .filter(|&at| at < argv.len())
+        .ok_or(Error::Syntax)?;
+    let end = parse_end(&argv[where_at])?;
+    let mut count = None;
+    let mut j = where_at + 1;
+    while let Some(opt) = argv.get(j) {
+        if count.is_none() && opt.eq_ignore_ascii_case(b"count") && j + 1 < argv.len() {
+            count = Some(positive(&argv[j + 1], Error::CountNotPositive)?);
+            j += 2;
+        } else {
+            return Err(Error::Syntax);
+        }
+    }
+    Ok((where_at, end, count.unwrap_or(1)))
 }
 
 #[cfg(test)]

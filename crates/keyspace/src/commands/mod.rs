@@ -17,6 +17,7 @@ mod keys;
 mod keys_copy;
 mod lcs;
 mod list;
+mod list_blocking;
 mod list_edit;
 mod list_move;
 mod object;
@@ -28,6 +29,7 @@ mod string;
 mod string_edit;
 mod string_multi;
 mod zset;
+mod zset_blocking;
 mod zset_ops;
 mod zset_pop;
 mod zset_range;
@@ -110,6 +112,11 @@ table! {
     list_move::LMOVE => lmove,
     list_move::RPOPLPUSH => rpoplpush,
     list_move::LMPOP => lmpop,
+    list_blocking::BLPOP => blpop,
+    list_blocking::BRPOP => brpop,
+    list_blocking::BLMOVE => blmove,
+    list_blocking::BRPOPLPUSH => brpoplpush,
+    list_blocking::BLMPOP => blmpop,
     // Sets.
     set::SADD => sadd,
     set::SREM => srem,
@@ -191,6 +198,9 @@ table! {
     zset_pop::ZPOPMAX => zpopmax,
     zset_pop::ZMPOP => zmpop,
     zset_pop::ZRANDMEMBER => zrandmember,
+    zset_blocking::BZPOPMIN => bzpopmin,
+    zset_blocking::BZPOPMAX => bzpopmax,
+    zset_blocking::BZMPOP => bzmpop,
     zset_ops::ZUNION => zunion,
     zset_ops::ZINTER => zinter,
     zset_ops::ZDIFF => zdiff,
@@ -205,6 +215,9 @@ table! {
     database::FLUSHALL => flushall,
     keys_copy::SWAPDB => swapdb,
 }
+
+pub(crate) use list_blocking::serve as serve_list;
+pub(crate) use zset_blocking::serve as serve_zset;
 
 /// The subcommands of a container command (OBJECT), empty for other commands.
 pub(crate) fn subcommands(name: &[u8]) -> &'static [&'static CommandSpec] {

@@ -13,7 +13,7 @@ use crate::types::zset::ZSet;
 
 /// Which end ZPOP* and ZMPOP take from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum End {
+pub(super) enum End {
     Min,
     Max,
 }
@@ -95,7 +95,7 @@ fn pop_command(ctx: &mut Ctx<'_>, argv: &[Bytes], end: End) -> Result<Frame> {
 }
 
 /// Takes up to `count` members from `end` into `pairs`, in the order they are taken.
-fn pop(zset: &mut ZSet, end: End, count: usize, pairs: &mut Pairs) -> usize {
+pub(super) fn pop(zset: &mut ZSet, end: End, count: usize, pairs: &mut Pairs) -> usize {
     let n = count.min(zset.len());
     let ranks = match end {
         End::Min => 0..n,
@@ -126,32 +126,7 @@ pub(super) const ZMPOP: CommandSpec = CommandSpec {
 /// ZMPOP numkeys key [key ...] MIN | MAX [COUNT count]: pops from the first
 /// non-empty set; replicated as ZPOPMIN/ZPOPMAX key count, as Redis does.
 pub(super) fn zmpop(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
-    // getRangeLongFromObjectOrReply() with a message: the same for non-numbers.
-    let positive = |arg: &[u8], e: Error| match parse_int(arg) {
-        Ok(n) if n >= 1 => usize::try_from(n).map_err(|_| e),
-        _ => Err(e),
-    };
-    let numkeys = positive(&argv[1], Error::NumkeysNotPositive)?;
-    let where_at = numkeys.checked_add(2).filter(|&i| i < argv.len());
-    let Some(where_at) = where_at else {
-        return Err(Error::Syntax);
-    };
-    let end = match &argv[where_at] {
-        w if is_opt(w, "min") => End::Min,
-        w if is_opt(w, "max") => End::Max,
-        _ => return Err(Error::Syntax),
-    };
-    let mut count = None;
-    let mut j = where_at + 1;
-    while let Some(opt) = argv.get(j) {
-        if count.is_none() && is_opt(opt, "count") && j + 1 < argv.len() {
-            count = Some(positive(&argv[j + 1], Error::CountNotPositive)?);
-            j += 2;
-        } else {
-            return Err(Error::Syntax);
-        }
-    }
-    let count = count.unwrap_or(1);
+    let (where_at, end, count) = parse_mpop(argv, 1)?;
     for key in &argv[2..where_at] {
         let Some(mut entry) = ctx.write(key) else {
             continue;
@@ -175,6 +150,41 @@ pub(super) fn zmpop(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
         ]));
     }
     Ok(Frame::NullArray)
+}
+
+/// The arguments of ZMPOP and BZMPOP after the timeout (Redis's
+/// `zmpopGenericCommand()`): numkeys at `numkeys_at`, MIN or MAX right after the
+/// keys, then an optional COUNT given once. Returns the position of MIN/MAX, the end
+/// and the count (1 by default).
+pub(super) fn parse_mpop(argv: &[Bytes], numkeys_at: usize) -> Result<(usize, End, usize)> {
+    // getRangeLongFromObjectOrReply() with a message: the same for non-numbers.
+    let positive = |arg: &[u8], e: Error| match parse_int(arg) {
+        Ok(n) if n >= 1 => usize::try_from(n).map_err(|_| e),
+        _ => Err(e),
+    };
+    let numkeys = positive(&argv[numkeys_at], Error::NumkeysNotPositive)?;
+    let where_at = numkeys
+        .checked_add(numkeys_at + 1)
+        .filter(|&i| i < argv.len());
+    let Some(where_at) = where_at else {
+        return Err(Error::Syntax);
+    };
+    let end = match &argv[where_at] {
+        w if is_opt(w, "min") => End::Min,
+        w if is_opt(w, "max") => End::Max,
+        _ => return Err(Error::Syntax),
+    };
+    let mut count = None;
+    let mut j = where_at + 1;
+    while let Some(opt) = argv.get(j) {
+        if count.is_none() && is_opt(opt, "count") && j + 1 < argv.len() {
+            count = Some(positive(&argv[j + 1], Error::CountNotPositive)?);
+            j += 2;
+        } else {
+            return Err(Error::Syntax);
+        }
+    }
+    Ok((where_at, end, count.unwrap_or(1)))
 }
 
 pub(super) const ZRANDMEMBER: CommandSpec = CommandSpec {

@@ -92,6 +92,17 @@ pub static SUBCOMMANDS: &[&CommandSpec] = &[
         "(ip:port | ([ID client-id:integer] | [TYPE (NORMAL | MASTER | SLAVE | REPLICA | PUBSUB)] | [USER username] | [ADDR ip:port] | [LADDR ip:port] | [SKIPME yes/no])...)",
     ),
     &super::spec(
+        "client|unblock",
+        -3,
+        super::ADMIN_FLAGS,
+        &["@admin", "@slow", "@dangerous", "@connection"],
+        "connection",
+        "Unblock a client blocked in a blocking command from a different connection",
+        "5.0.0",
+        "O(log N) where N is the number of client connections",
+        "client-id:integer [TIMEOUT | ERROR]",
+    ),
+    &super::spec(
         "client|help",
         2,
         super::LOADING_STALE,
@@ -126,7 +137,8 @@ pub fn run(conn: &mut Conn, batch: &mut Batch<'_>, argv: &[Bytes]) -> Frame {
             verbatim(format!("{}\n", conn.client.info_line()))
         }
         b"list" => list(conn, shared, &argv[2..]),
-        b"kill" => kill(conn, shared, &argv[2..]),
+        b"kill" => kill(conn, batch, &argv[2..]),
+        b"unblock" => unblock(batch, argv),
         b"help" => help(),
         _ => super::unknown_subcommand(argv),
     }
@@ -228,7 +240,8 @@ fn parse_u64(b: &[u8]) -> Option<u64> {
 
 /// CLIENT KILL ip:port (old form: +OK or an error), or filters
 /// `ID | TYPE | ADDR | LADDR | USER | SKIPME` (new form: the number killed).
-fn kill(conn: &mut Conn, shared: &Shared, args: &[Bytes]) -> Frame {
+fn kill(conn: &mut Conn, batch: &mut Batch<'_>, args: &[Bytes]) -> Frame {
+    let shared = batch.shared();
     if let [addr] = args {
         let found = shared
             .clients
@@ -237,7 +250,7 @@ fn kill(conn: &mut Conn, shared: &Shared, args: &[Bytes]) -> Frame {
             .find(|c| c.addr.to_string().as_bytes() == &addr[..]);
         return match found {
             Some(c) => {
-                kill_one(conn, &c);
+                kill_one(conn, batch, &c);
                 Frame::ok()
             }
             None => Frame::static_error("ERR No such client"),
@@ -279,7 +292,7 @@ fn kill(conn: &mut Conn, shared: &Shared, args: &[Bytes]) -> Frame {
     let mut killed = 0;
     for c in shared.clients.all() {
         if filter.matches(&c, conn.client.id) {
-            kill_one(conn, &c);
+            kill_one(conn, batch, &c);
             killed += 1;
         }
     }
@@ -311,12 +324,49 @@ impl KillFilter {
     }
 }
 
-fn kill_one(conn: &mut Conn, target: &Client) {
+fn kill_one(conn: &mut Conn, batch: &mut Batch<'_>, target: &Client) {
     if target.id == conn.client.id {
         conn.close_after_reply = true;
     } else {
+        // Redis frees the client at once: it must not be served after this reply.
+        if target.is_blocked() {
+            let shared = batch.shared();
+            crate::blocking::release(shared, batch.keyspace(), target.id, None);
+        }
         target.kill();
     }
+}
+
+/// CLIENT UNBLOCK id [TIMEOUT | ERROR]: 1 if the client was blocked and now has the
+/// timeout reply (or the UNBLOCKED error), else 0. The reason is checked before the
+/// id, as in Redis's clientCommand().
+fn unblock(batch: &mut Batch<'_>, argv: &[Bytes]) -> Frame {
+    let error = match argv.get(3) {
+        _ if argv.len() > 4 => {
+            return Frame::error(format!(
+                "ERR unknown subcommand or wrong number of arguments for '{}'. Try CLIENT HELP.",
+                super::lossy(&argv[1], 128)
+            ))
+        }
+        None => false,
+        Some(r) if r.eq_ignore_ascii_case(b"timeout") => false,
+        Some(r) if r.eq_ignore_ascii_case(b"error") => true,
+        Some(_) => {
+            return Frame::static_error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR")
+        }
+    };
+    let Some(id) = ferrodis_resp::parse_i64(&argv[2]) else {
+        return Frame::static_error("ERR value is not an integer or out of range");
+    };
+    let reply = if error {
+        Frame::static_error(crate::blocking::UNBLOCKED_ERROR)
+    } else {
+        ferrodis_keyspace::Keyspace::TIMED_OUT
+    };
+    let shared = batch.shared();
+    let released = u64::try_from(id)
+        .is_ok_and(|id| crate::blocking::release(shared, batch.keyspace(), id, Some(reply)));
+    Frame::Integer(i64::from(released))
 }
 
 fn help() -> Frame {
@@ -337,6 +387,8 @@ fn help() -> Frame {
         "    Return information about client connections. Options: TYPE (NORMAL|MASTER|REPLICA|PUBSUB), ID <client-id> [...].",
         "SETNAME <name>",
         "    Assign the name <name> to the current connection.",
+        "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+        "    Unblock the specified blocked client.",
         "HELP",
         "    Print this help.",
     ];

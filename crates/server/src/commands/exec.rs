@@ -40,6 +40,9 @@ pub fn run(conn: &mut Conn, batch: &mut Batch<'_>, _argv: &[Bytes]) -> Frame {
     // One unit of effects: the AOF and replicas get it wrapped in MULTI/EXEC.
     batch.keyspace().begin_transaction();
     batch.in_exec = true;
+    // Blocking commands inside the transaction reply at once (Redis's
+    // CLIENT_DENY_BLOCKING during EXEC).
+    conn.deny_blocking = true;
     let replies = multi
         .queued
         .iter()
@@ -47,5 +50,6 @@ pub fn run(conn: &mut Conn, batch: &mut Batch<'_>, _argv: &[Bytes]) -> Frame {
         .collect();
     batch.keyspace().end_transaction();
     batch.in_exec = false;
+    conn.deny_blocking = false;
     Frame::Array(replies)
 }

@@ -135,9 +135,10 @@ fn write_section(batch: &mut Batch<'_>, section: &str, out: &mut String) {
                 "client_recent_max_output_buffer",
                 &stats.max_output_buffer.get(),
             );
-            f("blocked_clients", &0);
+            let (blocked, with_timeout) = shared.blocking.counts();
+            f("blocked_clients", &blocked);
             f("tracking_clients", &0);
-            f("clients_in_timeout_table", &0);
+            f("clients_in_timeout_table", &with_timeout);
         }
         "memory" => {
             let rss = rss_bytes();

@@ -29,7 +29,7 @@ mod watch;
 use std::sync::{MutexGuard, OnceLock};
 
 use bytes::Bytes;
-use ferrodis_keyspace::{CommandSpec, Keyspace};
+use ferrodis_keyspace::{CommandSpec, Keyspace, Outcome};
 use ferrodis_resp::Frame;
 
 use crate::connection::Conn;
@@ -244,6 +244,12 @@ impl<'a> Batch<'a> {
         self.shared
     }
 
+    /// The keyspace if a command of the batch has locked it (nothing can have
+    /// changed otherwise).
+    pub fn locked_keyspace(&mut self) -> Option<&mut Keyspace> {
+        self.keyspace.as_deref_mut()
+    }
+
     /// The keyspace, locked for the rest of the batch.
     pub fn keyspace(&mut self) -> &mut Keyspace {
         let shared = self.shared;
@@ -305,10 +311,32 @@ pub fn dispatch(conn: &mut Conn, batch: &mut Batch<'_>, argv: &[Bytes]) -> Frame
     }
     match server {
         Some(cmd) => (cmd.run)(conn, batch, argv),
-        None => match batch.keyspace().execute(&mut conn.session, argv) {
-            Some(reply) => reply,
-            None => unknown_command(argv),
-        },
+        None => keyspace_command(conn, batch, argv),
+    }
+}
+
+/// A keyspace command, which may block the client (BLPOP and the like) unless
+/// blocking is denied (inside EXEC).
+fn keyspace_command(conn: &mut Conn, batch: &mut Batch<'_>, argv: &[Bytes]) -> Frame {
+    let shared = batch.shared();
+    let keyspace = batch.keyspace();
+    let outcome = if conn.deny_blocking {
+        keyspace
+            .execute(&mut conn.session, argv)
+            .map(Outcome::Reply)
+    } else {
+        keyspace.execute_blocking(&mut conn.session, argv, conn.client.id)
+    };
+    match outcome {
+        Some(Outcome::Reply(reply)) => reply,
+        Some(Outcome::Blocked { timeout_ms }) => {
+            // Registered while the keyspace is still locked, so no writer can serve
+            // the client before its channel exists. The connection writes no reply
+            // for now (see `Conn::blocked`).
+            conn.blocked = Some(shared.blocking.add(&conn.client, timeout_ms));
+            Frame::Null
+        }
+        None => unknown_command(argv),
     }
 }
 
