@@ -65,3 +65,4 @@ pub use frame::{Frame, Protocol};
 pub use inline::{repr, split_args};
 pub use limits::Limits;
 pub use number::parse_ll as parse_i64;
+pub use number::{format_double, DOUBLE_BUF_LEN};
