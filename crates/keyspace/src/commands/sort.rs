@@ -507,7 +507,7 @@ mod tests {
             Frame::Array(vec![Frame::Null])
         );
         // Missing weights are 0; ties go by the element.
-        assert_eq!(h.run("sort l by nokey_*"), arr(&["1", "2", "3", "10"]));
+        assert_eq!(h.run("sort l by nokey_*"), arr(&["1", "10", "2", "3"]));
         assert_eq!(
             h.run("sort l by nokey_* alpha"),
             arr(&["3", "1", "2", "10"])
