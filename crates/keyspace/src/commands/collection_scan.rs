@@ -96,10 +96,18 @@ impl<'o> Collected<'o> {
 
     /// Calls `step` from `cursor` the way `scanGenericCommand()` calls `dictScan()`:
     /// until the iteration ends, COUNT elements were visited, or `10 * COUNT` more
-    /// steps were taken (for a table left sparse by deletions).
-    fn walk(&mut self, mut cursor: u64, mut step: impl FnMut(u64, &mut Self) -> u64) -> u64 {
+    /// steps were taken (for a table left sparse by deletions). Redis doubles COUNT
+    /// for hashes and sorted sets, whose elements it counts as two reply entries,
+    /// so they get twice the steps (`pairs`).
+    fn walk(
+        &mut self,
+        mut cursor: u64,
+        pairs: bool,
+        mut step: impl FnMut(u64, &mut Self) -> u64,
+    ) -> u64 {
         let count = self.opts.count;
-        let mut steps_left = count.saturating_mul(10);
+        let per_element = if pairs { 20 } else { 10 };
+        let mut steps_left = count.saturating_mul(per_element);
         loop {
             cursor = step(cursor, self);
             if cursor == 0 || steps_left == 0 {
@@ -137,7 +145,9 @@ pub(super) fn hscan(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
     let hash = entry.value().hash()?;
     let opts = ScanOptions::parse(&argv[3..], false)?;
     let mut out = Collected::new(opts);
-    let cursor = out.walk(cursor, |c, out| hash.scan(c, |(f, v)| out.push(f, Some(v))));
+    let cursor = out.walk(cursor, true, |c, out| {
+        hash.scan(c, |(f, v)| out.push(f, Some(v)))
+    });
     Ok(out.reply(cursor))
 }
 
@@ -150,7 +160,7 @@ pub(super) fn sscan(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
     let set = entry.value().set()?;
     let opts = ScanOptions::parse(&argv[3..], false)?;
     let mut out = Collected::new(opts);
-    let cursor = out.walk(cursor, |c, out| {
+    let cursor = out.walk(cursor, false, |c, out| {
         set.scan(c, |e| match e {
             Elem::Int(v) => out.push(crate::num::format_i64(v, &mut [0; 20]), None),
             Elem::Bytes(b) => out.push(b, None),
@@ -171,7 +181,7 @@ pub(super) fn zscan(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
     let zset = entry.value().zset()?;
     let opts = ScanOptions::parse(&argv[3..], false)?;
     let mut out = Collected::new(opts);
-    let cursor = out.walk(cursor, |c, out| {
+    let cursor = out.walk(cursor, true, |c, out| {
         zset.scan(c, |member, score| {
             let mut buf = [0u8; DOUBLE_BUF_LEN];
             let len = format_double(score, &mut buf);

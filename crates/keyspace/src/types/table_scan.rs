@@ -10,19 +10,46 @@
 //! The difference from Redis's chained dict is that hashbrown stores an element in
 //! its *home* bucket (`hash & mask`) or further along that bucket's probe sequence.
 //! One step therefore visits the elements whose home is the cursor's bucket, found
-//! the way a lookup finds them: `HashTable::iter_hash` walks that probe sequence up to
-//! the first group with an empty slot (the end of any lookup) and yields the entries
-//! whose 7-bit tag (the hash's top 7 bits) matches, so asking once per possible tag
-//! sees every entry that may live there; each is then kept only if its own hash names
-//! the bucket. This relies on two facts about hashbrown's layout (the home bucket is
-//! the low bits of the hash, the tag its top 7 bits) that the tests below check, so
-//! that a hashbrown upgrade that changed them would fail loudly.
+//! the way a lookup finds them, and keeps those whose own hash names the bucket:
+//!
+//! - usually, the 16 buckets from the home one on: a lookup stops at the first
+//!   probed group (8 or 16 buckets, by platform) holding an empty bucket, so if one
+//!   of those 16 is empty, every element of the home bucket is among them; if they
+//!   are all full, the first 32 do when one of buckets 24..32 is empty (the third
+//!   group of 8, or the second of 16, lies there). hashbrown
+//!   shows no control bytes, but a free bucket is empty rather than a tombstone when
+//!   the table has none, which its capacity tells: each tombstone lowers
+//!   `items + growth_left` below the full capacity (7/8 of the buckets);
+//! - otherwise, `HashTable::iter_hash` walks the probe sequence to its end and yields
+//!   the entries whose 7-bit tag (the hash's top 7 bits) matches; asking once per
+//!   possible tag sees every entry that may live there.
+//!
+//! This relies on facts about hashbrown's layout (home bucket = low bits of the hash,
+//! tag = top 7 bits, groups of at most 16, tombstones visible in the capacity) that
+//! the tests below and the model test in `tests/collection_scan_model.rs` exercise,
+//! so that a hashbrown upgrade that changed them would fail loudly.
 
 use hashbrown::HashTable;
 
 /// hashbrown's tag is the top 7 bits of a 64-bit hash.
 const TAG_SHIFT: u32 = 57;
 const TAGS: u64 = 1 << 7;
+/// Buckets checked from the home one: two groups of 8 or one of 16.
+const WINDOW: usize = 16;
+/// When those are full: up to the end of the third group of 8 or second of 16,
+/// which must have an empty bucket in `WIDE_TAIL..WIDE`.
+const WIDE: usize = 32;
+const WIDE_TAIL: usize = 24;
+
+/// hashbrown's capacity for a table of `buckets` buckets without tombstones (its
+/// `bucket_mask_to_capacity()`): one empty bucket for tiny tables, 1/8 otherwise.
+fn full_capacity(buckets: usize) -> usize {
+    if buckets <= 8 {
+        buckets - 1
+    } else {
+        buckets / 8 * 7
+    }
+}
 
 /// One `dictScan()` step: calls `visit` on every element whose home bucket is the
 /// cursor's and returns the next cursor, 0 when the iteration is complete.
@@ -45,6 +72,29 @@ pub(crate) fn scan_step<T>(
     }
     let mask = buckets as u64 - 1;
     let home = cursor & mask;
+    let next = next_cursor(cursor, mask);
+    if table.capacity() == full_capacity(buckets) {
+        // No tombstones. A small table's window is the whole table (visited once).
+        let start = if buckets <= WIDE { 0 } else { home as usize };
+        let at = |i: usize| table.get_bucket((start + i) & mask as usize);
+        let window = if buckets <= WIDE {
+            Some(buckets)
+        } else if (0..WINDOW).any(|i| at(i).is_none()) {
+            Some(WINDOW)
+        } else if (WIDE_TAIL..WIDE).any(|i| at(i).is_none()) {
+            Some(WIDE)
+        } else {
+            None
+        };
+        if let Some(window) = window {
+            for e in (0..window).filter_map(at) {
+                if hash_of(e) & mask == home {
+                    visit(e);
+                }
+            }
+            return next;
+        }
+    }
     for tag in 0..TAGS {
         for e in table.iter_hash(home | (tag << TAG_SHIFT)) {
             if hash_of(e) & mask == home {
@@ -52,7 +102,7 @@ pub(crate) fn scan_step<T>(
             }
         }
     }
-    next_cursor(cursor, mask)
+    next
 }
 
 /// The cursor after `cursor` in a table of `mask + 1` buckets: the bits above the
