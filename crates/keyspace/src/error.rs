@@ -58,6 +58,9 @@ pub enum Error {
     /// `parseScanCursorOrReply()`.
     #[error("ERR invalid cursor")]
     InvalidCursor,
+    /// SORT: a weight `strtod()` does not read whole.
+    #[error("ERR One or more scores can't be converted into double")]
+    SortWeightNotDouble,
     /// `addReplyErrorArity()`; `command` is the lowercase command name.
     #[error("ERR wrong number of arguments for '{command}' command")]
     WrongArity {
@@ -242,6 +245,7 @@ impl Error {
             Error::NotPositive => "ERR value is out of range, must be positive",
             Error::DbIndexOutOfRange => "ERR DB index is out of range",
             Error::InvalidCursor => "ERR invalid cursor",
+            Error::SortWeightNotDouble => "ERR One or more scores can't be converted into double",
             Error::ExpireNxConflict => {
                 "ERR NX and XX, GT or LT options at the same time are not compatible"
             }

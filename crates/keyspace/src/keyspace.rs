@@ -286,6 +286,8 @@ impl Keyspace {
             "flushdb" => return self.fx.watched.touch_db(Some(db)),
             // Their keys may be in other databases: the commands touch them.
             "swapdb" | "copy" => return,
+            // SORT ... STORE writes only its destination, which it touches itself.
+            "sort" => return,
             _ => {}
         }
         // Destination-only writers: the other keys are sources, only read.

@@ -64,4 +64,4 @@ pub use error::{Error, Result};
 pub use frame::{Frame, Protocol};
 pub use inline::{repr, split_args};
 pub use limits::Limits;
-pub use number::{format_g17, parse_ll as parse_i64};
+pub use number::{format_double, format_g17, parse_ll as parse_i64, DOUBLE_BUF_LEN};

@@ -93,7 +93,7 @@ pub(crate) fn i64_len(v: i64) -> usize {
 }
 
 /// Room for any double formatted by [`format_double`]: `-1.2345678901234567e-308`.
-pub(crate) const DOUBLE_BUF_LEN: usize = 32;
+pub const DOUBLE_BUF_LEN: usize = 32;
 
 /// A `fmt::Write` into a fixed stack buffer; formatting a double never needs more.
 struct StackWriter<'a> {
@@ -123,7 +123,7 @@ pub fn format_g17(d: f64) -> String {
 /// does: 17 significant digits, trailing zeros dropped, exponent form (`1e+20`) when
 /// the exponent is below -4 or at least 17; `inf`, `-inf`, `nan`, `-nan`.
 /// Returns the number of bytes written to `buf`.
-pub(crate) fn format_double(d: f64, buf: &mut [u8; DOUBLE_BUF_LEN]) -> usize {
+pub fn format_double(d: f64, buf: &mut [u8; DOUBLE_BUF_LEN]) -> usize {
     let special: Option<&[u8]> = if d.is_nan() {
         Some(if d.is_sign_negative() {
             b"-nan"

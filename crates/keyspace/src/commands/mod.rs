@@ -7,6 +7,7 @@
 mod bitfield;
 mod bitop;
 mod bits;
+mod collection_scan;
 mod counter;
 mod database;
 mod expire;
@@ -25,6 +26,8 @@ pub(crate) mod scan;
 mod set;
 mod set_algebra;
 mod set_random;
+mod sort;
+mod sort_order;
 mod string;
 mod string_edit;
 mod string_multi;
@@ -134,6 +137,7 @@ table! {
     set_algebra::SUNIONSTORE => sunionstore,
     set_algebra::SDIFF => sdiff,
     set_algebra::SDIFFSTORE => sdiffstore,
+    collection_scan::SSCAN => sscan,
     // Hashes.
     hash::HSET => hset,
     hash::HSETNX => hsetnx,
@@ -150,6 +154,7 @@ table! {
     hash_read::HKEYS => hkeys,
     hash_read::HVALS => hvals,
     hash_random::HRANDFIELD => hrandfield,
+    collection_scan::HSCAN => hscan,
     // Keys.
     keys::DEL => del,
     keys::UNLINK => unlink,
@@ -173,6 +178,8 @@ table! {
     keys_copy::MOVE => move_,
     keys_copy::COPY => copy,
     object::OBJECT => object,
+    sort::SORT => sort,
+    sort::SORT_RO => sort_ro,
     // Sorted sets.
     zset::ZADD => zadd,
     zset::ZINCRBY => zincrby,
@@ -208,6 +215,7 @@ table! {
     zset_ops::ZINTERSTORE => zinterstore,
     zset_ops::ZDIFFSTORE => zdiffstore,
     zset_ops::ZINTERCARD => zintercard,
+    collection_scan::ZSCAN => zscan,
     // Databases.
     database::SELECT => select,
     database::DBSIZE => dbsize,

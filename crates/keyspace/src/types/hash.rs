@@ -58,6 +58,19 @@ impl Hash {
         }
     }
 
+    /// One HSCAN step: a table visits the pairs whose home bucket is the cursor's
+    /// and returns the next cursor; a listpack, as in Redis, visits every pair and
+    /// returns 0.
+    pub(crate) fn scan(&self, cursor: u64, visit: impl FnMut(Pair<'_>)) -> u64 {
+        match self {
+            Hash::Listpack(lp) => {
+                lp.iter().for_each(visit);
+                0
+            }
+            Hash::Table(t) => t.scan(cursor, visit),
+        }
+    }
+
     /// Redis's `hashTypeConvert()` to the table encoding; a no-op when already there.
     fn convert(&mut self) {
         if let Hash::Listpack(lp) = self {

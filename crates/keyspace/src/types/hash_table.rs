@@ -127,6 +127,18 @@ impl Table {
         Iter(self.entries.iter())
     }
 
+    /// One HSCAN step over the table (see `table_scan.rs`): visits the pairs whose
+    /// home bucket is the cursor's and returns the next cursor, 0 at the end.
+    pub(crate) fn scan(&self, cursor: u64, mut visit: impl FnMut(Pair<'_>)) -> u64 {
+        let hasher = &self.hasher;
+        super::table_scan::scan_step(
+            &self.entries,
+            cursor,
+            |e| hasher.hash_one(split(e).0),
+            |e| visit(split(e)),
+        )
+    }
+
     /// A random entry as its bucket index (which identifies it while the table is
     /// unchanged) and its pair; `None` when empty. Every entry is equally likely, as
     /// with Redis's `dictGetFairRandomKey()`: a bucket is drawn uniformly until a

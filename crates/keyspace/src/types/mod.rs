@@ -10,4 +10,5 @@ mod listpack;
 pub(crate) mod quicklist;
 mod quicklist_entry;
 mod quicklist_node;
+pub(crate) mod table_scan;
 pub(crate) mod zset;

@@ -247,6 +247,21 @@ impl Set {
         }
     }
 
+    /// One SSCAN step: a table visits the members whose home bucket is the cursor's
+    /// and returns the next cursor (see `table_scan.rs`); an intset, like Redis's,
+    /// visits everything and returns 0.
+    pub(crate) fn scan(&self, cursor: u64, mut visit: impl FnMut(Elem<'_>)) -> u64 {
+        match self {
+            Set::Ints(_) => {
+                self.iter().for_each(visit);
+                0
+            }
+            Set::Table(t) => super::table_scan::scan_step(t, cursor, rehash, |m| {
+                visit(Elem::Bytes(m.as_bytes()))
+            }),
+        }
+    }
+
     /// Every member as bulk replies (SMEMBERS and friends).
     pub(crate) fn frames(&self) -> Vec<Frame> {
         bulk_frames(self.iter())

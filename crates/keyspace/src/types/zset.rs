@@ -16,7 +16,7 @@ use std::ops::Range;
 
 pub(crate) use self::large::Large;
 pub(crate) use self::listpack::Listpack;
-pub(crate) use self::score::{parse_score, LexRange, ScoreRange};
+pub(crate) use self::score::{parse_score, parse_sort_weight, LexRange, ScoreRange};
 
 use crate::error::{Error, Result};
 use crate::tunables::Tunables;
@@ -113,6 +113,29 @@ impl ZSet {
         match self {
             ZSet::Listpack(lp) => lp.push(member, score),
             ZSet::Large(l) => l.insert(member, score),
+        }
+    }
+
+    /// One ZSCAN step: the large encoding visits the members whose home bucket is
+    /// the cursor's and returns the next cursor; a listpack, as in Redis, visits
+    /// every member and returns 0.
+    pub(crate) fn scan(&self, cursor: u64, mut visit: impl FnMut(&[u8], f64)) -> u64 {
+        match self {
+            ZSet::Listpack(lp) => {
+                lp.iter().for_each(|e| visit(e.member, e.score));
+                0
+            }
+            ZSet::Large(l) => l.scan(cursor, visit),
+        }
+    }
+
+    /// Converts a listpack into the large encoding for good, as SORT does
+    /// (`zsetConvert(OBJ_ENCODING_SKIPLIST)`); a no-op for a large set.
+    pub(crate) fn convert_to_large(&mut self) {
+        if let ZSet::Listpack(lp) = self {
+            let mut large = Large::with_capacity(lp.len());
+            lp.iter().for_each(|e| large.insert(e.member, e.score));
+            *self = ZSet::Large(Box::new(large));
         }
     }
 

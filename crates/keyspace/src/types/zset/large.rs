@@ -225,15 +225,33 @@ impl Large {
         }
     }
 
-    /// Rebuilds the set with its slots in order and no free ones.
+    /// Rebuilds the set with its slots in order and no free ones. The hasher stays:
+    /// a ZSCAN cursor names a bucket of the index, which must not move elements.
     fn compact(&mut self) {
         let mut fresh = Large::with_capacity(self.len());
+        fresh.hasher = self.hasher.clone();
         let slots = &self.slots;
         self.tree.visit(0, self.tree.len(), |k| {
             let slot = &slots[k.id as usize];
             fresh.insert(slot.member.as_bytes(), slot.score);
         });
         *self = fresh;
+    }
+
+    /// One ZSCAN step over the member index (see `table_scan.rs`): visits the members
+    /// whose home bucket is the cursor's, with their scores, and returns the next
+    /// cursor, 0 at the end.
+    pub(crate) fn scan(&self, cursor: u64, mut visit: impl FnMut(&[u8], f64)) -> u64 {
+        let (slots, hasher) = (&self.slots, &self.hasher);
+        crate::types::table_scan::scan_step(
+            &self.index,
+            cursor,
+            |&id| hasher.hash_one(slots[id as usize].member.as_bytes()),
+            |&id| {
+                let slot = &slots[id as usize];
+                visit(slot.member.as_bytes(), slot.score)
+            },
+        )
     }
 
     /// Number of leading elements (in order) for which `pred` holds; it must hold for

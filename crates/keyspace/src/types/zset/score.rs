@@ -233,6 +233,22 @@ pub(crate) fn parse_score(s: &[u8]) -> Option<f64> {
     ok.then_some(r.value)
 }
 
+/// A SORT weight, as `sortCommandGeneric()` reads one with `strtod()`: it must stop
+/// at the end or at a NUL byte (so the empty string is 0 and leading white space is
+/// fine), without `ERANGE` and not NaN. glibc also raises `ERANGE` for a decimal that
+/// lands below the smallest normal double (inexact there), but not for an exact
+/// hexadecimal one such as `0x1p-1074`, as redis-server 7.0 shows.
+pub(crate) fn parse_sort_weight(s: &[u8]) -> Option<f64> {
+    let r = strtod(s);
+    let stopped_at_end = matches!(s.get(r.end), None | Some(0));
+    let mut digits = s
+        .iter()
+        .skip_while(|&&b| is_c_space(b) || b == b'+' || b == b'-');
+    let hex = digits.next() == Some(&b'0') && matches!(digits.next(), Some(b'x' | b'X'));
+    let tiny = r.value != 0.0 && r.value.abs() < f64::MIN_POSITIVE && !hex;
+    (stopped_at_end && !r.out_of_range && !tiny && !r.value.is_nan()).then_some(r.value)
+}
+
 /// A range bound without its `(`: `strtod()` must stop at the end or at a NUL byte.
 fn parse_bound(s: &[u8]) -> Option<f64> {
     let r = strtod(s);
