@@ -10,6 +10,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use bytes::Bytes;
 
 use crate::keyspace::Now;
+use crate::notify::{self, Notes};
 use crate::table::{self, Keyed, Table};
 use crate::value::Value;
 
@@ -146,6 +147,9 @@ pub(crate) struct Vacant<'a> {
     key: &'a [u8],
     /// The access stamp the new key gets.
     lru: u32,
+    /// Where to record the `new` keyspace event on insert, with the database index
+    /// (set by `Ctx` only while that event class is enabled).
+    new_event: Option<(&'a mut Notes, usize)>,
 }
 
 /// The result of one sampling round of active expiry.
@@ -223,6 +227,7 @@ impl Db {
                     hash,
                     key,
                     lru,
+                    new_event: None,
                 };
                 (Slot::Vacant(vacant), true)
             }
@@ -241,6 +246,7 @@ impl Db {
                     hash,
                     key,
                     lru,
+                    new_event: None,
                 }),
                 false,
             ),
@@ -427,8 +433,17 @@ impl<'a> Occupied<'a> {
 }
 
 impl<'a> Vacant<'a> {
-    /// Inserts the key with `value` and no TTL.
+    /// Records the `new` event in `notes` when the key is inserted.
+    pub(crate) fn notify_new(&mut self, notes: &'a mut Notes, db: usize) {
+        self.new_event = Some((notes, db));
+    }
+
+    /// Inserts the key with `value` and no TTL (Redis's `dbAdd()`, which raises the
+    /// `new` event).
     pub(crate) fn insert(self, value: Value) -> Occupied<'a> {
+        if let Some((notes, db)) = self.new_event {
+            notes.push(notify::NEW, "new", db, self.key);
+        }
         // Copy the key out of the client's read buffer (see `Value::string_from_arg`).
         let key = Bytes::copy_from_slice(self.key);
         let entry = self.entry.insert(Entry {

@@ -12,6 +12,8 @@ use std::collections::HashMap;
 
 use bytes::Bytes;
 
+use crate::notify::{self, Notes};
+
 /// One change to replay elsewhere: a command, and the database it applies to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Effect {
@@ -42,11 +44,15 @@ pub(crate) struct Fx {
     pub(crate) watched: Watched,
     /// The running command's replacement for its own argv, if it set one.
     pub(crate) replaced: Option<Vec<Vec<Bytes>>>,
+    /// Keyspace notifications (notify.rs).
+    pub(crate) notes: Notes,
 }
 
 impl Fx {
-    /// A key was found expired and deleted on access.
+    /// A key was found expired and deleted (on access or by active expiry): Redis's
+    /// `deleteExpiredKeyAndPropagate()` raises `expired`, touches WATCH, propagates DEL.
     pub(crate) fn expired(&mut self, db: usize, key: &[u8]) {
+        self.notes.push(notify::EXPIRED, "expired", db, key);
         self.watched.touch(db, key);
         if self.propagate {
             self.effects.push(Effect::del(db, key));

@@ -62,6 +62,7 @@ mod expire_cycle;
 mod glob;
 mod keyspace;
 mod ldouble;
+pub mod notify;
 mod num;
 mod spec;
 mod stats;
@@ -77,6 +78,7 @@ pub use crate::{
     error::{Error, Result},
     expire_cycle::ExpireBudget,
     glob::glob_match,
+    notify::Notification,
     keyspace::{Clock, Keyspace, Session, WatchToken},
     spec::{command_specs, lookup, subcommand_specs, CommandSpec},
     stats::{DbInfo, Stats},

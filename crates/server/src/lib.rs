@@ -25,6 +25,7 @@ mod connection;
 mod cron;
 mod listener;
 pub mod log;
+mod notify;
 mod pubsub;
 mod shared;
 mod stats;

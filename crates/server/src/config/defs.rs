@@ -385,7 +385,7 @@ pub static CONFIGS: &[C] = &[
     )
     .implemented(),
     C::special("oom-score-adj-values", Special::OomScoreAdjValues),
-    C::special("notify-keyspace-events", Special::NotifyKeyspaceEvents),
+    C::special("notify-keyspace-events", Special::NotifyKeyspaceEvents).implemented(),
     C::special("bind", Special::Bind).implemented(),
     C::special("replicaof", Special::ReplicaOf)
         .alias("slaveof")
