@@ -120,13 +120,6 @@ impl Ctx<'_> {
     pub(crate) fn notify_del(&mut self, key: &[u8]) {
         self.notify(GENERIC, "del", key);
     }
-
-    /// Whether `class` is enabled: for commands that would otherwise build something
-    /// just to notify (a list of deleted keys).
-    #[inline]
-    pub(crate) fn notifying(&self, class: u32) -> bool {
-        self.fx.notes.wants(class)
-    }
 }
 
 #[cfg(test)]
