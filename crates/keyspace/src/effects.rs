@@ -58,6 +58,18 @@ impl Fx {
             self.effects.push(Effect::del(db, key));
         }
     }
+
+    /// A key was evicted for `maxmemory` and deleted by the caller: Redis's
+    /// `performEvictions()` raises `evicted`, touches WATCH and propagates DEL.
+    // The eviction loop (maxmemory) is its caller; kept here next to `expired`.
+    #[allow(dead_code)]
+    pub(crate) fn evicted(&mut self, db: usize, key: &[u8]) {
+        self.notes.push(notify::EVICTED, "evicted", db, key);
+        self.watched.touch(db, key);
+        if self.propagate {
+            self.effects.push(Effect::del(db, key));
+        }
+    }
 }
 
 /// Keys clients WATCH, with a version bumped whenever the key is written, deleted,
@@ -136,6 +148,21 @@ impl Watched {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn expired_and_evicted_keys_raise_events_and_propagate_del() {
+        let mut fx = Fx {
+            propagate: true,
+            ..Fx::default()
+        };
+        fx.notes
+            .set_flags(notify::KEYEVENT | notify::EXPIRED | notify::EVICTED);
+        fx.expired(1, b"a");
+        fx.evicted(2, b"b");
+        let events: Vec<_> = fx.notes.take().into_iter().map(|n| n.event).collect();
+        assert_eq!(events, ["expired", "evicted"]);
+        assert_eq!(fx.effects, [Effect::del(1, b"a"), Effect::del(2, b"b")]);
+    }
 
     #[test]
     fn versions_move_only_for_watched_keys() {

@@ -387,7 +387,10 @@ fn every_family_matches_redis() {
             total += compare(&mut ours, &mut theirs, flags, &script).len();
         }
     }
-    assert!(total > 1000, "only {total} messages: the scripts test little");
+    assert!(
+        total > 1000,
+        "only {total} messages: the scripts test little"
+    );
 }
 
 /// The events of a short script spelled out: `new` before the command's own event,
@@ -398,10 +401,15 @@ fn event_order_is_redis_order() {
     let redis = RealRedis::start(&[]);
     let mut ours = Side::ferrodis(&ferrodis, false);
     let mut theirs = Side::redis(&redis, false);
-    let script: Vec<Cmd> = ["GET nokey", "RPUSH l a", "LMOVE l l2 LEFT LEFT", "MOVE l2 3"]
-        .iter()
-        .map(|l| cmd(l))
-        .collect();
+    let script: Vec<Cmd> = [
+        "GET nokey",
+        "RPUSH l a",
+        "LMOVE l l2 LEFT LEFT",
+        "MOVE l2 3",
+    ]
+    .iter()
+    .map(|l| cmd(l))
+    .collect();
     let got = compare(&mut ours, &mut theirs, "Elgnm", &script);
     let events: Vec<(String, String)> = got
         .iter()
@@ -487,8 +495,30 @@ fn config_strings_match_redis() {
     let redis = RealRedis::start(&[]);
     let (mut ours, mut theirs) = (ferrodis.client(), redis.client());
     for value in [
-        "", "K", "E", "KEA", "AKE", "A", "An", "KEAmn", "g$lshzxetd", "g$lshzxetdKE", "Kx",
-        "Em", "xE", "t", "d", "n", "m", "KEg$lshzxetdn", "nmEK", "KKEE", "Q", "KEAQ", "a", " ",
+        "",
+        "K",
+        "E",
+        "KEA",
+        "AKE",
+        "A",
+        "An",
+        "KEAmn",
+        "g$lshzxetd",
+        "g$lshzxetdKE",
+        "Kx",
+        "Em",
+        "xE",
+        "t",
+        "d",
+        "n",
+        "m",
+        "KEg$lshzxetdn",
+        "nmEK",
+        "KKEE",
+        "Q",
+        "KEAQ",
+        "a",
+        " ",
     ] {
         let set = ["CONFIG", "SET", "notify-keyspace-events", value];
         assert_eq!(ours.cmd(&set), theirs.cmd(&set), "set {value:?}");
@@ -511,7 +541,8 @@ fn lazy_expiry_matches_redis() {
         for read in ["GET k", "EXISTS k", "SET k w", "DEL k", "LPUSH k x"] {
             let script = [cmd("SET k v PX 1"), cmd("DEBUG SLEEP 0.01"), cmd(read)];
             for side in [&mut ours, &mut theirs] {
-                side.cmd.cmd(&["CONFIG", "SET", "notify-keyspace-events", flags]);
+                side.cmd
+                    .cmd(&["CONFIG", "SET", "notify-keyspace-events", flags]);
                 side.messages();
                 let mut raw = bytes::BytesMut::new();
                 for c in &script {
@@ -527,7 +558,10 @@ fn lazy_expiry_matches_redis() {
             let got = ours.messages();
             assert_eq!(got, theirs.messages(), "{flags} {read}");
             if flags.contains('x') || flags.contains('A') {
-                assert!(got.iter().any(|m| format!("{m:?}").contains("expired")), "{flags} {read} {got:?}");
+                assert!(
+                    got.iter().any(|m| format!("{m:?}").contains("expired")),
+                    "{flags} {read} {got:?}"
+                );
             }
         }
     }
@@ -541,7 +575,8 @@ fn active_expiry_matches_redis() {
     let mut ours = Side::ferrodis(&ferrodis, false);
     let mut theirs = Side::redis(&redis, false);
     for side in [&mut ours, &mut theirs] {
-        side.cmd.cmd(&["CONFIG", "SET", "notify-keyspace-events", "KEx"]);
+        side.cmd
+            .cmd(&["CONFIG", "SET", "notify-keyspace-events", "KEx"]);
         side.cmd.cmd(&["SET", "gone", "v", "PX", "20"]);
         side.cmd.cmd(&["SET", "stays", "v"]);
         // DBSIZE counts keys without expiring any: it reaches 1 only once the
@@ -581,7 +616,11 @@ fn line(parts: &[&str]) -> Cmd {
 
 fn any_cmd() -> impl Strategy<Value = Cmd> {
     let string = prop_oneof![
-        (key(), val(), prop::sample::select(vec!["", "NX", "XX", "GET", "EX 100", "KEEPTTL", "PXAT 1"]))
+        (
+            key(),
+            val(),
+            prop::sample::select(vec!["", "NX", "XX", "GET", "EX 100", "KEEPTTL", "PXAT 1"])
+        )
             .prop_map(|(k, v, o)| {
                 let mut c = line(&["SET", &k, &v]);
                 c.extend(o.split(' ').filter(|s| !s.is_empty()).map(String::from));
@@ -589,26 +628,39 @@ fn any_cmd() -> impl Strategy<Value = Cmd> {
             }),
         (key(), val()).prop_map(|(k, v)| line(&["GETSET", &k, &v])),
         key().prop_map(|k| line(&["GETDEL", &k])),
-        (key(), prop::sample::select(vec!["PERSIST", "EX 100", "PXAT 1"])).prop_map(|(k, o)| {
-            let mut c = line(&["GETEX", &k]);
-            c.extend(o.split(' ').map(String::from));
-            c
-        }),
+        (
+            key(),
+            prop::sample::select(vec!["PERSIST", "EX 100", "PXAT 1"])
+        )
+            .prop_map(|(k, o)| {
+                let mut c = line(&["GETEX", &k]);
+                c.extend(o.split(' ').map(String::from));
+                c
+            }),
         (key(), val(), key(), val()).prop_map(|(a, x, b, y)| line(&["MSET", &a, &x, &b, &y])),
         (key(), val()).prop_map(|(k, v)| line(&["MSETNX", &k, &v])),
         (key(), val()).prop_map(|(k, v)| line(&["APPEND", &k, &v])),
         (key(), val()).prop_map(|(k, v)| line(&["SETRANGE", &k, "1", &v])),
         key().prop_map(|k| line(&["INCR", &k])),
         key().prop_map(|k| line(&["INCRBYFLOAT", &k, "1.5"])),
-        (key(), prop::sample::select(vec!["0", "1"])).prop_map(|(k, b)| line(&["SETBIT", &k, "3", b])),
+        (key(), prop::sample::select(vec!["0", "1"]))
+            .prop_map(|(k, b)| line(&["SETBIT", &k, "3", b])),
         (key(), key(), key()).prop_map(|(d, a, b)| line(&["BITOP", "OR", &d, &a, &b])),
         key().prop_map(|k| line(&["BITFIELD", &k, "INCRBY", "u4", "0", "1"])),
         key().prop_map(|k| line(&["GET", &k])),
     ];
     let list = prop_oneof![
-        (prop::sample::select(vec!["LPUSH", "RPUSH", "LPUSHX", "RPUSHX"]), key(), val())
+        (
+            prop::sample::select(vec!["LPUSH", "RPUSH", "LPUSHX", "RPUSHX"]),
+            key(),
+            val()
+        )
             .prop_map(|(c, k, v)| line(&[c, &k, &v])),
-        (prop::sample::select(vec!["LPOP", "RPOP"]), key(), prop::sample::select(vec!["", "2"]))
+        (
+            prop::sample::select(vec!["LPOP", "RPOP"]),
+            key(),
+            prop::sample::select(vec!["", "2"])
+        )
             .prop_map(|(c, k, n)| {
                 let mut c = line(&[c, &k]);
                 if !n.is_empty() {
@@ -641,12 +693,21 @@ fn any_cmd() -> impl Strategy<Value = Cmd> {
         (key(), val()).prop_map(|(k, m)| line(&["SREM", &k, &m])),
         (key(), key(), val()).prop_map(|(a, b, m)| line(&["SMOVE", &a, &b, &m])),
         key().prop_map(|k| line(&["SPOP", &k, "100"])),
-        (prop::sample::select(vec!["SINTERSTORE", "SUNIONSTORE", "SDIFFSTORE"]), key(), key(), key())
+        (
+            prop::sample::select(vec!["SINTERSTORE", "SUNIONSTORE", "SDIFFSTORE"]),
+            key(),
+            key(),
+            key()
+        )
             .prop_map(|(c, d, a, b)| line(&[c, &d, &a, &b])),
         key().prop_map(|k| line(&["SCARD", &k])),
     ];
     let zset = prop_oneof![
-        (key(), prop::sample::select(vec!["", "NX", "XX", "GT", "INCR"]), val())
+        (
+            key(),
+            prop::sample::select(vec!["", "NX", "XX", "GT", "INCR"]),
+            val()
+        )
             .prop_map(|(k, o, m)| {
                 let mut c = line(&["ZADD", &k]);
                 if !o.is_empty() {
@@ -661,23 +722,34 @@ fn any_cmd() -> impl Strategy<Value = Cmd> {
         key().prop_map(|k| line(&["ZREMRANGEBYSCORE", &k, "2", "3"])),
         (prop::sample::select(vec!["ZPOPMIN", "ZPOPMAX"]), key()).prop_map(|(c, k)| line(&[c, &k])),
         (key(), key()).prop_map(|(a, b)| line(&["ZMPOP", "2", &a, &b, "MIN"])),
-        (prop::sample::select(vec!["ZUNIONSTORE", "ZINTERSTORE", "ZDIFFSTORE"]), key(), key(), key())
+        (
+            prop::sample::select(vec!["ZUNIONSTORE", "ZINTERSTORE", "ZDIFFSTORE"]),
+            key(),
+            key(),
+            key()
+        )
             .prop_map(|(c, d, a, b)| line(&[c, &d, "2", &a, &b])),
         (key(), key()).prop_map(|(d, s)| line(&["ZRANGESTORE", &d, &s, "0", "0"])),
         key().prop_map(|k| line(&["ZSCORE", &k, "x"])),
     ];
     let generic = prop_oneof![
         (key(), key()).prop_map(|(a, b)| line(&["DEL", &a, &b])),
-        (key(), prop::sample::select(vec!["100", "-1"])).prop_map(|(k, t)| line(&["EXPIRE", &k, t])),
+        (key(), prop::sample::select(vec!["100", "-1"]))
+            .prop_map(|(k, t)| line(&["EXPIRE", &k, t])),
         key().prop_map(|k| line(&["PERSIST", &k])),
         (key(), key()).prop_map(|(a, b)| line(&["RENAME", &a, &b])),
         (key(), key()).prop_map(|(a, b)| line(&["RENAMENX", &a, &b])),
         key().prop_map(|k| line(&["MOVE", &k, "1"])),
-        (key(), key(), prop::sample::select(vec!["", "REPLACE", "DB 1"])).prop_map(|(a, b, o)| {
-            let mut c = line(&["COPY", &a, &b]);
-            c.extend(o.split(' ').filter(|s| !s.is_empty()).map(String::from));
-            c
-        }),
+        (
+            key(),
+            key(),
+            prop::sample::select(vec!["", "REPLACE", "DB 1"])
+        )
+            .prop_map(|(a, b, o)| {
+                let mut c = line(&["COPY", &a, &b]);
+                c.extend(o.split(' ').filter(|s| !s.is_empty()).map(String::from));
+                c
+            }),
         key().prop_map(|k| line(&["EXISTS", &k])),
         key().prop_map(|k| line(&["TYPE", &k])),
         Just(line(&["SWAPDB", "0", "1"])),
@@ -689,10 +761,8 @@ fn any_cmd() -> impl Strategy<Value = Cmd> {
 fn generated_sequences_match_redis() {
     let ferrodis = Ferrodis::start(&[]);
     let redis = RealRedis::start(&[]);
-    let sides = std::cell::RefCell::new((
-        Side::ferrodis(&ferrodis, false),
-        Side::redis(&redis, false),
-    ));
+    let sides =
+        std::cell::RefCell::new((Side::ferrodis(&ferrodis, false), Side::redis(&redis, false)));
     common::check_sequences(
         &ferrodis,
         &redis,
@@ -703,7 +773,8 @@ fn generated_sequences_match_redis() {
             for side in [&mut *ours, &mut *theirs] {
                 side.cmd.cmd(&["SELECT", "0"]);
                 side.cmd.cmd(&["FLUSHALL"]);
-                side.cmd.cmd(&["CONFIG", "SET", "notify-keyspace-events", &flags]);
+                side.cmd
+                    .cmd(&["CONFIG", "SET", "notify-keyspace-events", &flags]);
                 side.messages();
             }
             let got = ours.run(&script);

@@ -5,8 +5,8 @@ use ferrodis_resp::Frame;
 
 use super::{parse_int, Ctx};
 use crate::error::{Error, Result};
-use crate::notify;
 use crate::keyspace::next_random;
+use crate::notify;
 use crate::spec::CommandSpec;
 use crate::types::set::{bulk_frames, Elem, Set};
 
