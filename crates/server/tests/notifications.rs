@@ -358,6 +358,12 @@ fn family_scripts() -> Vec<Vec<Cmd>> {
             "OBJECT ENCODING missing",
             "OBJECT ENCODING k4",
             "DBSIZE",
+            "MULTI",
+            "SET m 1",
+            "RPUSH m x",
+            "LPUSH ml x",
+            "DEL m ml",
+            "EXEC",
             "SWAPDB 0 1",
             "SELECT 1",
             "DEL k4 k5",
@@ -766,7 +772,7 @@ fn generated_sequences_match_redis() {
     common::check_sequences(
         &ferrodis,
         &redis,
-        150,
+        300,
         (flags(), prop::collection::vec(any_cmd(), 1..30)),
         |_, _, (flags, script)| {
             let (ours, theirs) = &mut *sides.borrow_mut();
