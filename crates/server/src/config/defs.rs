@@ -471,6 +471,7 @@ mod tests {
             "zset-max-listpack-value",
             "lfu-log-factor",
             "lfu-decay-time",
+            "notify-keyspace-events",
         ];
         want.sort_unstable();
         assert_eq!(got, want);
