@@ -7,6 +7,8 @@
 //! subscribers see events in the order the writes happened. The lock order keyspace →
 //! pub/sub registry is the one PUBLISH inside a batch already uses.
 
+use std::io::Write;
+
 use ferrodis_keyspace::{notify, Keyspace};
 
 use crate::pubsub::{Limits, PubSub};
@@ -45,7 +47,8 @@ pub fn publish(pubsub: &PubSub, keyspace: &mut Keyspace, limits: Limits) {
 fn channel_name(out: &mut Vec<u8>, prefix: &[u8], db: usize, suffix: &[u8]) {
     out.clear();
     out.extend_from_slice(prefix);
-    out.extend_from_slice(db.to_string().as_bytes());
+    // Writing into a Vec cannot fail.
+    let _ = write!(out, "{db}");
     out.extend_from_slice(b"__:");
     out.extend_from_slice(suffix);
 }
