@@ -11,7 +11,8 @@
 //! What it is not: a server. There is no networking, no threads, no locks and no
 //! globals; connection commands (PING, HELLO, AUTH, CLIENT, CONFIG, INFO, ...) belong
 //! to the server, which gets `None` from `execute` for them. Persistence and
-//! replication consume the [`Effect`]s that writes produce.
+//! replication consume the [`Effect`]s that writes produce; pub/sub publishes the
+//! keyspace [`notify`] events they raise (`notify-keyspace-events`, off by default).
 //!
 //! Supported commands: strings (GET, SET with every option, SETNX, SETEX, PSETEX,
 //! GETSET, GETDEL, GETEX, MGET, MSET, MSETNX, APPEND, STRLEN, GETRANGE, SUBSTR,

@@ -1,7 +1,7 @@
 //! Keyspace notifications (Redis's notify.c): the events commands raise, recorded for
 //! the server to publish on `__keyspace@<db>__:<key>` and `__keyevent@<db>__:<event>`.
 //!
-//! Handlers call [`Ctx::notify`] where Redis calls `notifyKeyspaceEvent()`, with the
+//! Handlers call `Ctx::notify` where Redis calls `notifyKeyspaceEvent()`, with the
 //! same class and event name, in the same order. The call costs one branch while
 //! `notify-keyspace-events` leaves the class off (the default: everything off); only
 //! an enabled event copies its key. The owner drains them with
