@@ -7,9 +7,10 @@
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
 
-pub(crate) use crate::entry::Entry;
 use crate::blocking::Waits;
+pub(crate) use crate::entry::Entry;
 use crate::keyspace::Now;
+use crate::notify::{self, Notes};
 use crate::table::{self, Keyed, Table};
 use crate::value::Value;
 
@@ -108,6 +109,9 @@ pub(crate) struct Vacant<'a> {
     lru: u32,
     /// Creating a key a client waits for makes it ready (Redis's `dbAdd()`).
     waits: &'a mut Waits,
+    /// Where to record the `new` keyspace event on insert, with the database index
+    /// (set by `Ctx` only while that event class is enabled).
+    new_event: Option<(&'a mut Notes, usize)>,
 }
 
 /// The result of one sampling round of active expiry.
@@ -188,6 +192,7 @@ impl Db {
                     key,
                     lru,
                     waits,
+                    new_event: None,
                 };
                 (Slot::Vacant(vacant), true)
             }
@@ -207,6 +212,7 @@ impl Db {
                     key,
                     lru,
                     waits,
+                    new_event: None,
                 }),
                 false,
             ),
@@ -450,8 +456,17 @@ impl<'a> Occupied<'a> {
 }
 
 impl<'a> Vacant<'a> {
-    /// Inserts the key with `value` and no TTL.
+    /// Records the `new` event in `notes` when the key is inserted.
+    pub(crate) fn notify_new(&mut self, notes: &'a mut Notes, db: usize) {
+        self.new_event = Some((notes, db));
+    }
+
+    /// Inserts the key with `value` and no TTL (Redis's `dbAdd()`, which raises the
+    /// `new` event).
     pub(crate) fn insert(self, value: Value) -> Occupied<'a> {
+        if let Some((notes, db)) = self.new_event {
+            notes.push(notify::NEW, "new", db, self.key);
+        }
         self.waits.created(self.key, &value);
         let entry = self.entry.insert(Entry::new(self.key, value, self.lru));
         Occupied {

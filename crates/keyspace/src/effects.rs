@@ -12,6 +12,8 @@ use std::collections::HashMap;
 
 use bytes::Bytes;
 
+use crate::notify::{self, Notes};
+
 /// One change to replay elsewhere: a command, and the database it applies to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Effect {
@@ -47,6 +49,8 @@ pub(crate) struct Fx {
     pub(crate) transaction: Option<usize>,
     /// Clients blocked on keys (blocking.rs).
     pub(crate) blocked: crate::blocking::Blocked,
+    /// Keyspace notifications (notify.rs).
+    pub(crate) notes: Notes,
 }
 
 impl Fx {
@@ -79,19 +83,21 @@ impl Fx {
         self.effects.push(word(b"EXEC", last_db));
     }
 
-    /// A key was found expired and deleted on access.
+    /// A key was found expired and deleted (on access or by active expiry): Redis's
+    /// `deleteExpiredKeyAndPropagate()` raises `expired`, touches WATCH, propagates DEL.
     pub(crate) fn expired(&mut self, db: usize, key: &[u8]) {
+        self.notes.push(notify::EXPIRED, "expired", db, key);
         self.watched.touch(db, key);
         if self.propagate {
             self.effects.push(Effect::del(db, key));
         }
     }
 
-    /// A key was evicted to get under `maxmemory`: like an expiry, it touches WATCH
-    /// and propagates as `DEL` (Redis's `signalModifiedKey` + `propagateDeletion` in
-    /// `performEvictions()`). The `evicted` keyspace notification (NOTIFY_EVICTED,
-    /// class `e`) belongs here as well.
+    /// A key was evicted for `maxmemory` and deleted by the caller: Redis's
+    /// `performEvictions()` raises `evicted` (class `e`), touches WATCH and
+    /// propagates DEL.
     pub(crate) fn evicted(&mut self, db: usize, key: &[u8]) {
+        self.notes.push(notify::EVICTED, "evicted", db, key);
         self.watched.touch(db, key);
         if self.propagate {
             self.effects.push(Effect::del(db, key));
@@ -175,6 +181,21 @@ impl Watched {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn expired_and_evicted_keys_raise_events_and_propagate_del() {
+        let mut fx = Fx {
+            propagate: true,
+            ..Fx::default()
+        };
+        fx.notes
+            .set_flags(notify::KEYEVENT | notify::EXPIRED | notify::EVICTED);
+        fx.expired(1, b"a");
+        fx.evicted(2, b"b");
+        let events: Vec<_> = fx.notes.take().into_iter().map(|n| n.event).collect();
+        assert_eq!(events, ["expired", "evicted"]);
+        assert_eq!(fx.effects, [Effect::del(1, b"a"), Effect::del(2, b"b")]);
+    }
 
     #[test]
     fn versions_move_only_for_watched_keys() {

@@ -12,6 +12,7 @@ use crate::db::Db;
 use crate::effects::{Effect, Fx};
 use crate::error::Error;
 use crate::evict::Eviction;
+use crate::notify::Notification;
 use crate::stats::{DbInfo, Stats};
 use crate::tunables::Tunables;
 
@@ -155,6 +156,20 @@ impl Keyspace {
     /// encoding until a write crosses the new threshold, as in Redis.
     pub fn set_tunables(&mut self, tunables: Tunables) {
         self.tunables = tunables;
+        self.fx.notes.set_flags(tunables.notify_keyspace_events);
+    }
+
+    /// Whether keyspace notifications wait to be taken: a cheap check before
+    /// [`Keyspace::take_notifications`].
+    #[inline]
+    pub fn has_notifications(&self) -> bool {
+        !self.fx.notes.is_empty()
+    }
+
+    /// The keyspace notifications raised since the last call, in order (only those
+    /// of the classes `notify-keyspace-events` enables, and none without K or E).
+    pub fn take_notifications(&mut self) -> Vec<Notification> {
+        self.fx.notes.take()
     }
 
     /// Number of databases.

@@ -16,7 +16,9 @@
 //! What it is not: a server. There is no networking, no threads, no locks and no
 //! globals; connection commands (PING, HELLO, AUTH, CLIENT, CONFIG, INFO, ...) belong
 //! to the server, which gets `None` from `execute` for them. Persistence and
-//! replication consume the [`Effect`]s that writes produce. Blocking commands
+//! replication consume the [`Effect`]s that writes produce; pub/sub publishes the
+//! keyspace [`notify`] events they raise (`notify-keyspace-events`, off by default).
+//! Blocking commands
 //! (BLPOP, BZPOPMIN, ...) block only through [`Keyspace::execute_blocking`]: the
 //! keyspace keeps the blocked clients and serves them ([`Keyspace::serve_blocked`]);
 //! the owner waits and delivers the replies.
@@ -73,6 +75,7 @@ mod expire_cycle;
 mod glob;
 mod keyspace;
 mod ldouble;
+pub mod notify;
 mod num;
 mod persist;
 mod rewrite;
@@ -95,6 +98,7 @@ pub use crate::{
     expire_cycle::ExpireBudget,
     glob::glob_match,
     keyspace::{Clock, Keyspace, Session, WatchToken},
+    notify::Notification,
     persist::PersistSink,
     rewrite::{rewrite_commands, REWRITE_ITEMS_PER_CMD},
     spec::{command_specs, lookup, subcommand_specs, CommandSpec},

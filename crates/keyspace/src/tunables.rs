@@ -27,6 +27,9 @@ pub struct Tunables {
     pub lfu_log_factor: u64,
     /// `lfu-decay-time` (1): minutes for the LFU counter to lose one; 0 never.
     pub lfu_decay_time: u64,
+    /// `notify-keyspace-events` (""): the classes of keyspace notifications to raise,
+    /// as Redis's bits (see [`crate::notify`]).
+    pub notify_keyspace_events: u32,
 }
 
 /// The `maxmemory-policy` values of Redis 7.0.
@@ -94,6 +97,7 @@ impl Default for Tunables {
             maxmemory_policy: MaxmemoryPolicy::NoEviction,
             lfu_log_factor: 10,
             lfu_decay_time: 1,
+            notify_keyspace_events: 0,
         }
     }
 }

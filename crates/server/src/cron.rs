@@ -23,9 +23,14 @@ pub async fn run(shared: Arc<Shared>) {
         {
             let now_ms = unix_time().as_millis() as i64;
             let budget = period * EXPIRE_TIME_PERC / 100;
-            shared
-                .keyspace()
-                .active_expire_cycle(now_ms, ExpireBudget::Time(budget));
+            let mut keyspace = shared.keyspace();
+            keyspace.active_expire_cycle(now_ms, ExpireBudget::Time(budget));
+            if keyspace.has_notifications() {
+                // Published under the keyspace lock, so that they stay in order with
+                // the notifications of commands.
+                let limits = shared.settings().0.obuf_pubsub;
+                crate::notify::publish(&shared.pubsub, &mut keyspace, limits);
+            }
         }
         if shared.eviction.maxmemory() > 0 {
             evict(&shared).await;

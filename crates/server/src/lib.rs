@@ -28,6 +28,7 @@ mod evict;
 mod listener;
 pub mod load;
 pub mod log;
+mod notify;
 mod pubsub;
 mod shared;
 mod stats;

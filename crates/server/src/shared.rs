@@ -241,6 +241,7 @@ pub fn tunables(config: &Config) -> Tunables {
             .unwrap_or_default(),
         lfu_log_factor: config.get_int("lfu-log-factor").max(0) as u64,
         lfu_decay_time: config.get_int("lfu-decay-time").max(0) as u64,
+        notify_keyspace_events: config.notify_keyspace_events(),
     }
 }
 

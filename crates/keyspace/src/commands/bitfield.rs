@@ -7,6 +7,7 @@ use ferrodis_resp::Frame;
 use super::bits::{edit_bits, parse_bit_offset, read_string};
 use super::{parse_int, Ctx};
 use crate::error::{Error, Result};
+use crate::notify;
 use crate::num;
 use crate::spec::CommandSpec;
 
@@ -329,7 +330,10 @@ fn bitfield_generic(ctx: &mut Ctx<'_>, argv: &[Bytes], read_only: bool) -> Resul
         }
         changes
     })?;
-    ctx.changed(changes);
+    if changes > 0 {
+        ctx.changed(changes);
+        ctx.notify(notify::STRING, "setbit", &argv[1]);
+    }
     Ok(Frame::Array(replies))
 }
 

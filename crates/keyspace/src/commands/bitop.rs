@@ -6,6 +6,7 @@ use ferrodis_resp::Frame;
 use super::{int_reply, Ctx};
 use crate::db::Slot;
 use crate::error::{Error, Result};
+use crate::notify;
 use crate::spec::CommandSpec;
 use crate::value::Value;
 
@@ -72,6 +73,7 @@ pub(super) fn bitop(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
         // Redis's dbDelete(): the key goes whether or not it has expired.
         if ctx.db().remove(dest).is_some() {
             ctx.changed(1);
+            ctx.notify_del(dest);
         }
         return Ok(Frame::Integer(0));
     }
@@ -84,6 +86,7 @@ pub(super) fn bitop(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
         Slot::Occupied(entry) => entry.replace(Value::Str(result), false),
     }
     ctx.changed(1);
+    ctx.notify(notify::STRING, "set", dest);
     Ok(int_reply(len))
 }
 

@@ -12,6 +12,7 @@ use ferrodis_resp::Frame;
 use super::{parse_int, Ctx};
 use crate::db::Slot;
 use crate::error::{Error, Result};
+use crate::notify;
 use crate::num;
 use crate::spec::CommandSpec;
 use crate::value::Value;
@@ -287,6 +288,7 @@ pub(super) fn setbit(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
     })?;
     if changed {
         ctx.changed(1);
+        ctx.notify(notify::STRING, "setbit", &argv[1]);
     }
     Ok(Frame::Integer(i64::from(old)))
 }

@@ -7,6 +7,7 @@ use super::{parse_int, Ctx};
 use crate::db::Slot;
 use crate::error::{Error, Result};
 use crate::ldouble::LongDouble;
+use crate::notify;
 use crate::num;
 use crate::spec::CommandSpec;
 use crate::value::Value;
@@ -115,6 +116,7 @@ fn incr_by(ctx: &mut Ctx<'_>, key: &[u8], by: i64) -> Result<Frame> {
         }
     };
     ctx.changed(1);
+    ctx.notify(notify::STRING, "incrby", key);
     Ok(Frame::Integer(result))
 }
 
@@ -156,6 +158,7 @@ pub(super) fn incrbyfloat(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
         }
     };
     ctx.changed(1);
+    ctx.notify(notify::STRING, "incrbyfloat", &argv[1]);
     // Float formatting may differ between machines: replicas get the result
     // (`incrbyfloatCommand` propagates SET ... KEEPTTL).
     ctx.propagate_one(&[b"SET", &argv[1], &text, b"KEEPTTL"]);

@@ -6,6 +6,7 @@ use ferrodis_resp::Frame;
 
 use super::{parse_int, Ctx};
 use crate::error::{Error, Result};
+use crate::notify;
 use crate::spec::CommandSpec;
 
 pub(super) const EXPIRE: CommandSpec = CommandSpec {
@@ -166,10 +167,11 @@ fn expire_generic(
         return Ok(Frame::Integer(0));
     }
     // `checkAlreadyExpired()`.
-    if when <= now {
+    let event = if when <= now {
         entry.remove();
         // Propagated as the deletion it was (`expireGenericCommand`).
         ctx.propagate_one(&[b"DEL", &argv[1]]);
+        "del"
     } else {
         entry.set_expire(when);
         // Replicas and the AOF get the absolute time, conditions kept, as Redis's
@@ -183,8 +185,10 @@ fn expire_generic(
             rewritten.extend(argv[3..].iter().cloned());
             ctx.propagate_as(vec![rewritten]);
         }
-    }
+        "expire"
+    };
     ctx.changed(1);
+    ctx.notify(notify::GENERIC, event, &argv[1]);
     Ok(Frame::Integer(1))
 }
 
@@ -304,6 +308,7 @@ pub(super) fn persist(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
     let removed = ctx.write(&argv[1]).is_some_and(|entry| entry.persist());
     if removed {
         ctx.changed(1);
+        ctx.notify(notify::GENERIC, "persist", &argv[1]);
     }
     Ok(Frame::Integer(i64::from(removed)))
 }

@@ -7,6 +7,7 @@ use super::{int_reply, parse_int, Ctx};
 use crate::db::Slot;
 use crate::error::{Error, Result};
 use crate::ldouble::LongDouble;
+use crate::notify;
 use crate::num;
 use crate::spec::CommandSpec;
 use crate::tunables::Tunables;
@@ -63,6 +64,7 @@ fn set_pairs(ctx: &mut Ctx<'_>, argv: &[Bytes], command: &'static str) -> Result
     let pairs = &argv[2..];
     let created = edit_or_create(ctx, &argv[1], |h| Ok(h.set_pairs(pairs, &tunables)))?;
     ctx.changed(pairs.len() / 2);
+    ctx.notify(notify::HASH, "hset", &argv[1]);
     Ok(created)
 }
 
@@ -112,7 +114,10 @@ pub(super) fn hsetnx(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
         h.set(field, value, &tunables);
         Ok(true)
     })?;
-    ctx.changed(usize::from(set));
+    if set {
+        ctx.changed(1);
+        ctx.notify(notify::HASH, "hset", &argv[1]);
+    }
     Ok(Frame::Integer(i64::from(set)))
 }
 
@@ -139,10 +144,17 @@ pub(super) fn hdel(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
     };
     let hash = entry.value_mut().hash_mut()?;
     let deleted = argv[2..].iter().filter(|f| hash.remove(f)).count();
-    if hash.len() == 0 {
+    let emptied = hash.len() == 0;
+    if emptied {
         entry.remove();
     }
     ctx.changed(deleted);
+    if deleted > 0 {
+        ctx.notify(notify::HASH, "hdel", &argv[1]);
+        if emptied {
+            ctx.notify_del(&argv[1]);
+        }
+    }
     Ok(int_reply(deleted))
 }
 
@@ -178,6 +190,7 @@ pub(super) fn hincrby(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
         Ok(result)
     })?;
     ctx.changed(1);
+    ctx.notify(notify::HASH, "hincrby", &argv[1]);
     Ok(Frame::Integer(result))
 }
 
@@ -220,6 +233,7 @@ pub(super) fn hincrbyfloat(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
         Ok(text)
     })?;
     ctx.changed(1);
+    ctx.notify(notify::HASH, "hincrbyfloat", &argv[1]);
     // As `hincrbyfloatCommand`: replicas get the result, not the increment.
     ctx.propagate_one(&[b"HSET", &argv[1], field, &text]);
     Ok(Frame::Bulk(Bytes::from(text)))

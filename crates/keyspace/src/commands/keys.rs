@@ -28,7 +28,13 @@ pub(super) const DEL: CommandSpec = CommandSpec {
 pub(super) fn del(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
     let deleted = argv[1..]
         .iter()
-        .filter(|key| ctx.write(key).map(|entry| entry.remove()).is_some())
+        .filter(|key| {
+            let deleted = ctx.write(key).map(|entry| entry.remove()).is_some();
+            if deleted {
+                ctx.notify_del(key);
+            }
+            deleted
+        })
         .count();
     ctx.changed(deleted);
     Ok(int_reply(deleted))
@@ -192,6 +198,8 @@ pub(super) fn randomkey(ctx: &mut Ctx<'_>, _argv: &[Bytes]) -> Result<Frame> {
         // Redis's dbRandomKey() deletes an expired pick and tries again.
         ctx.db().remove(&key);
         ctx.stats.expired_keys += 1;
+        let db = ctx.session.db;
+        ctx.fx.expired(db, &key);
     }
 }
 

@@ -7,6 +7,7 @@ use ferrodis_resp::Frame;
 use super::{parse_int, Ctx};
 use crate::db::Slot;
 use crate::error::{Error, Result};
+use crate::notify;
 use crate::spec::CommandSpec;
 use crate::value::Value;
 
@@ -76,6 +77,8 @@ fn rename_generic(ctx: &mut Ctx<'_>, argv: &[Bytes], nx: bool) -> Result<Frame> 
     let db = ctx.session.db;
     move_key(ctx, db, src, db, dst);
     ctx.changed(1);
+    ctx.notify(notify::GENERIC, "rename_from", src);
+    ctx.notify(notify::GENERIC, "rename_to", dst);
     Ok(done())
 }
 
@@ -125,6 +128,8 @@ pub(super) fn move_(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
     // The key in this database is touched as the command's key; the target's here.
     ctx.touch_key(to, key);
     ctx.changed(1);
+    ctx.notify_in(from, notify::GENERIC, "move_from", key);
+    ctx.notify_in(to, notify::GENERIC, "move_to", key);
     Ok(Frame::Integer(1))
 }
 
@@ -200,6 +205,7 @@ pub(super) fn copy(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
     }
     ctx.touch_key(to, dst);
     ctx.changed(1);
+    ctx.notify_in(to, notify::GENERIC, "copy_to", dst);
     Ok(Frame::Integer(1))
 }
 

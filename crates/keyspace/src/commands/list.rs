@@ -6,6 +6,7 @@ use ferrodis_resp::Frame;
 use super::{int_reply, parse_int, Ctx};
 use crate::db::Slot;
 use crate::error::{Error, Result};
+use crate::notify;
 use crate::spec::CommandSpec;
 use crate::types::quicklist::{End, QuickList};
 use crate::value::Value;
@@ -112,6 +113,7 @@ fn push(ctx: &mut Ctx<'_>, argv: &[Bytes], end: End, only_existing: bool) -> Res
         }
     };
     ctx.changed(elements.len());
+    ctx.notify(notify::LIST, push_event(end), &argv[1]);
     Ok(int_reply(len))
 }
 
@@ -185,11 +187,34 @@ fn pop(ctx: &mut Ctx<'_>, argv: &[Bytes], end: End, command: &'static str) -> Re
             (Frame::Array(pop_range(list, end, n)), n)
         }
     };
-    if list.is_empty() {
+    let emptied = list.is_empty();
+    if emptied {
         entry.remove();
     }
     ctx.changed(popped);
+    popped_events(ctx, &argv[1], end, emptied);
     Ok(reply)
+}
+
+/// The event of a push at `end`: `lpush` or `rpush`.
+pub(super) fn push_event(end: End) -> &'static str {
+    match end {
+        End::Head => "lpush",
+        End::Tail => "rpush",
+    }
+}
+
+/// Redis's `listElementsRemoved()` events: `lpop` or `rpop`, then `del` if the pop
+/// emptied (and deleted) the list.
+pub(super) fn popped_events(ctx: &mut Ctx<'_>, key: &[u8], end: End, emptied: bool) {
+    let event = match end {
+        End::Head => "lpop",
+        End::Tail => "rpop",
+    };
+    ctx.notify(notify::LIST, event, key);
+    if emptied {
+        ctx.notify_del(key);
+    }
 }
 
 /// Removes `n` (<= len) elements from one end and returns them in pop order, as

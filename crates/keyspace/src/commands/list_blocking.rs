@@ -126,9 +126,12 @@ fn pop_key(
         return Ok(None);
     }
     let items = pop_range(list, end, n);
-    if list.is_empty() {
+    let emptied = list.is_empty();
+    if emptied {
         entry.remove();
     }
+    // The events LPOP/RPOP raise (serveClientBlockedOnList -> listPopRangeAndReplyWithKey).
+    super::list::popped_events(ctx, key, end, emptied);
     let name: &'static [u8] = match end {
         End::Head => b"LPOP",
         End::Tail => b"RPOP",

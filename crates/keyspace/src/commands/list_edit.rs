@@ -6,6 +6,7 @@ use ferrodis_resp::Frame;
 
 use super::{int_reply, parse_int, Ctx};
 use crate::error::{Error, Result};
+use crate::notify;
 use crate::spec::CommandSpec;
 use crate::types::quicklist::QuickList;
 
@@ -38,6 +39,7 @@ pub(super) fn lset(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
         return Err(Error::IndexOutOfRange);
     }
     ctx.changed(1);
+    ctx.notify(notify::LIST, "lset", &argv[1]);
     Ok(Frame::ok())
 }
 
@@ -83,6 +85,7 @@ pub(super) fn linsert(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
     }
     let len = list.len();
     ctx.changed(1);
+    ctx.notify(notify::LIST, "linsert", &argv[1]);
     Ok(int_reply(len))
 }
 
@@ -111,10 +114,17 @@ pub(super) fn lrem(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
     };
     let list = entry.value_mut().list_mut()?;
     let removed = list.remove(&argv[3], count, fill);
-    if list.is_empty() {
+    let emptied = list.is_empty();
+    if emptied {
         entry.remove();
     }
     ctx.changed(removed);
+    if removed > 0 {
+        ctx.notify(notify::LIST, "lrem", &argv[1]);
+    }
+    if emptied {
+        ctx.notify_del(&argv[1]);
+    }
     Ok(int_reply(removed))
 }
 
@@ -155,8 +165,14 @@ pub(super) fn ltrim(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
         (start, len - stop.min(len - 1) - 1)
     };
     list.trim(front as usize, back as usize);
-    if list.is_empty() {
+    let emptied = list.is_empty();
+    if emptied {
         entry.remove();
+    }
+    // `ltrimCommand` raises `ltrim` even when nothing was trimmed.
+    ctx.notify(notify::LIST, "ltrim", &argv[1]);
+    if emptied {
+        ctx.notify_del(&argv[1]);
     }
     if front + back == 0 {
         // Redis signals the key even when nothing was trimmed.

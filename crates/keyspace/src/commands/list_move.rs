@@ -4,10 +4,11 @@
 use bytes::Bytes;
 use ferrodis_resp::Frame;
 
-use super::list::pop_range;
+use super::list::{pop_range, popped_events, push_event};
 use super::{parse_int, Ctx};
 use crate::db::Slot;
 use crate::error::{Error, Result};
+use crate::notify;
 use crate::spec::CommandSpec;
 use crate::types::quicklist::{End, QuickList};
 use crate::value::Value;
@@ -87,6 +88,8 @@ pub(super) fn move_element(
             };
             list.push(to, &value, fill);
             ctx.changed(1);
+            ctx.notify(notify::LIST, push_event(to), dst);
+            popped_events(ctx, src, from, false);
             return Ok(Frame::Bulk(value));
         }
         if list.is_empty() {
@@ -104,7 +107,8 @@ pub(super) fn move_element(
     let Some(value) = list.pop(from) else {
         return Ok(Frame::Null);
     };
-    if list.is_empty() {
+    let emptied = list.is_empty();
+    if emptied {
         source.remove();
     }
     match ctx.entry_again(dst) {
@@ -116,6 +120,9 @@ pub(super) fn move_element(
         }
     }
     ctx.changed(1);
+    // `lmoveHandlePush` notifies the push before the pop is notified.
+    ctx.notify(notify::LIST, push_event(to), dst);
+    popped_events(ctx, src, from, emptied);
     Ok(Frame::Bulk(value))
 }
 
@@ -150,9 +157,11 @@ pub(super) fn lmpop(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
         }
         let n = count.min(list.len());
         let items = pop_range(list, end, n);
-        if list.is_empty() {
+        let emptied = list.is_empty();
+        if emptied {
             entry.remove();
         }
+        popped_events(ctx, key, end, emptied);
         // Propagated as what it did, as Redis rewrites it: [LR]POP key count.
         let pop: &'static [u8] = match end {
             End::Head => b"LPOP",

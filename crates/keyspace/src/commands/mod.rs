@@ -47,6 +47,7 @@ use crate::db::{Db, Found, Occupied, Slot};
 use crate::effects::Fx;
 use crate::error::{Error, Result};
 use crate::keyspace::{Now, Session};
+use crate::notify;
 use crate::num;
 use crate::spec::CommandSpec;
 use crate::stats::Stats;
@@ -307,32 +308,49 @@ impl Ctx<'_> {
     /// lookup counts as a keyspace hit or miss, and a found key's access time (or
     /// LFU counter) is updated.
     pub(crate) fn read(&mut self, key: &[u8]) -> Option<Occupied<'_>> {
-        self.lookup(self.session.db, key, true, true)
+        self.lookup(self.session.db, key, true, true, true)
     }
 
     /// `lookupKeyReadWithFlags(LOOKUP_NOTOUCH)`: [`Ctx::read`] without updating the
     /// access time (EXISTS, TYPE, TTL, OBJECT).
     pub(crate) fn read_notouch(&mut self, key: &[u8]) -> Option<Occupied<'_>> {
-        self.lookup(self.session.db, key, true, false)
+        self.lookup(self.session.db, key, true, false, true)
     }
 
-    /// Redis's `lookupKeyWrite()`: like [`Ctx::read`] without the hit/miss count.
+    /// `lookupKeyReadWithFlags(LOOKUP_NOTOUCH|LOOKUP_NONOTIFY)` (OBJECT): no access
+    /// time update and no `keymiss` event.
+    pub(crate) fn read_nonotify(&mut self, key: &[u8]) -> Option<Occupied<'_>> {
+        self.lookup(self.session.db, key, true, false, false)
+    }
+
+    /// Redis's `lookupKeyWrite()`: like [`Ctx::read`] without the hit/miss count
+    /// (nor `keymiss` event).
     pub(crate) fn write(&mut self, key: &[u8]) -> Option<Occupied<'_>> {
-        self.lookup(self.session.db, key, false, true)
+        self.lookup(self.session.db, key, false, true, false)
     }
 
     /// [`Ctx::write`] in database `db` (< the number of databases).
     pub(crate) fn write_in(&mut self, db: usize, key: &[u8]) -> Option<Occupied<'_>> {
-        self.lookup(db, key, false, true)
+        self.lookup(db, key, false, true, false)
     }
 
     /// A key this command has already looked up, again: without counting or touching
     /// it a second time (Redis would still hold the object).
     pub(crate) fn again(&mut self, key: &[u8]) -> Option<Occupied<'_>> {
-        self.lookup(self.session.db, key, false, false)
+        self.lookup(self.session.db, key, false, false, false)
     }
 
-    fn lookup(&mut self, db: usize, key: &[u8], stats: bool, touch: bool) -> Option<Occupied<'_>> {
+    /// `stats`: count a hit or miss; `touch`: update the access stamp; `miss_event`:
+    /// raise `keymiss` when the key is not there (after `expired` if it just expired,
+    /// as Redis's `lookupKey()` does).
+    fn lookup(
+        &mut self,
+        db: usize,
+        key: &[u8],
+        stats: bool,
+        touch: bool,
+        miss_event: bool,
+    ) -> Option<Occupied<'_>> {
         match self.dbs[db].find(key, &mut self.now) {
             Found::Live(mut entry) => {
                 if touch {
@@ -352,11 +370,17 @@ impl Ctx<'_> {
                     self.stats.keyspace_misses += 1;
                 }
                 self.fx.expired(db, key);
+                if miss_event {
+                    self.fx.notes.push(notify::KEY_MISS, "keymiss", db, key);
+                }
                 None
             }
             Found::Missing => {
                 if stats {
                     self.stats.keyspace_misses += 1;
+                }
+                if miss_event {
+                    self.fx.notes.push(notify::KEY_MISS, "keymiss", db, key);
                 }
                 None
             }
@@ -384,11 +408,17 @@ impl Ctx<'_> {
             self.stats.expired_keys += 1;
             self.fx.expired(db, key);
         }
-        if let (Slot::Occupied(entry), true) = (&mut slot, touch) {
-            let stamp = self
-                .access
-                .touched(entry.lru(), &self.tunables, self.random);
-            entry.set_lru(stamp);
+        match (&mut slot, touch) {
+            (Slot::Occupied(entry), true) => {
+                let stamp = self
+                    .access
+                    .touched(entry.lru(), &self.tunables, self.random);
+                entry.set_lru(stamp);
+            }
+            (Slot::Vacant(vacant), _) if self.fx.notes.wants(notify::NEW) => {
+                vacant.notify_new(&mut self.fx.notes, db);
+            }
+            _ => {}
         }
         slot
     }

@@ -109,7 +109,7 @@ pub(super) fn object(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
     // objectCommandLookup(): a read that leaves the access time alone.
     let lfu = ctx.tunables.maxmemory_policy.is_lfu();
     let (access, tunables) = (ctx.access, ctx.tunables);
-    let Some(entry) = ctx.read_notouch(&argv[2]) else {
+    let Some(entry) = ctx.read_nonotify(&argv[2]) else {
         return Ok(Frame::Null);
     };
     Ok(match spec.name {

@@ -160,6 +160,7 @@ pub(super) fn scan(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
             let actual = if c.expired {
                 ctx.stats.keyspace_misses += 1;
                 expire(ctx, &c.key);
+                ctx.notify(crate::notify::KEY_MISS, "keymiss", &c.key);
                 "none"
             } else {
                 ctx.stats.keyspace_hits += 1;
@@ -182,6 +183,8 @@ pub(super) fn scan(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
 fn expire(ctx: &mut Ctx<'_>, key: &[u8]) {
     if ctx.db().remove(key).is_some() {
         ctx.stats.expired_keys += 1;
+        let db = ctx.session.db;
+        ctx.fx.expired(db, key);
     }
 }
 

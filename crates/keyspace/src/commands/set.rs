@@ -7,6 +7,7 @@ use ferrodis_resp::Frame;
 use super::{int_reply, Ctx};
 use crate::db::Slot;
 use crate::error::{Error, Result};
+use crate::notify;
 use crate::spec::CommandSpec;
 use crate::types::set::{Elem, Set};
 use crate::value::Value;
@@ -47,6 +48,9 @@ pub(super) fn sadd(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
         }
     };
     ctx.changed(added);
+    if added > 0 {
+        ctx.notify(notify::SET, "sadd", &argv[1]);
+    }
     Ok(int_reply(added))
 }
 
@@ -81,10 +85,17 @@ pub(super) fn srem(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
             }
         }
     }
-    if set.is_empty() {
+    let emptied = set.is_empty();
+    if emptied {
         entry.remove();
     }
     ctx.changed(removed);
+    if removed > 0 {
+        ctx.notify(notify::SET, "srem", &argv[1]);
+        if emptied {
+            ctx.notify_del(&argv[1]);
+        }
+    }
     Ok(int_reply(removed))
 }
 
@@ -230,10 +241,15 @@ pub(super) fn smove(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
     if !set.remove(member) {
         return Ok(Frame::Integer(0));
     }
-    if set.is_empty() {
+    let emptied = set.is_empty();
+    if emptied {
         entry.remove();
     }
     ctx.changed(1);
+    ctx.notify(notify::SET, "srem", src);
+    if emptied {
+        ctx.notify_del(src);
+    }
     let max = ctx.tunables.set_max_intset_entries;
     let added = match ctx.entry(dst) {
         Slot::Occupied(mut entry) => entry.value_mut().set_mut()?.add(member, max),
@@ -246,6 +262,7 @@ pub(super) fn smove(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
     };
     if added {
         ctx.changed(1);
+        ctx.notify(notify::SET, "sadd", dst);
     }
     Ok(Frame::Integer(1))
 }

@@ -13,6 +13,7 @@ use ferrodis_resp::Frame;
 use super::{int_reply, parse_int, Ctx};
 use crate::db::Slot;
 use crate::error::{Error, Result};
+use crate::notify;
 use crate::spec::CommandSpec;
 use crate::types::set::{bulk_frames, Elem, Set};
 use crate::value::Value;
@@ -108,12 +109,14 @@ fn diff(sets: &[Option<&Set>], max_intset: usize) -> Set {
 }
 
 /// Stores a STORE command's result in `dst` (replacing any value and its TTL), or
-/// deletes `dst` when the result is empty; the reply is the result's size.
-fn store(ctx: &mut Ctx<'_>, dst: &[u8], result: Set) -> Frame {
+/// deletes `dst` when the result is empty; the reply is the result's size. `event`
+/// is the command's keyspace event (`sinterstore`...).
+fn store(ctx: &mut Ctx<'_>, dst: &[u8], result: Set, event: &'static str) -> Frame {
     if result.is_empty() {
         // Redis's dbDelete(): no expiry check, a deletion counts as a change.
         if ctx.db().remove(dst).is_some() {
             ctx.changed(1);
+            ctx.notify_del(dst);
         }
         return Frame::Integer(0);
     }
@@ -125,6 +128,7 @@ fn store(ctx: &mut Ctx<'_>, dst: &[u8], result: Set) -> Frame {
         }
     }
     ctx.changed(1);
+    ctx.notify(notify::SET, event, dst);
     int_reply(len)
 }
 
@@ -228,7 +232,7 @@ pub(super) fn sinterstore(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
         result.add(e, max);
         true
     });
-    Ok(store(ctx, &argv[1], result))
+    Ok(store(ctx, &argv[1], result, "sinterstore"))
 }
 
 pub(super) const SUNION: CommandSpec = CommandSpec {
@@ -273,7 +277,7 @@ pub(super) fn sunionstore(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
     let max = ctx.tunables.set_max_intset_entries;
     let sets = lookup_sets(ctx, &argv[2..])?;
     let result = union(&sets, max);
-    Ok(store(ctx, &argv[1], result))
+    Ok(store(ctx, &argv[1], result, "sunionstore"))
 }
 
 pub(super) const SDIFF: CommandSpec = CommandSpec {
@@ -318,7 +322,7 @@ pub(super) fn sdiffstore(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
     let max = ctx.tunables.set_max_intset_entries;
     let sets = lookup_sets(ctx, &argv[2..])?;
     let result = diff(&sets, max);
-    Ok(store(ctx, &argv[1], result))
+    Ok(store(ctx, &argv[1], result, "sdiffstore"))
 }
 
 #[cfg(test)]

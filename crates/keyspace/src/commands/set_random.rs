@@ -6,6 +6,7 @@ use ferrodis_resp::Frame;
 use super::{parse_int, Ctx};
 use crate::error::{Error, Result};
 use crate::keyspace::next_random;
+use crate::notify;
 use crate::spec::CommandSpec;
 use crate::types::set::{bulk_frames, Elem, Set};
 
@@ -54,11 +55,16 @@ fn spop_one(ctx: &mut Ctx<'_>, key: &[u8]) -> Result<Frame> {
     };
     let set = entry.value_mut().set_mut()?;
     let popped = set.pop_random(&mut random);
-    if set.is_empty() {
+    let emptied = set.is_empty();
+    if emptied {
         entry.remove();
     }
     *ctx.random = random;
     ctx.changed(1);
+    ctx.notify(notify::SET, "spop", key);
+    if emptied {
+        ctx.notify_del(key);
+    }
     // Replicas must remove the same member (`spopCommand` propagates SREM).
     if let Some(member) = &popped {
         ctx.propagate_one(&[b"SREM", key, member]);
@@ -90,6 +96,8 @@ fn spop_count(ctx: &mut Ctx<'_>, key: &[u8], count: &[u8]) -> Result<Frame> {
         let reply = set.frames();
         entry.remove();
         ctx.changed(size);
+        ctx.notify(notify::SET, "spop", key);
+        ctx.notify_del(key);
         ctx.propagate_one(&[b"DEL", key]);
         return Ok(Frame::Set(reply));
     }
@@ -117,6 +125,7 @@ fn spop_count(ctx: &mut Ctx<'_>, key: &[u8], count: &[u8]) -> Result<Frame> {
     };
     *ctx.random = random;
     ctx.changed(count);
+    ctx.notify(notify::SET, "spop", key);
     if ctx.propagating() {
         // Redis 7.0's `spopWithCountCommand` propagates one `SREM key member` per
         // popped member (a consumer wraps a command's several effects in

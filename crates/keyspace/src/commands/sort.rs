@@ -391,10 +391,12 @@ fn store(ctx: &mut Ctx<'_>, selected: &[Item], gets: &[&[u8]], dest: &Bytes) -> 
                 slot.insert(Value::List(list));
             }
         }
+        ctx.notify(crate::notify::LIST, "sortstore", dest);
         ctx.changed(len);
         ctx.touch_key(db, dest);
     } else if ctx.db().remove(dest).is_some() {
         // dbDelete(): no expiry check; a deletion counts as one change.
+        ctx.notify_del(dest);
         ctx.changed(1);
         ctx.touch_key(db, dest);
     }

@@ -6,6 +6,7 @@ use ferrodis_resp::Frame;
 use super::{parse_int, Ctx};
 use crate::db::Slot;
 use crate::error::{Error, Result};
+use crate::notify;
 use crate::spec::CommandSpec;
 use crate::value::Value;
 
@@ -184,6 +185,7 @@ pub(super) fn getset(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
         None,
     );
     ctx.changed(1);
+    ctx.notify(notify::STRING, "set", &argv[1]);
     Ok(old)
 }
 
@@ -210,6 +212,7 @@ pub(super) fn getdel(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
     let value = entry.value().string_bytes()?;
     entry.remove();
     ctx.changed(1);
+    ctx.notify_del(&argv[1]);
     // `getdelCommand` propagates a plain deletion.
     ctx.propagate_one(&[b"DEL", &argv[1]]);
     Ok(Frame::Bulk(value))
@@ -243,28 +246,29 @@ pub(super) fn getex(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
         .expire
         .map(|arg| expire_time(arg, opts.flags, now, "getex"))
         .transpose()?;
-    let changed = match when {
+    let event = match when {
         // An absolute time already past deletes the key (`checkAlreadyExpired()`).
         Some(when) if opts.flags & (OPT_EXAT | OPT_PXAT) != 0 && when <= now => {
             entry.remove();
             ctx.propagate_one(&[b"DEL", &argv[1]]);
-            true
+            Some("del")
         }
         Some(when) => {
             entry.set_expire(when);
             // `getexCommand` propagates PEXPIREAT with the absolute time.
             ctx.propagate_one(&[b"PEXPIREAT", &argv[1], &crate::num::i64_to_bytes(when)]);
-            true
+            Some("expire")
         }
         None if opts.flags & OPT_PERSIST != 0 => {
             let changed = entry.persist();
             ctx.propagate_one(&[b"PERSIST", &argv[1]]);
-            changed
+            changed.then_some("persist")
         }
-        None => false,
+        None => None,
     };
-    if changed {
+    if let Some(event) = event {
         ctx.changed(1);
+        ctx.notify(notify::GENERIC, event, &argv[1]);
     }
     Ok(Frame::Bulk(value))
 }
@@ -419,6 +423,10 @@ fn set_generic(
     );
     if done {
         ctx.changed(1);
+        ctx.notify(notify::STRING, "set", key);
+        if when.is_some() {
+            ctx.notify(notify::GENERIC, "expire", key);
+        }
         // `setGenericCommand`: a TTL given any other way than PXAT is propagated
         // as `SET key value PXAT <ms>`, so a replay keeps the same expiry time.
         if let Some(when) = when.filter(|_| opts.flags & OPT_PXAT == 0) {

@@ -6,6 +6,7 @@ use ferrodis_resp::Frame;
 use super::{int_reply, parse_int, Ctx};
 use crate::db::Slot;
 use crate::error::{Error, Result};
+use crate::notify;
 use crate::spec::CommandSpec;
 use crate::value::Value;
 
@@ -51,6 +52,7 @@ pub(super) fn append(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
         }
     };
     ctx.changed(1);
+    ctx.notify(notify::STRING, "append", &argv[1]);
     Ok(int_reply(len))
 }
 
@@ -191,6 +193,7 @@ pub(super) fn setrange(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
         }
     };
     ctx.changed(1);
+    ctx.notify(notify::STRING, "setrange", &argv[1]);
     Ok(int_reply(len))
 }
 

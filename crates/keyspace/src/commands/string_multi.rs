@@ -6,6 +6,7 @@ use ferrodis_resp::Frame;
 use super::string::store;
 use super::Ctx;
 use crate::error::{Error, Result};
+use crate::notify;
 use crate::spec::CommandSpec;
 use crate::value::Value;
 
@@ -105,6 +106,7 @@ fn mset_generic(
             false,
             None,
         );
+        ctx.notify(notify::STRING, "set", &pair[0]);
     }
     ctx.changed(argv.len() / 2);
     Ok(if nx { Frame::Integer(1) } else { Frame::ok() })

@@ -7,6 +7,7 @@ use ferrodis_resp::{Frame, Protocol};
 use super::{int_reply, Ctx};
 use crate::db::Slot;
 use crate::error::{Error, Result};
+use crate::notify;
 use crate::spec::CommandSpec;
 use crate::types::zset::{parse_score, AddFlags, Added, ZSet};
 use crate::value::Value;
@@ -75,14 +76,15 @@ impl Pairs {
 
 /// Stores `zset` at `dst`, replacing any value and TTL (Redis's `setKey()`), or deletes
 /// `dst` when the set is empty; one change either way if something changed. The
-/// reply: the stored set's size.
-pub(super) fn store(ctx: &mut Ctx<'_>, dst: &[u8], zset: ZSet) -> Frame {
+/// reply: the stored set's size. `event` is the command's keyspace event.
+pub(super) fn store(ctx: &mut Ctx<'_>, dst: &[u8], zset: ZSet, event: &'static str) -> Frame {
     let len = zset.len();
     if len == 0 {
-        let Some(entry) = ctx.write(dst) else {
+        // Redis's dbDelete(): no expiry check; an expired key is deleted (`del`).
+        if ctx.db().remove(dst).is_none() {
             return Frame::Integer(0);
-        };
-        entry.remove();
+        }
+        ctx.notify_del(dst);
     } else {
         match ctx.entry(dst) {
             Slot::Occupied(entry) => entry.replace(Value::ZSet(zset), false),
@@ -90,6 +92,7 @@ pub(super) fn store(ctx: &mut Ctx<'_>, dst: &[u8], zset: ZSet) -> Frame {
                 slot.insert(Value::ZSet(zset));
             }
         }
+        ctx.notify(notify::ZSET, event, dst);
     }
     ctx.changed(1);
     int_reply(len)
@@ -214,6 +217,10 @@ fn add(ctx: &mut Ctx<'_>, argv: &[Bytes], incr: bool) -> Result<Frame> {
         processed += 1;
     }
     ctx.changed(added + updated);
+    if added + updated > 0 {
+        let event = if flags.incr { "zincr" } else { "zadd" };
+        ctx.notify(notify::ZSET, event, &argv[1]);
+    }
     Ok(match (flags.incr, processed) {
         (true, 0) => Frame::Null,
         (true, _) => Frame::Double(last),
@@ -328,11 +335,30 @@ pub(super) fn zrem(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
             break;
         }
     }
-    if zset.len() == 0 {
+    let emptied = zset.len() == 0;
+    if emptied {
         entry.remove();
     }
     ctx.changed(removed);
+    removed_events(ctx, "zrem", &argv[1], removed, emptied);
     Ok(int_reply(removed))
+}
+
+/// The events of a removal from a sorted set: `event` if anything was removed, then
+/// `del` if that emptied (and deleted) the set.
+pub(super) fn removed_events(
+    ctx: &mut Ctx<'_>,
+    event: &'static str,
+    key: &[u8],
+    removed: usize,
+    emptied: bool,
+) {
+    if removed > 0 {
+        ctx.notify(notify::ZSET, event, key);
+        if emptied {
+            ctx.notify_del(key);
+        }
+    }
 }
 
 pub(super) const ZRANK: CommandSpec = CommandSpec {

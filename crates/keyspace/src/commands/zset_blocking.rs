@@ -129,13 +129,16 @@ fn pop_key(
     };
     let mut pairs = Pairs::new(shape, true, n);
     let popped = pop(zset, end, n, &mut pairs);
-    if zset.len() == 0 {
+    let emptied = zset.len() == 0;
+    if emptied {
         entry.remove();
     }
-    let name: &'static [u8] = match end {
-        End::Min => b"ZPOPMIN",
-        End::Max => b"ZPOPMAX",
+    let (name, event): (&'static [u8], _) = match end {
+        End::Min => (b"ZPOPMIN", "zpopmin"),
+        End::Max => (b"ZPOPMAX", "zpopmax"),
     };
+    // genericZpopCommand()'s events, as ZPOPMIN/ZPOPMAX raise them.
+    super::zset::removed_events(ctx, event, key, popped, emptied);
     let mut effect = vec![Bytes::from_static(name), key.clone()];
     let key = Frame::Bulk(key.clone());
     let reply = match (count, pairs.into_frame()) {

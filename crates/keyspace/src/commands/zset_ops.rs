@@ -303,7 +303,12 @@ fn generic(
     result
         .iter()
         .for_each(|&(m, s)| m.with(|m| zset.push_sorted(m, s)));
-    Ok(store(ctx, &argv[1], zset))
+    let event = match op {
+        Op::Union => "zunionstore",
+        Op::Inter => "zinterstore",
+        Op::Diff => "zdiffstore",
+    };
+    Ok(store(ctx, &argv[1], zset, event))
 }
 
 /// Members in every source, with aggregated weighted scores, in the order of the

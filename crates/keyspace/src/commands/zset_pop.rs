@@ -4,7 +4,7 @@
 use bytes::Bytes;
 use ferrodis_resp::{Frame, Protocol};
 
-use super::zset::{is_opt, Pairs, Shape};
+use super::zset::{is_opt, removed_events, Pairs, Shape};
 use super::{parse_int, Ctx};
 use crate::error::{Error, Result};
 use crate::keyspace::next_random;
@@ -87,11 +87,21 @@ fn pop_command(ctx: &mut Ctx<'_>, argv: &[Bytes], end: End) -> Result<Frame> {
     }
     let mut pairs = Pairs::new(shape, true, count.unwrap_or(1).min(zset.len()));
     let popped = pop(zset, end, count.unwrap_or(1), &mut pairs);
-    if zset.len() == 0 {
+    let emptied = zset.len() == 0;
+    if emptied {
         entry.remove();
     }
     ctx.changed(popped);
+    removed_events(ctx, pop_event(end), &argv[1], popped, emptied);
     Ok(pairs.into_frame())
+}
+
+/// The event of a pop at `end` (`genericZpopCommand`).
+fn pop_event(end: End) -> &'static str {
+    match end {
+        End::Min => "zpopmin",
+        End::Max => "zpopmax",
+    }
 }
 
 /// Takes up to `count` members from `end` into `pairs`, in the order they are taken.
@@ -134,10 +144,12 @@ pub(super) fn zmpop(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
         let zset = entry.value_mut().zset_mut()?;
         let mut pairs = Pairs::new(Shape::Nested, true, count.min(zset.len()));
         let popped = pop(zset, end, count, &mut pairs);
-        if zset.len() == 0 {
+        let emptied = zset.len() == 0;
+        if emptied {
             entry.remove();
         }
         ctx.changed(popped);
+        removed_events(ctx, pop_event(end), key, popped, emptied);
         let name: &'static [u8] = match end {
             End::Min => b"ZPOPMIN",
             End::Max => b"ZPOPMAX",

@@ -11,7 +11,7 @@ use std::ops::Range;
 use bytes::Bytes;
 use ferrodis_resp::Frame;
 
-use super::zset::{is_opt, store, Pairs, Shape};
+use super::zset::{is_opt, removed_events, store, Pairs, Shape};
 use super::{int_reply, parse_int, Ctx};
 use crate::error::{Error, Result};
 use crate::spec::CommandSpec;
@@ -139,7 +139,7 @@ fn range(ctx: &mut Ctx<'_>, argv: &[Bytes], src: usize, form: Form) -> Result<Fr
             result
         }
     };
-    Ok(store(ctx, &argv[1], result))
+    Ok(store(ctx, &argv[1], result, "zrangestore"))
 }
 
 pub(super) const ZRANGE: CommandSpec = CommandSpec {
@@ -370,7 +370,7 @@ pub(super) const ZREMRANGEBYRANK: CommandSpec = CommandSpec {
 /// ZREMRANGEBYRANK key start stop
 pub(super) fn zremrangebyrank(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
     let bounds = Bounds::Rank(parse_int(&argv[2])?, parse_int(&argv[3])?);
-    remove_range(ctx, &argv[1], &bounds)
+    remove_range(ctx, &argv[1], &bounds, "zremrangebyrank")
 }
 
 pub(super) const ZREMRANGEBYSCORE: CommandSpec = CommandSpec {
@@ -391,7 +391,7 @@ pub(super) const ZREMRANGEBYSCORE: CommandSpec = CommandSpec {
 /// ZREMRANGEBYSCORE key min max
 pub(super) fn zremrangebyscore(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
     let bounds = Bounds::Score(ScoreRange::parse(&argv[2], &argv[3])?);
-    remove_range(ctx, &argv[1], &bounds)
+    remove_range(ctx, &argv[1], &bounds, "zremrangebyscore")
 }
 
 pub(super) const ZREMRANGEBYLEX: CommandSpec = CommandSpec {
@@ -412,21 +412,28 @@ pub(super) const ZREMRANGEBYLEX: CommandSpec = CommandSpec {
 /// ZREMRANGEBYLEX key min max
 pub(super) fn zremrangebylex(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
     let bounds = Bounds::Lex(LexRange::parse(&argv[2], &argv[3])?);
-    remove_range(ctx, &argv[1], &bounds)
+    remove_range(ctx, &argv[1], &bounds, "zremrangebylex")
 }
 
 /// Redis's `zremrangeGenericCommand()`: an emptied set is deleted.
-fn remove_range(ctx: &mut Ctx<'_>, key: &[u8], bounds: &Bounds<'_>) -> Result<Frame> {
+fn remove_range(
+    ctx: &mut Ctx<'_>,
+    key: &[u8],
+    bounds: &Bounds<'_>,
+    event: &'static str,
+) -> Result<Frame> {
     let Some(mut entry) = ctx.write(key) else {
         return Ok(Frame::Integer(0));
     };
     let zset = entry.value_mut().zset_mut()?;
     let window = bounds.window(zset, false, 0, -1);
     let removed = zset.remove_ranks(window);
-    if zset.len() == 0 {
+    let emptied = zset.len() == 0;
+    if emptied {
         entry.remove();
     }
     ctx.changed(removed);
+    removed_events(ctx, event, key, removed, emptied);
     Ok(int_reply(removed))
 }
 

@@ -185,6 +185,7 @@ const TUNABLES: &[&str] = &[
     "maxmemory-policy",
     "lfu-log-factor",
     "lfu-decay-time",
+    "notify-keyspace-events",
 ];
 
 /// What a changed parameter does to the running server beyond the value itself.

@@ -309,9 +309,26 @@ pub fn dispatch(conn: &mut Conn, batch: &mut Batch<'_>, argv: &[Bytes]) -> Frame
             return reply;
         }
     }
-    match server {
+    let reply = match server {
         Some(cmd) => (cmd.run)(conn, batch, argv),
         None => keyspace_command(conn, batch, argv),
+    };
+    if let Some(keyspace) = batch.keyspace.as_deref_mut() {
+        if keyspace.has_notifications() {
+            publish_notifications(conn, batch.shared, keyspace);
+        }
+    }
+    reply
+}
+
+/// Publishes the keyspace notifications the command raised. A subscriber that raised
+/// them itself (RESP3) gets them before the reply, as Redis writes them into its
+/// output buffer while the command runs.
+#[cold]
+fn publish_notifications(conn: &mut Conn, shared: &Shared, keyspace: &mut Keyspace) {
+    crate::notify::publish(&shared.pubsub, keyspace, conn.settings.obuf_pubsub);
+    if let Some(inbox) = conn.pubsub.as_mut() {
+        inbox.drain_frames(&mut conn.pushes);
     }
 }
 

@@ -385,7 +385,7 @@ pub static CONFIGS: &[C] = &[
     )
     .implemented(),
     C::special("oom-score-adj-values", Special::OomScoreAdjValues),
-    C::special("notify-keyspace-events", Special::NotifyKeyspaceEvents),
+    C::special("notify-keyspace-events", Special::NotifyKeyspaceEvents).implemented(),
     C::special("bind", Special::Bind).implemented(),
     C::special("replicaof", Special::ReplicaOf)
         .alias("slaveof")
@@ -475,6 +475,7 @@ mod tests {
             "maxmemory-policy",
             "maxmemory-samples",
             "maxmemory-eviction-tenacity",
+            "notify-keyspace-events",
         ];
         want.sort_unstable();
         assert_eq!(got, want);

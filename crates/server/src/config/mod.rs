@@ -202,6 +202,14 @@ impl Config {
         }
     }
 
+    /// `notify-keyspace-events` as Redis's flag bits.
+    pub fn notify_keyspace_events(&self) -> u32 {
+        match self.value("notify-keyspace-events") {
+            Value::Notify(flags) => *flags,
+            _ => 0,
+        }
+    }
+
     /// `replicaof` host and port, `None` for a master.
     pub fn replicaof(&self) -> Option<(String, u16)> {
         match self.value("replicaof") {
