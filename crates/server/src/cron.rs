@@ -25,6 +25,7 @@ pub async fn run(shared: Arc<Shared>) {
             let budget = period * EXPIRE_TIME_PERC / 100;
             let mut keyspace = shared.keyspace();
             keyspace.active_expire_cycle(now_ms, ExpireBudget::Time(budget));
+            shared.propagation.flush(&mut keyspace);
             if keyspace.has_notifications() {
                 // Published under the keyspace lock, so that they stay in order with
                 // the notifications of commands.
@@ -51,9 +52,13 @@ async fn evict(shared: &Shared) {
         let outcome = {
             // Locked only if memory is over the limit; released before any await.
             let mut keyspace = None;
-            evict::perform(&shared.eviction, || {
+            let outcome = evict::perform(&shared.eviction, || {
                 &mut **keyspace.insert(shared.keyspace())
-            })
+            });
+            if let Some(keyspace) = keyspace.as_deref_mut() {
+                shared.propagation.flush(keyspace);
+            }
+            outcome
         };
         if outcome != Outcome::Running {
             shared.eviction.stop_running();

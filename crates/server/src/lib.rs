@@ -29,6 +29,7 @@ mod listener;
 pub mod load;
 pub mod log;
 mod notify;
+pub mod propagate;
 mod pubsub;
 mod shared;
 mod stats;

@@ -118,6 +118,8 @@ pub struct Shared {
     pub sleeping: AtomicBool,
     /// Eviction under `maxmemory`: whether it is still at work, INFO's figures.
     pub eviction: EvictionState,
+    /// The consumers of write effects (AOF, replicas).
+    pub propagation: crate::propagate::Propagation,
 }
 
 impl Shared {
@@ -147,6 +149,7 @@ impl Shared {
             stop_tx,
             sleeping: AtomicBool::new(false),
             eviction,
+            propagation: crate::propagate::Propagation::default(),
         }
     }
 

@@ -259,6 +259,10 @@ impl<'a> Batch<'a> {
 
 impl Drop for Batch<'_> {
     fn drop(&mut self) {
+        if let Some(keyspace) = self.keyspace.as_deref_mut() {
+            // The batch's writes leave for the AOF and replicas before the lock goes.
+            self.shared.propagation.flush(keyspace);
+        }
         self.shared.stats.commands_processed.add(self.commands);
     }
 }
