@@ -120,6 +120,8 @@ pub struct Shared {
     pub eviction: EvictionState,
     /// The consumers of write effects (AOF, replicas).
     pub propagation: crate::propagate::Propagation,
+    /// The append-only file.
+    pub aof: std::sync::Arc<crate::aof::Aof>,
 }
 
 impl Shared {
@@ -150,6 +152,7 @@ impl Shared {
             sleeping: AtomicBool::new(false),
             eviction,
             propagation: crate::propagate::Propagation::default(),
+            aof: std::sync::Arc::default(),
         }
     }
 
