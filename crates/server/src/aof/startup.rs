@@ -97,6 +97,7 @@ fn open_dir(aof: &AofConfig) -> Result<Option<AofDir>, String> {
 /// manifest names none; the last incr file is opened for appending; history files
 /// are deleted.
 fn open_files(dir: Option<AofDir>, aof: &AofConfig) -> Result<Files, String> {
+    let created = dir.is_none();
     let mut dir = match dir {
         Some(dir) => dir,
         None => {
@@ -123,7 +124,9 @@ fn open_files(dir: Option<AofDir>, aof: &AofConfig) -> Result<Files, String> {
         .current_incr()
         .map_err(|e| format!("Can't open the append-only file: {e}"))?;
     let name = file_name(&incr);
-    if had_incr {
+    if created {
+        // Logged with the base above.
+    } else if had_incr {
         tracing::info!("Opening AOF incr file {name} on server start");
     } else {
         tracing::info!("Creating AOF incr file {name} on server start");
