@@ -40,6 +40,9 @@ pub struct FeedState {
     pub fed: u64,
     /// The writer sleeps on [`Feed::wake`]; the next feed must wake it.
     pub writer_idle: bool,
+    /// Feeds wake the writer (`appendfsync always`: it does every write and
+    /// fsync); otherwise connections write inline.
+    pub wake_writer: bool,
     /// The writer must stop (AOF turned off, shutdown).
     pub stop: bool,
 }
@@ -76,7 +79,7 @@ impl EffectSink for AofSink {
         *fed += (buf.len() - before) as u64;
         let end = *fed;
         BATCH_END.with(|c| c.set(end));
-        if s.writer_idle {
+        if s.writer_idle && s.wake_writer {
             s.writer_idle = false;
             self.0.wake.notify_one();
         }

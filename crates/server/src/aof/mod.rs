@@ -5,8 +5,11 @@
 //!
 //! Data flow: a batch ends → `Propagation::flush` (keyspace locked) → [`AofSink`]
 //! appends RESP to the feed buffer → the writer thread moves it into the current
-//! incr file's `Appender` and writes (+ fsync with `always`) → publishes the synced
-//! stream offset → connections waiting with `appendfsync always` send their replies.
+//! incr file's `Appender` and writes (+ fsync with `always`) → publishes the stream
+//! offset it reached → the connections whose batches end before it send their
+//! replies. As in Redis (which writes `aof_buf` before replying, in `beforeSleep()`),
+//! an acknowledged write is in the file (fsynced with `always`), so a killed process
+//! loses none; `everysec` can lose the last second only to an OS crash.
 
 mod feed;
 mod info;
@@ -76,12 +79,13 @@ impl Default for AofStats {
 pub struct Aof {
     feed: Arc<Feed>,
     files: Mutex<Files>,
-    /// How far the stream is on disk (fsynced with `always`, written otherwise).
+    /// How far replies may go: the stream written (and fsynced with `always`; with
+    /// everysec also what a slow fsync postponed, as Redis replies then too).
     synced: watch::Sender<u64>,
     /// `aof_enabled`: the AOF is on or waiting for its first rewrite.
     enabled: AtomicBool,
-    /// `appendfsync always`: connections wait for the fsync before replying.
-    always: AtomicBool,
+    /// Connections write inline (everysec, no); the writer thread does (always).
+    inline: AtomicBool,
     sink_id: Mutex<Option<u64>>,
     writer: Mutex<Option<JoinHandle<()>>>,
     rewrite: Mutex<Option<rewrite::Running>>,
@@ -98,7 +102,7 @@ impl Default for Aof {
             files: Mutex::default(),
             synced: watch::Sender::new(0),
             enabled: AtomicBool::new(false),
-            always: AtomicBool::new(false),
+            inline: AtomicBool::new(true),
             sink_id: Mutex::new(None),
             writer: Mutex::new(None),
             rewrite: Mutex::new(None),
@@ -159,19 +163,42 @@ impl Aof {
         self.enabled.load(Ordering::Acquire)
     }
 
-    /// Whether a connection must wait for the fsync of its writes before replying.
-    #[inline]
-    pub fn must_wait(&self) -> bool {
-        self.always.load(Ordering::Relaxed)
-    }
-
-    /// Waits until the stream is on disk up to `offset` (`appendfsync always`).
+    /// Waits until the stream is in the file up to `offset` (fsynced with
+    /// `appendfsync always`): a connection's replies wait for its batch's writes.
+    ///
+    /// With `always` the writer thread does every write and fsync (group commit).
+    /// Otherwise the connection first lets the other ready connections run their
+    /// batches, then writes everything fed so far itself unless someone else is
+    /// writing: one `write` per turn of the runtime, as Redis writes `aof_buf`
+    /// once per event-loop turn, without waking another thread.
     pub async fn wait_synced(&self, offset: u64) {
         if *self.synced.borrow() >= offset {
             return;
         }
+        let inline = self.inline.load(Ordering::Relaxed);
+        if inline {
+            tokio::task::yield_now().await;
+        }
         let mut rx = self.synced.subscribe();
-        let _ = rx.wait_for(|&v| v >= offset).await;
+        loop {
+            if *rx.borrow_and_update() >= offset {
+                return;
+            }
+            if inline {
+                let files = match self.files.try_lock() {
+                    Ok(files) => Some(files),
+                    Err(std::sync::TryLockError::Poisoned(e)) => Some(e.into_inner()),
+                    Err(std::sync::TryLockError::WouldBlock) => None,
+                };
+                if let Some(files) = files {
+                    writer::write_fed(self, files);
+                    continue;
+                }
+            }
+            if rx.changed().await.is_err() {
+                return;
+            }
+        }
     }
 
     /// Waits until everything fed so far is on disk (a reply produced by another
@@ -181,14 +208,17 @@ impl Aof {
         self.wait_synced(fed).await;
     }
 
+    /// Publishes how far replies may go; always notifies, so that a connection
+    /// that found the files busy tries again.
     fn publish_synced(&self, upto: u64) {
-        self.synced.send_if_modified(|v| {
-            let advance = *v < upto;
-            if advance {
-                *v = upto;
-            }
-            advance
-        });
+        self.synced.send_modify(|v| *v = (*v).max(upto));
+    }
+
+    /// `appendfsync`: who writes (see [`Aof::wait_synced`]).
+    fn set_fsync_mode(&self, fsync: Fsync) {
+        self.inline.store(fsync != Fsync::Always, Ordering::Relaxed);
+        self.feed.lock().wake_writer = fsync == Fsync::Always;
+        self.feed.wake.notify_all();
     }
 
     /// Turns the AOF on with `files` (an open incr file, or parked), registering
@@ -208,8 +238,8 @@ impl Aof {
             s.stop = false;
             // Offsets keep growing across restarts of the AOF: waiters compare
             // with what was published before.
-            s.fed = s.fed.max(*self.synced.borrow());
         }
+        self.set_fsync_mode(config.fsync);
         let me = self.clone();
         let thread = std::thread::Builder::new()
             .name("aof-writer".into())
@@ -219,8 +249,6 @@ impl Aof {
             .propagation
             .add(keyspace, Arc::new(AofSink(self.feed.clone())));
         *lock(&self.sink_id) = Some(id);
-        self.always
-            .store(config.fsync == Fsync::Always, Ordering::Relaxed);
         self.enabled.store(true, Ordering::Release);
         Ok(())
     }
@@ -268,17 +296,17 @@ impl Aof {
             let _ = thread.join();
         }
         self.enabled.store(false, Ordering::Release);
-        self.always.store(false, Ordering::Relaxed);
         *lock(&self.files) = Files::default();
-        // Nobody may wait for a file that is no longer written.
-        self.publish_synced(u64::MAX);
+        // Nobody may wait for a file that is no longer written (the sink is gone,
+        // so nothing is fed after this).
+        let fed = self.feed.lock().fed;
+        self.publish_synced(fed);
     }
 
     /// The writer's last act: everything fed is written and fsynced.
     fn final_sync(&self) {
         let mut files = writer::lock(&self.files);
-        let mut spare = Vec::new();
-        let upto = writer::take_fed(&mut files, &self.feed, &mut spare);
+        let upto = writer::take_fed(&mut files, &self.feed);
         if let Some(app) = files.appender.as_mut() {
             if let Err(e) = app.sync_all() {
                 tracing::warn!("Fail to fsync the AOF file: {e}.");
@@ -299,8 +327,8 @@ impl Aof {
             let path = dir.current_incr().map_err(std::io::Error::other)?;
             *appender = Some(Appender::open(&path, fsync)?);
         }
-        self.always
-            .store(self.enabled() && fsync == Fsync::Always, Ordering::Relaxed);
+        drop(files);
+        self.set_fsync_mode(fsync);
         Ok(())
     }
 

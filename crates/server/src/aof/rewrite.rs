@@ -183,8 +183,7 @@ pub fn cron(shared: &Shared) {
 /// very rewrite to create its first files.
 fn switch_incr(aof: &Aof, config: &AofConfig) -> std::io::Result<Option<PathBuf>> {
     let mut files = writer::lock(&aof.files);
-    let mut spare = Vec::new();
-    writer::take_fed(&mut files, &aof.feed, &mut spare);
+    writer::take_fed(&mut files, &aof.feed);
     let Files {
         dir,
         appender,
@@ -400,8 +399,7 @@ fn enable_files(
     let mut dir = install_base(temp, config)?;
     let incr = dir.current_incr().map_err(io)?;
     let mut app = Appender::open(&incr, config.fsync)?;
-    let mut spare = Vec::new();
-    writer::take_fed(files, feed, &mut spare);
+    writer::take_fed(files, feed);
     app.buffer().append(&mut files.parked);
     files.appender = Some(app);
     files.dir = Some(dir);

@@ -149,6 +149,7 @@ fn open_files(dir: Option<AofDir>, aof: &AofConfig) -> Result<Files, String> {
         appender: Some(appender),
         parked: Vec::new(),
         taken: 0,
+        spare: Vec::new(),
     })
 }
 

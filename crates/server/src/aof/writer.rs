@@ -38,6 +38,8 @@ pub struct Files {
     /// Sizes of the files loaded or written before the current incr file
     /// (base and older incrs), for `aof_current_size`.
     pub size_before_incr: u64,
+    /// The buffer swapped with the feed's.
+    pub spare: Vec<u8>,
 }
 
 impl Files {
@@ -54,28 +56,66 @@ pub fn lock(files: &Mutex<Files>) -> MutexGuard<'_, Files> {
 
 /// Moves what the feed holds into the appender (or the parked buffer); returns the
 /// stream position it reaches. The caller holds `files`.
-pub fn take_fed(files: &mut Files, feed: &Feed, spare: &mut Vec<u8>) -> u64 {
+pub fn take_fed(files: &mut Files, feed: &Feed) -> u64 {
     let mut s = feed.lock();
     let fed = s.fed;
     if s.buf.is_empty() {
         return fed;
     }
-    std::mem::swap(&mut s.buf, spare);
+    // Buffers are swapped, not copied, and keep their capacity between turns.
+    std::mem::swap(&mut s.buf, &mut files.spare);
     drop(s);
-    match files.appender.as_mut() {
+    let Files {
+        appender,
+        parked,
+        spare,
+        ..
+    } = files;
+    match appender.as_mut() {
         Some(app) if !app.has_pending() => std::mem::swap(app.buffer(), spare),
         Some(app) => app.buffer().extend_from_slice(spare),
-        None => files.parked.extend_from_slice(spare),
+        None => parked.extend_from_slice(spare),
     }
     spare.clear();
     files.taken = fed;
     fed
 }
 
+/// Writes what was fed (+ fsync with `always`) and releases the replies waiting
+/// for it. Called by the writer thread, and inline by a connection that finds
+/// `files` free (everysec/no).
+pub fn write_fed(aof: &Aof, mut files: MutexGuard<'_, Files>) {
+    let upto = take_fed(&mut files, &aof.feed);
+    let Some(app) = files.appender.as_mut() else {
+        // Parked: nothing is durable yet, but the AOF is not on yet either, so
+        // nobody waits for it (Redis's AOF_WAIT_REWRITE state).
+        drop(files);
+        aof.publish_synced(upto);
+        return;
+    };
+    match app.flush(Instant::now()) {
+        Ok(Flushed::Written | Flushed::Nothing) => {
+            aof.stats
+                .delayed_fsync
+                .store(app.delayed_fsyncs(), Ordering::Relaxed);
+            aof.stats.last_write_ok.store(true, Ordering::Relaxed);
+            drop(files);
+            aof.publish_synced(upto);
+        }
+        Ok(Flushed::Postponed) => {
+            // everysec behind a slow fsync: Redis sends the replies anyway.
+            drop(files);
+            aof.publish_synced(upto);
+        }
+        Err(e) => write_failed(aof, app.policy(), &e),
+    }
+}
+
 /// The writer thread's loop; returns when the feed is stopped, after a final
-/// write and fsync.
+/// write and fsync. With `always` the sink wakes it for every batch; otherwise
+/// connections write inline and it only ticks (everysec's fsync, leftovers such
+/// as the cron's expiry DELs, postponed writes).
 pub fn run(aof: Arc<Aof>) {
-    let mut spare = Vec::new();
     loop {
         {
             let mut s = aof.feed.lock();
@@ -93,25 +133,7 @@ pub fn run(aof: Arc<Aof>) {
                 break;
             }
         }
-        let mut files = lock(&aof.files);
-        let upto = take_fed(&mut files, &aof.feed, &mut spare);
-        let Some(app) = files.appender.as_mut() else {
-            // Parked: nothing is durable yet, but the AOF is not on yet either, so
-            // nobody waits for it (Redis's AOF_WAIT_REWRITE state).
-            drop(files);
-            aof.publish_synced(upto);
-            continue;
-        };
-        match app.flush(Instant::now()) {
-            Ok(Flushed::Written | Flushed::Nothing) => {
-                aof.stats.delayed_fsync.store(app.delayed_fsyncs(), Ordering::Relaxed);
-                aof.stats.last_write_ok.store(true, Ordering::Relaxed);
-                drop(files);
-                aof.publish_synced(upto);
-            }
-            Ok(Flushed::Postponed) => {}
-            Err(e) => write_failed(&aof, app.policy(), &e),
-        }
+        write_fed(&aof, lock(&aof.files));
     }
     aof.final_sync();
 }
