@@ -140,9 +140,9 @@ pub fn load_aof(
 ) -> Result<LoadReport, String> {
     let files = dir.files_to_load().map_err(|e| match e {
         // Redis stats every file first (`getBaseAndIncrAppendOnlyFilesSize`).
-        ferrodis_aof::Error::MissingFile { name } => format!(
-            "Unable to obtain the AOF file {name} length. stat: No such file or directory"
-        ),
+        ferrodis_aof::Error::MissingFile { name } => {
+            format!("Unable to obtain the AOF file {name} length. stat: No such file or directory")
+        }
         e => e.to_string(),
     })?;
     let mut session = Session::default();

@@ -4,6 +4,7 @@
 //! Every write whose reply arrived is there, and at most the one in flight beyond
 //! it: with `appendfsync always` it was fsynced, with `everysec` written (a killed
 //! process loses nothing the kernel has); the loss is printed for both.
+#![allow(clippy::unwrap_used)]
 
 mod aof_support;
 mod common;
@@ -112,7 +113,9 @@ fn crash_rounds(fsync: &str, rounds: usize, rewrite_every: usize) -> Vec<(u64, f
     drop(c);
     let mut p = Some(p);
     for round in 0..rounds {
-        let server = p.take().unwrap_or_else(|| Proc::start(Kind::Ferrodis, &dir.path, &args));
+        let server = p
+            .take()
+            .unwrap_or_else(|| Proc::start(Kind::Ferrodis, &dir.path, &args));
         let port = server.port;
         let start = acked;
         let from = next;
@@ -123,7 +126,10 @@ fn crash_rounds(fsync: &str, rounds: usize, rewrite_every: usize) -> Vec<(u64, f
         if rewriting {
             let mut admin = server.client();
             let reply = word(&admin.cmd(&["BGREWRITEAOF"]));
-            assert!(reply.starts_with("Background append only file rewriting"), "{reply}");
+            assert!(
+                reply.starts_with("Background append only file rewriting"),
+                "{reply}"
+            );
             std::thread::sleep(Duration::from_millis(rng.below(40)));
         }
         let killed_at = Instant::now();
@@ -137,10 +143,19 @@ fn crash_rounds(fsync: &str, rounds: usize, rewrite_every: usize) -> Vec<(u64, f
             // Every acknowledged write is there; at most the one in flight beyond.
             // everysec too: as in Redis, a reply is sent only once its write is in
             // the file (not fsynced), which a killed process cannot lose.
-            assert!(n >= got.incr && n <= got.incr + 1, "round {round}: n={n} acked {got:?}");
+            assert!(
+                n >= got.incr && n <= got.incr + 1,
+                "round {round}: n={n} acked {got:?}"
+            );
             if let Some(s) = got.set {
-                assert!(last_set >= Some(s), "round {round}: k{s} acked, last {last_set:?}");
-                assert!(last_set <= Some(s + 1), "round {round}: {last_set:?} beyond {s}+1");
+                assert!(
+                    last_set >= Some(s),
+                    "round {round}: k{s} acked, last {last_set:?}"
+                );
+                assert!(
+                    last_set <= Some(s + 1),
+                    "round {round}: {last_set:?} beyond {s}+1"
+                );
             }
         }
         let lost_incr = got.incr.saturating_sub(n);
@@ -150,7 +165,11 @@ fn crash_rounds(fsync: &str, rounds: usize, rewrite_every: usize) -> Vec<(u64, f
             (None, _) => 0,
         };
         let lost = lost_incr + lost_set;
-        let lost_ms = if rate > 0.0 { lost as f64 * 1000.0 / rate } else { 0.0 };
+        let lost_ms = if rate > 0.0 {
+            lost as f64 * 1000.0 / rate
+        } else {
+            0.0
+        };
         println!(
             "{fsync} round {round}{}: killed after {wait} ms, {} writes acknowledged, {lost} lost (~{lost_ms:.1} ms of writes), writer noticed in {elapsed:?}",
             if rewriting { " (during BGREWRITEAOF)" } else { "" },
@@ -188,5 +207,8 @@ fn everysec_loss_is_reported() {
     let losses = crash_rounds("everysec", 5, 2);
     let total: u64 = losses.iter().map(|l| l.0).sum();
     let worst = losses.iter().map(|l| l.1).fold(0.0, f64::max);
-    println!("everysec: {total} acknowledged writes lost over {} kills, worst ~{worst:.1} ms", losses.len());
+    println!(
+        "everysec: {total} acknowledged writes lost over {} kills, worst ~{worst:.1} ms",
+        losses.len()
+    );
 }

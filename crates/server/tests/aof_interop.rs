@@ -1,11 +1,12 @@
 //! The AOF directory moves both ways between ferrodis and a real redis-server 7.0:
 //! each starts from the files the other wrote (base + incr files, RESP or RDB
 //! base) with the same dataset, key by key.
+#![allow(clippy::unwrap_used)]
 
 mod aof_support;
 mod common;
 
-use aof_support::{assert_same, aof_files, dump, wait_rewrites, write_mix, Kind, Proc};
+use aof_support::{aof_files, assert_same, dump, wait_rewrites, write_mix, Kind, Proc};
 use common::TempDir;
 
 const DBS: usize = 6;
@@ -25,13 +26,21 @@ fn redis_server_loads_what_ferrodis_wrote() {
         ["appendonly.aof.1.base.rdb", "appendonly.aof.1.incr.aof"]
     );
     let redis = Proc::start(Kind::Redis, &dir.path, &args);
-    assert_same(&expected, &dump(&mut redis.client(), DBS), "empty base + incr");
+    assert_same(
+        &expected,
+        &dump(&mut redis.client(), DBS),
+        "empty base + incr",
+    );
     redis.shutdown();
 
     // 2. After a rewrite: a base written from the snapshot, then more increments.
     let ours = Proc::start(Kind::Ferrodis, &dir.path, &args);
     let mut c = ours.client();
-    assert_same(&expected, &dump(&mut c, DBS), "ferrodis reloads redis's files");
+    assert_same(
+        &expected,
+        &dump(&mut c, DBS),
+        "ferrodis reloads redis's files",
+    );
     c.cmd(&["BGREWRITEAOF"]);
     wait_rewrites(&mut c, 1);
     write_mix(&mut c, "b");
@@ -43,7 +52,11 @@ fn redis_server_loads_what_ferrodis_wrote() {
         "a rewritten base: {files:?}"
     );
     let redis = Proc::start(Kind::Redis, &dir.path, &args);
-    assert_same(&expected, &dump(&mut redis.client(), DBS), "rewritten base + incr");
+    assert_same(
+        &expected,
+        &dump(&mut redis.client(), DBS),
+        "rewritten base + incr",
+    );
     redis.shutdown();
 }
 
@@ -58,7 +71,11 @@ fn ferrodis_loads_what_redis_wrote(preamble: &str) {
     write_mix(&mut c, "b");
     let expected = dump(&mut c, DBS);
     redis.shutdown();
-    let base = if preamble == "yes" { ".base.rdb" } else { ".base.aof" };
+    let base = if preamble == "yes" {
+        ".base.rdb"
+    } else {
+        ".base.aof"
+    };
     let files = aof_files(&dir.path);
     assert!(files.iter().any(|f| f.ends_with(base)), "{files:?}");
 

@@ -1,6 +1,7 @@
 //! BGREWRITEAOF (and CONFIG SET appendonly yes, and the automatic rewrite) while
 //! clients keep writing: afterwards the directory holds one base and one incr file,
 //! and a server started on it has exactly the final dataset.
+#![allow(clippy::unwrap_used)]
 
 mod aof_support;
 mod common;
@@ -8,7 +9,7 @@ mod common;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use aof_support::{assert_same, aof_files, dump, wait_rewrites, word};
+use aof_support::{aof_files, assert_same, dump, wait_rewrites, word};
 use common::{Client, Ferrodis, TempDir};
 
 const DBS: usize = 4;
@@ -39,7 +40,10 @@ fn churn(mut c: Client, seed: u64, stop: Arc<AtomicBool>) -> u64 {
             10 => c.cmd(&["MSET", &k, &v, &format!("{k}x"), &v]),
             _ => c.cmd(&["SPOP", &format!("s{k}")]),
         };
-        assert!(!matches!(reply, ferrodis_resp::Frame::Error(_)), "{reply:?}");
+        assert!(
+            !matches!(reply, ferrodis_resp::Frame::Error(_)),
+            "{reply:?}"
+        );
         n += 1;
     }
     n
@@ -79,7 +83,11 @@ fn check_reload(server: Ferrodis, dir: &TempDir, what: &str) {
     drop(c);
     drop(server);
     let files = aof_files(&dir.path);
-    assert_eq!(files.len(), 3, "one base, one incr, the manifest: {files:?}");
+    assert_eq!(
+        files.len(),
+        3,
+        "one base, one incr, the manifest: {files:?}"
+    );
     let again = Ferrodis::start(&["--dir", dir.path.to_str().unwrap(), "--appendonly", "yes"]);
     assert_same(&expected, &dump(&mut again.client(), DBS), what);
 }
@@ -106,7 +114,10 @@ fn config_set_appendonly_yes_under_writes() {
     let server = Ferrodis::start(&["--dir", dir.path.to_str().unwrap()]);
     preload(&mut server.client());
     with_writers(&server, |admin| {
-        assert_eq!(word(&admin.cmd(&["CONFIG", "SET", "appendonly", "yes"])), "OK");
+        assert_eq!(
+            word(&admin.cmd(&["CONFIG", "SET", "appendonly", "yes"])),
+            "OK"
+        );
         wait_rewrites(admin, 1);
     });
     check_reload(server, &dir, "after CONFIG SET appendonly yes under writes");

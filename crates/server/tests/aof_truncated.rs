@@ -3,6 +3,7 @@
 //! `aof-load-truncated yes` the complete commands load and the file is cut back to
 //! them; with `no` the load fails with Redis's message; corruption fails naming the
 //! offset. The binary exits 1 where Redis does, with Redis's log lines.
+#![allow(clippy::unwrap_used)]
 
 mod aof_support;
 mod common;
@@ -116,12 +117,18 @@ fn every_cut_of_the_last_file_behaves_as_configured() {
                 "cut {cut}: {err}"
             );
             // Refused: the file is left as it was.
-            assert_eq!(std::fs::metadata(path.join(INCR)).unwrap().len(), cut as u64);
+            assert_eq!(
+                std::fs::metadata(path.join(INCR)).unwrap().len(),
+                cut as u64
+            );
         }
 
         let (result, state_ok) = load(&path, true);
         assert_eq!(result, Ok(()), "cut {cut}");
-        assert_eq!(state_ok, expected, "cut {cut}: the committed prefix is loaded");
+        assert_eq!(
+            state_ok, expected,
+            "cut {cut}: the committed prefix is loaded"
+        );
         assert_eq!(
             std::fs::metadata(path.join(INCR)).unwrap().len(),
             valid as u64,
@@ -138,7 +145,11 @@ fn a_corrupt_header_is_refused_naming_its_offset() {
     let root = TempDir::new("aof-corrupt");
     let full = log();
     let (starts, _) = structure(&full);
-    let dollars = full.iter().enumerate().filter(|(_, &b)| b == b'$').map(|(i, _)| i);
+    let dollars = full
+        .iter()
+        .enumerate()
+        .filter(|(_, &b)| b == b'$')
+        .map(|(i, _)| i);
     for at in starts.iter().copied().chain(dollars) {
         let mut bad = full.clone();
         bad[at] = b'!';
@@ -149,7 +160,10 @@ fn a_corrupt_header_is_refused_naming_its_offset() {
                 err.starts_with(&format!("Bad file format reading the append only file {INCR}: make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>")),
                 "{at}: {err}"
             );
-            assert!(err.ends_with(&format!("starts at offset {at}")), "{at}: {err}");
+            assert!(
+                err.ends_with(&format!("starts at offset {at}")),
+                "{at}: {err}"
+            );
         }
     }
 }
@@ -160,10 +174,19 @@ fn the_server_refuses_or_loads_a_cut_file_like_redis() {
     let full = log();
     let cut = full.len() - 5;
     make_dir(&root.path, &full[..cut]);
-    let p = Proc::spawn(Kind::Ferrodis, &root.path, &["--appendonly", "yes", "--aof-load-truncated", "no"]);
+    let p = Proc::spawn(
+        Kind::Ferrodis,
+        &root.path,
+        &["--appendonly", "yes", "--aof-load-truncated", "no"],
+    );
     let (status, log) = p.wait_exit(Duration::from_secs(20));
     assert_eq!(status.code(), Some(1), "{log}");
-    assert!(log.contains(&format!("Unexpected end of file reading the append only file {INCR}. You can:")), "{log}");
+    assert!(
+        log.contains(&format!(
+            "Unexpected end of file reading the append only file {INCR}. You can:"
+        )),
+        "{log}"
+    );
 
     let p = Proc::start(Kind::Ferrodis, &root.path, &["--appendonly", "yes"]);
     let mut c = p.client();
@@ -181,7 +204,11 @@ fn the_server_refuses_or_loads_a_cut_file_like_redis() {
     // Appends continue after the valid prefix: the next start loads cleanly.
     c.cmd(&["SET", "c", "4"]);
     p.shutdown();
-    let p = Proc::start(Kind::Ferrodis, &root.path, &["--appendonly", "yes", "--aof-load-truncated", "no"]);
+    let p = Proc::start(
+        Kind::Ferrodis,
+        &root.path,
+        &["--appendonly", "yes", "--aof-load-truncated", "no"],
+    );
     assert_eq!(word(&p.client().cmd(&["GET", "c"])), "4");
     p.shutdown();
 
@@ -192,6 +219,11 @@ fn the_server_refuses_or_loads_a_cut_file_like_redis() {
     let p = Proc::spawn(Kind::Ferrodis, &root.path, &["--appendonly", "yes"]);
     let (status, log) = p.wait_exit(Duration::from_secs(20));
     assert_eq!(status.code(), Some(1), "{log}");
-    assert!(log.contains(&format!("Bad file format reading the append only file {INCR}")), "{log}");
+    assert!(
+        log.contains(&format!(
+            "Bad file format reading the append only file {INCR}"
+        )),
+        "{log}"
+    );
     assert!(log.contains("starts at offset 0"), "{log}");
 }

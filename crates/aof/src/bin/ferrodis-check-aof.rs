@@ -47,7 +47,11 @@ fn main() {
         println!("Start checking Old-Style AOF");
         let shown = path.display().to_string();
         let preamble = is_rdb(&path);
-        report("AOF", &shown, check_single(&shown, &path, true, fix, preamble));
+        report(
+            "AOF",
+            &shown,
+            check_single(&shown, &path, true, fix, preamble),
+        );
     }
 }
 
@@ -167,7 +171,9 @@ fn check_single(name: &str, path: &Path, last: bool, fix: bool, preamble: bool) 
         println!("Failed to truncate AOF {name} because it is not the last file");
         exit(1);
     }
-    println!("This will shrink the AOF {name} from {size} bytes, with {diff} bytes, to {pos} bytes");
+    println!(
+        "This will shrink the AOF {name} from {size} bytes, with {diff} bytes, to {pos} bytes"
+    );
     print!("Continue? [y/N]: ");
     let _ = std::io::stdout().flush();
     let mut answer = String::new();

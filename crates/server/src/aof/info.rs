@@ -61,6 +61,9 @@ pub fn write_info(aof: &Aof, out: &mut String) {
         f("aof_buffer_length", &aof.buffer_length());
         // fsyncs run on the appender's own thread, one at a time.
         f("aof_pending_bio_fsync", &0);
-        f("aof_delayed_fsync", &s.delayed_fsync.load(Ordering::Relaxed));
+        f(
+            "aof_delayed_fsync",
+            &s.delayed_fsync.load(Ordering::Relaxed),
+        );
     }
 }

@@ -21,7 +21,7 @@ use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::thread::JoinHandle;
 
-use ferrodis_aof::{Appender, AofDir, Feeder, Fsync};
+use ferrodis_aof::{AofDir, Appender, Feeder, Fsync};
 use ferrodis_keyspace::Keyspace;
 use tokio::sync::watch;
 
@@ -319,9 +319,7 @@ impl Aof {
     /// CONFIG SET appendfsync: the incr file is reopened under the new policy.
     pub fn set_policy(&self, fsync: Fsync) -> std::io::Result<()> {
         let mut files = writer::lock(&self.files);
-        let Files {
-            dir, appender, ..
-        } = &mut *files;
+        let Files { dir, appender, .. } = &mut *files;
         if let (Some(dir), Some(app)) = (dir.as_mut(), appender.as_mut()) {
             app.sync_all()?;
             let path = dir.current_incr().map_err(std::io::Error::other)?;

@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
-use ferrodis_aof::{write_command, Appender, AofDir};
+use ferrodis_aof::{write_command, AofDir, Appender};
 use ferrodis_keyspace::{rewrite_commands, EntryView, Keyspace, PersistSink};
 
 use super::writer::{self, Files};

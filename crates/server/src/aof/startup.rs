@@ -60,10 +60,11 @@ pub fn load_data_from_disk(shared: &Arc<Shared>) -> Result<(), String> {
             .map_or(0, |m| m.len());
     }
     let files = open_files(dir.filter(|_| has_files), &aof)?;
-    shared.aof.stats.base_size.store(
-        base_size,
-        std::sync::atomic::Ordering::Relaxed,
-    );
+    shared
+        .aof
+        .stats
+        .base_size
+        .store(base_size, std::sync::atomic::Ordering::Relaxed);
     shared
         .aof
         .start(shared, &mut keyspace, files, &aof)
@@ -73,9 +74,7 @@ pub fn load_data_from_disk(shared: &Arc<Shared>) -> Result<(), String> {
 /// The directory, after upgrading a legacy `appendonly.aof` in `dir` into it.
 fn open_dir(aof: &AofConfig) -> Result<Option<AofDir>, String> {
     let legacy = aof.data_dir.join(&aof.prefix);
-    let fatal = |e: ferrodis_aof::Error| {
-        format!("\n*** FATAL AOF MANIFEST FILE ERROR ***\n{e}")
-    };
+    let fatal = |e: ferrodis_aof::Error| format!("\n*** FATAL AOF MANIFEST FILE ERROR ***\n{e}");
     if !legacy.is_file() {
         return AofDir::open(&aof.path, &aof.prefix).map_err(fatal);
     }

@@ -14,7 +14,7 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use ferrodis_aof::{Appender, AofDir, Flushed, Fsync};
+use ferrodis_aof::{AofDir, Appender, Flushed, Fsync};
 
 use super::feed::Feed;
 use super::Aof;

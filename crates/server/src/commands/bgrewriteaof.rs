@@ -25,7 +25,9 @@ pub static SPEC: CommandSpec = super::spec(
 pub fn run(_conn: &mut Conn, batch: &mut Batch<'_>, _argv: &[Bytes]) -> Frame {
     let shared = batch.shared();
     if shared.aof.rewrite_running() {
-        return Frame::static_error("ERR Background append only file rewriting already in progress");
+        return Frame::static_error(
+            "ERR Background append only file rewriting already in progress",
+        );
     }
     if batch.in_exec {
         // Redis schedules it: the effects of the transaction so far are not

@@ -213,7 +213,10 @@ fn apply_aof(batch: &mut Batch<'_>, changed: &[&str]) -> Result<(), String> {
     }
     if changed.contains(&"appendfsync") {
         if let Err(e) = shared.aof.set_policy(fsync) {
-            tracing::warn!("Can't reopen the AOF with appendfsync {}: {e}", fsync.name());
+            tracing::warn!(
+                "Can't reopen the AOF with appendfsync {}: {e}",
+                fsync.name()
+            );
         }
     }
     Ok(())

@@ -155,8 +155,10 @@ pub fn dump(c: &mut Client, dbs: usize) -> BTreeMap<(usize, String), String> {
                 "zset" => words(&c.cmd(&["ZRANGE", &key, "0", "-1", "WITHSCORES"])).join(","),
                 "hash" => {
                     let flat = words(&c.cmd(&["HGETALL", &key]));
-                    let mut pairs: Vec<String> =
-                        flat.chunks(2).map(|p| format!("{}={}", p[0], p[1])).collect();
+                    let mut pairs: Vec<String> = flat
+                        .chunks(2)
+                        .map(|p| format!("{}={}", p[0], p[1]))
+                        .collect();
                     pairs.sort();
                     pairs.join(",")
                 }
@@ -173,7 +175,11 @@ pub fn dump(c: &mut Client, dbs: usize) -> BTreeMap<(usize, String), String> {
 }
 
 /// Asserts two dumps are equal, naming the first difference.
-pub fn assert_same(ours: &BTreeMap<(usize, String), String>, theirs: &BTreeMap<(usize, String), String>, what: &str) {
+pub fn assert_same(
+    ours: &BTreeMap<(usize, String), String>,
+    theirs: &BTreeMap<(usize, String), String>,
+    what: &str,
+) {
     for (k, v) in ours {
         assert_eq!(Some(v), theirs.get(k), "{what}: key {k:?}");
     }
@@ -195,8 +201,18 @@ pub fn write_mix(c: &mut Client, tag: &str) {
             c.cmd(&["RPUSH", &format!("{tag}list"), &format!("e{i}")]);
             c.cmd(&["SADD", &format!("{tag}set"), &i.to_string()]);
             c.cmd(&["SADD", &format!("{tag}sset"), &format!("m{i}")]);
-            c.cmd(&["ZADD", &format!("{tag}z"), &format!("{}.5", i), &format!("z{i}")]);
-            c.cmd(&["HSET", &format!("{tag}h"), &format!("f{i}"), &format!("v{i}")]);
+            c.cmd(&[
+                "ZADD",
+                &format!("{tag}z"),
+                &format!("{}.5", i),
+                &format!("z{i}"),
+            ]);
+            c.cmd(&[
+                "HSET",
+                &format!("{tag}h"),
+                &format!("f{i}"),
+                &format!("v{i}"),
+            ]);
         }
         c.cmd(&["RPUSH", &format!("{tag}small"), "a", "b", "c"]);
         c.cmd(&["HSET", &format!("{tag}hs"), "a", "1"]);
