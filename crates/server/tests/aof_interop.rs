@@ -121,3 +121,28 @@ fn a_legacy_appendonly_aof_is_upgraded() {
     assert_eq!(aof_support::word(&c.cmd(&["GET", "k2"])), "v2");
     redis.shutdown();
 }
+
+/// The names of INFO persistence's fields, in order.
+fn persistence_fields(p: &Proc) -> Vec<String> {
+    let info = common::text(&p.client().cmd(&["INFO", "persistence"]));
+    info.lines()
+        .filter_map(|l| l.split_once(':').map(|(k, _)| k.to_string()))
+        .collect()
+}
+
+#[test]
+fn info_persistence_has_redis_fields_in_order() {
+    for appendonly in ["yes", "no"] {
+        let (a, b) = (TempDir::new("aof-info-f"), TempDir::new("aof-info-r"));
+        let args = ["--appendonly", appendonly];
+        let ours = Proc::start(Kind::Ferrodis, &a.path, &args);
+        let redis = Proc::start(Kind::Redis, &b.path, &args);
+        assert_eq!(
+            persistence_fields(&ours),
+            persistence_fields(&redis),
+            "appendonly {appendonly}"
+        );
+        ours.shutdown();
+        redis.shutdown();
+    }
+}

@@ -209,7 +209,7 @@ fn rdb_end(bytes: &[u8]) -> Option<usize> {
 }
 
 /// Walks the commands from `at`: the end of the last complete command outside
-/// MULTI, its line number (Redis counts every CRLF of the headers and bulks) and
+/// MULTI, the line reached (Redis counts every CRLF of the headers and bulks) and
 /// the error, formatted as redis-check-aof's `0x<offset>: <what>`.
 fn scan(bytes: &[u8], at: usize, path: &Path) -> (usize, u64, Option<String>) {
     // Like Redis's static `line`, the count goes on from one file to the next.
@@ -227,7 +227,6 @@ fn scan_from(
     line: &mut u64,
 ) -> (usize, u64, Option<String>) {
     let mut pos = at;
-    let mut ok_line = *line;
     let mut multi = false;
     let err = |offset: usize, what: &str| Some(format!("0x{offset:16x}: {what}"));
     loop {
@@ -239,13 +238,13 @@ fn scan_from(
                     if name.eq_ignore_ascii_case(b"MULTI") {
                         if multi {
                             let what = format!("Unexpected MULTI in AOF {}", path.display());
-                            return (pos, ok_line, err(at, &what));
+                            return (pos, *line, err(at, &what));
                         }
                         multi = true;
                     } else if name.eq_ignore_ascii_case(b"EXEC") {
                         if !multi {
                             let what = format!("Unexpected EXEC in AOF {}", path.display());
-                            return (pos, ok_line, err(at, &what));
+                            return (pos, *line, err(at, &what));
                         }
                         multi = false;
                     }
@@ -255,22 +254,29 @@ fn scan_from(
                 at += used;
                 if !multi {
                     pos = at;
-                    ok_line = *line;
                 }
             }
             Ok(None) if at == bytes.len() => {
                 let error = multi.then(|| err(at, "Reached EOF before reading EXEC for MULTI"));
-                return (pos, ok_line, error.flatten());
+                return (pos, *line, error.flatten());
             }
             Ok(None) => {
+                // Redis's count includes the lines of the partial record it read.
+                *line += crlfs(&bytes[at..]);
                 let what = "Reached EOF in the middle of a command (truncated file)";
-                return (pos, ok_line, err(at, what));
+                return (pos, *line, err(at, what));
             }
             Err(Error::BadFormat { offset }) => {
+                let bad = (offset as usize).clamp(at, bytes.len());
+                *line += crlfs(&bytes[at..bad]);
                 let what = "Bad file format (expected a '*' or '$' header, a bulk or its CRLF)";
-                return (pos, ok_line, err(offset as usize, what));
+                return (pos, *line, err(bad, what));
             }
-            Err(e) => return (pos, ok_line, err(at, &e.to_string())),
+            Err(e) => return (pos, *line, err(at, &e.to_string())),
         }
     }
+}
+
+fn crlfs(bytes: &[u8]) -> u64 {
+    bytes.windows(2).filter(|w| w == b"\r\n").count() as u64
 }
