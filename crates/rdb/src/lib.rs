@@ -67,20 +67,27 @@
 mod blob;
 mod crc;
 mod decoder;
+mod encode_value;
+mod encoder;
 mod error;
 mod format;
 mod header;
 mod input;
 mod intset;
+mod intset_write;
 mod item;
 mod length_codec;
 mod listpack;
+mod listpack_write;
 mod lzf;
+mod lzf_compress;
 mod module;
 mod objects;
 mod stream;
+mod stream_write;
 mod value;
 mod ziplist;
+mod ziplist_write;
 mod zipmap;
 
 #[doc(hidden)]
@@ -89,6 +96,10 @@ pub mod fuzzing;
 pub use crate::{
     crc::crc64,
     decoder::{decode, decode_file, Decoder},
+    encoder::{
+        dump_payload, AuxFields, Encoder, EncodingLimits, KeyMeta, Options, ReplicationAux,
+        ENCODER_VERSION_MAX, ENCODER_VERSION_MIN,
+    },
     error::{Error, Result},
     format::{length, magic, opcode, rdb_type},
     header::{parse_header, write_header, Header, Magic},
