@@ -40,6 +40,8 @@ fn strs<const N: usize>(items: [&str; N]) -> Vec<Bytes> {
 }
 
 type Model = BTreeMap<(u64, Vec<u8>), (KeyMeta, Value)>;
+/// What a server saved: (db, key) → (expire, value).
+type Saved = BTreeMap<(u64, Vec<u8>), (Option<i64>, Value)>;
 
 fn stream_value() -> Stream {
     let id = |ms, seq| StreamId { ms, seq };
@@ -254,18 +256,14 @@ fn dataset() -> Model {
 fn write_file(model: &Model, options: Options) -> Vec<u8> {
     let mut enc = Encoder::new(Vec::new(), options).unwrap();
     enc.aux_fields(&AuxFields::redis_7_0(1_000_000)).unwrap();
-    let mut by_db: BTreeMap<u64, Vec<(&Vec<u8>, &(KeyMeta, Value))>> = BTreeMap::new();
-    for ((db, key), entry) in model {
-        by_db.entry(*db).or_default().push((key, entry));
-    }
-    for (db, keys) in by_db {
+    let dbs: std::collections::BTreeSet<u64> = model.keys().map(|(db, _)| *db).collect();
+    for db in dbs {
+        let keys = || model.iter().filter(move |((d, _), _)| *d == db);
         enc.select_db(db).unwrap();
-        let expires = keys
-            .iter()
-            .filter(|(_, (m, _))| m.expire_ms.is_some())
-            .count();
-        enc.resize_db(keys.len() as u64, expires as u64).unwrap();
-        for (key, (meta, value)) in keys {
+        let expires = keys().filter(|(_, (m, _))| m.expire_ms.is_some()).count();
+        enc.resize_db(keys().count() as u64, expires as u64)
+            .unwrap();
+        for ((_, key), (meta, value)) in keys() {
             enc.key(key, value, *meta).unwrap();
         }
     }
@@ -303,7 +301,7 @@ fn normalize(value: &Value, version: u32) -> Value {
 }
 
 /// Saves and decodes what the server holds: (db, key) → (expire, value).
-fn saved(server: &Server) -> BTreeMap<(u64, Vec<u8>), (Option<i64>, Value)> {
+fn saved(server: &Server) -> Saved {
     assert_eq!(server.client().s(&["SAVE"]), Reply::Status("OK".into()));
     let mut out = BTreeMap::new();
     for item in decode_file(server.dir.join("dump.rdb")).unwrap() {
@@ -314,7 +312,7 @@ fn saved(server: &Server) -> BTreeMap<(u64, Vec<u8>), (Option<i64>, Value)> {
     out
 }
 
-fn assert_same(model: &Model, got: &BTreeMap<(u64, Vec<u8>), (Option<i64>, Value)>, version: u32) {
+fn assert_same(model: &Model, got: &Saved, version: u32) {
     let want_keys: Vec<_> = model.keys().collect();
     let got_keys: Vec<_> = got.keys().collect();
     assert_eq!(got_keys, want_keys);

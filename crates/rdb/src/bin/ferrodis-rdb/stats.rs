@@ -20,6 +20,9 @@ struct TypeStats {
     encodings: BTreeMap<&'static str, u64>,
 }
 
+/// One of the biggest keys: bytes, db, key, type, encoding, elements.
+type Big = (u64, u64, Vec<u8>, &'static str, &'static str, u64);
+
 fn elements(value: &Value) -> u64 {
     (match value {
         Value::String(_) | Value::Module(_) => 1,
@@ -38,9 +41,8 @@ pub(crate) fn run(path: &str) -> Result<(), Failure> {
     let header = decoder.header()?;
     let mut progress = Progress::new("stats", size);
     let mut per_type: BTreeMap<&'static str, TypeStats> = BTreeMap::new();
-    // Min-heap of the biggest keys: (bytes, db, key, type, encoding, elements).
-    let mut top: BinaryHeap<Reverse<(u64, u64, Vec<u8>, &'static str, &'static str, u64)>> =
-        BinaryHeap::new();
+    // A min-heap of the biggest keys so far.
+    let mut top: BinaryHeap<Reverse<Big>> = BinaryHeap::new();
     let mut expires = 0u64;
     let mut start = decoder.offset();
     while let Some(item) = decoder.next_item()? {
