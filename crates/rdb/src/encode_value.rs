@@ -36,6 +36,9 @@ const NODE_SAFETY_LIMIT: usize = 8192;
 /// `SIZE_ESTIMATE_OVERHEAD`: quicklist's per-entry overestimate.
 const NODE_ENTRY_OVERHEAD: usize = 8;
 
+/// Largest field expiry Redis 7.4 accepts (`EB_EXPIRE_TIME_MAX`, 48 bits).
+const EB_EXPIRE_TIME_MAX: u64 = (1 << 48) - 1;
+
 /// Writes strings and values into a buffer, with one file's settings.
 #[derive(Debug)]
 pub(crate) struct ValueWriter<'a> {
@@ -155,6 +158,13 @@ impl ValueWriter<'_> {
                     lens,
                 );
                 let has_ttl = h.iter().any(|f| f.expire_ms.is_some());
+                if h.iter()
+                    .any(|f| f.expire_ms.is_some_and(|e| e > EB_EXPIRE_TIME_MAX))
+                {
+                    return Err(unsupported(format!(
+                        "a hash field expiry past {EB_EXPIRE_TIME_MAX} ms (Redis's limit)"
+                    )));
+                }
                 match (has_ttl, small) {
                     (false, true) if v9 => Encoding::HashZiplist,
                     (false, true) => Encoding::HashListpack,
@@ -207,7 +217,7 @@ impl ValueWriter<'_> {
                 self.out.push(length::ENCODED | length::ENC_LZF);
                 write_length(packed.len() as u64, self.out);
                 write_length(s.len() as u64, self.out);
-                self.out.extend_from_slice(&packed);
+                self.out.extend_from_slice(packed);
                 return StringStorage::Lzf;
             }
         }

@@ -27,6 +27,8 @@ pub(crate) struct Compressor {
     table: Vec<u32>,
     /// Added to positions of the current input; grows by each input's length.
     base: u32,
+    /// The output, reused from call to call.
+    out: Vec<u8>,
 }
 
 impl Default for Compressor {
@@ -34,6 +36,7 @@ impl Default for Compressor {
         Compressor {
             table: vec![0; 1 << HLOG],
             base: 1,
+            out: Vec::new(),
         }
     }
 }
@@ -47,13 +50,23 @@ impl Compressor {
     /// Compresses `input` into at most `limit` bytes, or returns `None` if the
     /// output would be longer (as `lzf_compress` returns 0 when its output
     /// buffer is too small; Redis then stores the string verbatim).
-    pub(crate) fn compress(&mut self, input: &[u8], limit: usize) -> Option<Vec<u8>> {
+    pub(crate) fn compress(&mut self, input: &[u8], limit: usize) -> Option<&[u8]> {
+        let mut out = std::mem::take(&mut self.out);
+        out.clear();
+        let fits = self.compress_into(input, limit, &mut out);
+        self.out = out;
+        fits.then_some(&self.out[..])
+    }
+
+    fn compress_into(&mut self, input: &[u8], limit: usize, out: &mut Vec<u8>) -> bool {
         let n = input.len();
         if n == 0 {
-            return Some(Vec::new());
+            return true;
         }
         // Positions are u32 offsets from `base`: start over before they wrap.
-        let needed = u32::try_from(n).ok()?;
+        let Ok(needed) = u32::try_from(n) else {
+            return false;
+        };
         if self.base.checked_add(needed).is_none() {
             self.table.iter_mut().for_each(|e| *e = 0);
             self.base = 1;
@@ -61,7 +74,7 @@ impl Compressor {
         let base = self.base;
         self.base += needed;
 
-        let mut out = Vec::with_capacity(limit.min(n + n / 32 + 1));
+        out.reserve(limit.min(n + n / 32 + 1));
         let mut lit_start = 0usize;
         let mut ip = 0usize;
         while ip + 2 < n {
@@ -85,7 +98,7 @@ impl Compressor {
             while len < max && input[reference + len] == input[ip + len] {
                 len += 1;
             }
-            flush_literals(&input[lit_start..ip], &mut out);
+            flush_literals(&input[lit_start..ip], out);
             let distance = ip - reference - 1;
             let stored_len = len - 2;
             if stored_len < 7 {
@@ -96,7 +109,7 @@ impl Compressor {
             }
             out.push(distance as u8);
             if out.len() > limit {
-                return None;
+                return false;
             }
             // Index the positions inside the match too (liblzf does the same
             // for its last two; all of them finds more matches later on).
@@ -110,8 +123,8 @@ impl Compressor {
             ip = end;
             lit_start = ip;
         }
-        flush_literals(&input[lit_start..], &mut out);
-        (out.len() <= limit).then_some(out)
+        flush_literals(&input[lit_start..], out);
+        out.len() <= limit
     }
 }
 
@@ -132,7 +145,7 @@ mod tests {
 
     fn round_trip(c: &mut Compressor, input: &[u8]) -> usize {
         let packed = c.compress(input, usize::MAX).unwrap();
-        assert_eq!(decompress(&packed, input.len()).unwrap(), input);
+        assert_eq!(decompress(packed, input.len()).unwrap(), input);
         packed.len()
     }
 
@@ -150,7 +163,7 @@ mod tests {
     #[test]
     fn limits_and_edges() {
         let mut c = Compressor::default();
-        assert_eq!(c.compress(b"", 0), Some(Vec::new()));
+        assert_eq!(c.compress(b"", 0), Some(&[][..]));
         // Incompressible input does not fit in len - 4.
         let mut seed = 7u64;
         let noise: Vec<u8> = (0..1000)
@@ -167,7 +180,7 @@ mod tests {
         // Literal runs split at 32.
         let packed = c.compress(&noise[..40], usize::MAX).unwrap();
         assert_eq!(packed[0], 31);
-        assert_eq!(decompress(&packed, 40).unwrap(), &noise[..40]);
+        assert_eq!(decompress(packed, 40).unwrap(), &noise[..40]);
     }
 
     #[test]
@@ -206,12 +219,12 @@ mod tests {
                 }
             }
             let mut c = Compressor::default();
-            let packed = c.compress(&input, usize::MAX).unwrap();
+            let packed = c.compress(&input, usize::MAX).unwrap().to_vec();
             prop_assert_eq!(decompress(&packed, input.len()).unwrap(), input.clone());
             let limit = input.len().saturating_sub(4);
             if let Some(limited) = c.compress(&input, limit).filter(|_| input.len() > 4) {
                 prop_assert!(limited.len() + 4 <= input.len());
-                prop_assert_eq!(decompress(&limited, input.len()).unwrap(), input);
+                prop_assert_eq!(decompress(limited, input.len()).unwrap(), input);
             }
         }
     }

@@ -462,6 +462,13 @@ fn what_a_version_cannot_hold_is_an_error() {
     )
     .unwrap_err();
     assert!(err.to_string().contains("NaN"), "{err}");
+    let late = Value::HashWithTtl(vec![HashField {
+        field: b("f"),
+        value: b("v"),
+        expire_ms: Some(1 << 48),
+    }]);
+    let err = one_key(&late, options(12, true)).unwrap_err();
+    assert!(err.to_string().contains("Redis's limit"), "{err}");
     let err = Encoder::new(Vec::new(), options(8, true)).unwrap_err();
     assert!(
         err.to_string().contains("unsupported rdb version 8"),
