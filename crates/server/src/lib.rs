@@ -33,6 +33,7 @@ pub mod log;
 mod notify;
 pub mod propagate;
 mod pubsub;
+pub mod rdb_snapshot;
 mod shared;
 mod stats;
 mod sys;
