@@ -11,10 +11,14 @@ use common::TempDir;
 
 const DBS: usize = 6;
 
-#[test]
-fn redis_server_loads_what_ferrodis_wrote() {
+fn redis_server_loads_what_ferrodis_wrote(preamble: &str) {
     let dir = TempDir::new("aof-to-redis");
-    let args = ["--appendonly", "yes"];
+    let args = ["--appendonly", "yes", "--aof-use-rdb-preamble", preamble];
+    let base = if preamble == "yes" {
+        ".base.rdb"
+    } else {
+        ".base.aof"
+    };
     // 1. A fresh directory: an empty RDB base (aof-use-rdb-preamble yes) + commands.
     let ours = Proc::start(Kind::Ferrodis, &dir.path, &args);
     let mut c = ours.client();
@@ -23,7 +27,10 @@ fn redis_server_loads_what_ferrodis_wrote() {
     assert!(ours.shutdown().success());
     assert_eq!(
         aof_files(&dir.path)[..2],
-        ["appendonly.aof.1.base.rdb", "appendonly.aof.1.incr.aof"]
+        [
+            format!("appendonly.aof.1{base}"),
+            "appendonly.aof.1.incr.aof".into()
+        ]
     );
     let redis = Proc::start(Kind::Redis, &dir.path, &args);
     assert_same(
@@ -48,7 +55,7 @@ fn redis_server_loads_what_ferrodis_wrote() {
     assert!(ours.shutdown().success());
     let files = aof_files(&dir.path);
     assert!(
-        files.iter().any(|f| f.ends_with(".base.aof")),
+        files.contains(&format!("appendonly.aof.2{base}")),
         "a rewritten base: {files:?}"
     );
     let redis = Proc::start(Kind::Redis, &dir.path, &args);
@@ -58,6 +65,16 @@ fn redis_server_loads_what_ferrodis_wrote() {
         "rewritten base + incr",
     );
     redis.shutdown();
+}
+
+#[test]
+fn redis_server_loads_ferrodis_aof_with_rdb_base() {
+    redis_server_loads_what_ferrodis_wrote("yes");
+}
+
+#[test]
+fn redis_server_loads_ferrodis_aof_with_resp_base() {
+    redis_server_loads_what_ferrodis_wrote("no");
 }
 
 fn ferrodis_loads_what_redis_wrote(preamble: &str) {

@@ -94,8 +94,21 @@ fn check_reload(server: Ferrodis, dir: &TempDir, what: &str) {
 
 #[test]
 fn bgrewriteaof_under_writes_keeps_exactly_the_final_state() {
+    for preamble in ["yes", "no"] {
+        rewrite_under_writes(preamble);
+    }
+}
+
+fn rewrite_under_writes(preamble: &str) {
     let dir = TempDir::new("aof-rewrite");
-    let server = Ferrodis::start(&["--dir", dir.path.to_str().unwrap(), "--appendonly", "yes"]);
+    let server = Ferrodis::start(&[
+        "--dir",
+        dir.path.to_str().unwrap(),
+        "--appendonly",
+        "yes",
+        "--aof-use-rdb-preamble",
+        preamble,
+    ]);
     preload(&mut server.client());
     let writes = with_writers(&server, |admin| {
         for n in 1..=3 {

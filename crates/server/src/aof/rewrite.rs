@@ -18,9 +18,11 @@ use std::thread::JoinHandle;
 
 use ferrodis_aof::{write_command, AofDir, Appender};
 use ferrodis_keyspace::{rewrite_commands, EntryView, Keyspace, PersistSink};
+use ferrodis_rdb::{AuxFields, Options};
 
 use super::writer::{self, Files};
 use super::{lock, Aof, AofConfig};
+use crate::rdb_snapshot::RdbSink;
 use crate::shared::{unix_time, Shared};
 
 /// Segments walked per hold of the keyspace lock (each a few hundred keys).
@@ -28,12 +30,12 @@ const STEP_SEGMENTS: usize = 4;
 
 /// Encodes the snapshot's keys as the commands of a base file.
 #[derive(Debug, Default)]
-struct RewriteSink {
+struct CommandSink {
     buf: Vec<u8>,
     db: Option<usize>,
 }
 
-impl PersistSink for RewriteSink {
+impl PersistSink for CommandSink {
     fn entry(&mut self, db: usize, entry: EntryView<'_>) {
         // Keys arrive grouped by segment, databases may interleave: SELECT on change.
         if self.db != Some(db) {
@@ -42,6 +44,63 @@ impl PersistSink for RewriteSink {
         }
         let buf = &mut self.buf;
         rewrite_commands(&entry, |argv| write_command(buf, argv));
+    }
+}
+
+/// The base being written: RDB with `aof-use-rdb-preamble yes` (a `.base.rdb`,
+/// Redis 7.0's default), commands otherwise (a `.base.aof`).
+#[derive(Debug)]
+enum BaseSink {
+    Commands(CommandSink),
+    Rdb(Box<RdbSink>),
+}
+
+impl BaseSink {
+    fn new(rdb: bool) -> Result<BaseSink, String> {
+        if !rdb {
+            return Ok(BaseSink::Commands(CommandSink::default()));
+        }
+        Ok(BaseSink::Rdb(Box::new(RdbSink::new(
+            Options::default(),
+            &base_aux(),
+        )?)))
+    }
+
+    /// The bytes encoded so far.
+    fn take(&mut self) -> Vec<u8> {
+        match self {
+            BaseSink::Commands(c) => std::mem::take(&mut c.buf),
+            BaseSink::Rdb(r) => r.take(),
+        }
+    }
+
+    /// The last bytes (RDB's EOF and checksum).
+    fn finish(&mut self) -> Result<Vec<u8>, String> {
+        match self {
+            BaseSink::Commands(c) => Ok(std::mem::take(&mut c.buf)),
+            BaseSink::Rdb(r) => {
+                let mut rest = r.take();
+                rest.extend_from_slice(&r.finish()?);
+                Ok(rest)
+            }
+        }
+    }
+}
+
+impl PersistSink for BaseSink {
+    fn entry(&mut self, db: usize, entry: EntryView<'_>) {
+        match self {
+            BaseSink::Commands(c) => c.entry(db, entry),
+            BaseSink::Rdb(r) => r.entry(db, entry),
+        }
+    }
+}
+
+/// The aux fields of an AOF's RDB base, as Redis writes them (`aof-base 1`).
+pub fn base_aux() -> AuxFields {
+    AuxFields {
+        aof_base: true,
+        ..AuxFields::redis_7_0(crate::alloc::allocated().unwrap_or(0))
     }
 }
 
@@ -93,13 +152,13 @@ pub fn start_rewrite(shared: &Shared, keyspace: &mut Keyspace) -> RewriteStart {
             return RewriteStart::Failed;
         }
     };
-    if config.rdb_preamble {
-        tracing::warn!(
-            "aof-use-rdb-preamble is yes, but ferrodis cannot encode RDB yet: \
-             the new AOF base is written as commands (.base.aof)"
-        );
-    }
-    let sink = Arc::new(Mutex::new(RewriteSink::default()));
+    let sink = match BaseSink::new(config.rdb_preamble) {
+        Ok(sink) => Arc::new(Mutex::new(sink)),
+        Err(e) => {
+            tracing::warn!("Can't start the AOF rewrite: {e}");
+            return RewriteStart::Failed;
+        }
+    };
     keyspace.begin_snapshot(sink.clone());
     let cancel = Arc::new(AtomicBool::new(false));
     let walking = Arc::new(AtomicBool::new(true));
@@ -244,7 +303,7 @@ pub fn cancel(aof: &Aof, keyspace: Option<&mut Keyspace>) {
 /// What the rewrite thread works with.
 struct Job {
     shared: Arc<Shared>,
-    sink: Arc<Mutex<RewriteSink>>,
+    sink: Arc<Mutex<BaseSink>>,
     cancel: Arc<AtomicBool>,
     walking: Arc<AtomicBool>,
     /// The incr file opened for the rewrite; `None` when enabling the AOF or
@@ -323,13 +382,15 @@ impl Job {
                     ks.end_snapshot();
                     self.walking.store(false, Ordering::Release);
                 }
-                (done, std::mem::take(&mut lock(&self.sink).buf))
+                (done, lock(&self.sink).take())
             };
             file.write_all(&chunk)?;
             if done {
                 break;
             }
         }
+        let tail = lock(&self.sink).finish().map_err(std::io::Error::other)?;
+        file.write_all(&tail)?;
         file.sync_all()?;
         Ok(true)
     }
@@ -353,7 +414,8 @@ impl Job {
                     .iter()
                     .map(|f| f.name.clone())
                     .collect();
-                dir.finish_rewrite(temp, incr, false).map_err(io)?;
+                dir.finish_rewrite(temp, incr, self.config.rdb_preamble)
+                    .map_err(io)?;
                 let base = dir.manifest().base().map(|b| b.name.clone());
                 tracing::info!(
                     "Successfully renamed the temporary AOF base file {} into {}",
@@ -413,11 +475,12 @@ fn install_base(temp: &Path, config: &AofConfig) -> std::io::Result<AofDir> {
     let dir = match AofDir::open(&config.path, &config.prefix).map_err(io)? {
         Some(mut dir) => {
             let incr = dir.new_incr().map_err(io)?;
-            dir.finish_rewrite(temp, &incr, false).map_err(io)?;
+            dir.finish_rewrite(temp, &incr, config.rdb_preamble)
+                .map_err(io)?;
             dir
         }
         None => {
-            let dir = AofDir::create(&config.path, &config.prefix, false, |f| {
+            let dir = AofDir::create(&config.path, &config.prefix, config.rdb_preamble, |f| {
                 std::io::copy(&mut File::open(temp)?, f).map(drop)
             })
             .map_err(io)?;
@@ -454,7 +517,7 @@ mod tests {
         };
         run(0, &["SET", "a", "1"]);
         run(2, &["RPUSH", "l", "x", "y"]);
-        let sink = Arc::new(Mutex::new(RewriteSink::default()));
+        let sink = Arc::new(Mutex::new(CommandSink::default()));
         assert!(ks.begin_snapshot(sink.clone()));
         while !ks.snapshot_step(1) {}
         ks.end_snapshot();

@@ -102,7 +102,7 @@ fn open_files(dir: Option<AofDir>, aof: &AofConfig) -> Result<Files, String> {
         None => {
             let dir = AofDir::create(&aof.path, &aof.prefix, aof.rdb_preamble, |f| {
                 if aof.rdb_preamble {
-                    std::io::Write::write_all(f, &empty_rdb())
+                    std::io::Write::write_all(f, &empty_rdb()?)
                 } else {
                     Ok(())
                 }
@@ -159,15 +159,16 @@ fn file_name(path: &Path) -> String {
 }
 
 /// An RDB of an empty dataset, the base Redis writes when the AOF starts empty
-/// with `aof-use-rdb-preamble yes`: header, EOF, CRC-64.
-fn empty_rdb() -> Vec<u8> {
-    let mut bytes = Vec::with_capacity(18);
-    // Writing into a Vec cannot fail.
-    let _ = ferrodis_rdb::write_header(10, &mut bytes);
-    bytes.push(ferrodis_rdb::opcode::EOF);
-    let crc = ferrodis_rdb::crc64(0, &bytes);
-    bytes.extend_from_slice(&crc.to_le_bytes());
-    bytes
+/// with `aof-use-rdb-preamble yes`: header, aux fields (`aof-base 1`), EOF, CRC-64.
+fn empty_rdb() -> std::io::Result<Vec<u8>> {
+    let mut sink = crate::rdb_snapshot::RdbSink::new(
+        ferrodis_rdb::Options::default(),
+        &super::rewrite::base_aux(),
+    )
+    .map_err(std::io::Error::other)?;
+    let mut bytes = sink.take();
+    bytes.extend_from_slice(&sink.finish().map_err(std::io::Error::other)?);
+    Ok(bytes)
 }
 
 /// CONFIG SET appendonly yes (Redis's `startAppendOnly()`): the AOF starts parked,
@@ -200,12 +201,15 @@ pub fn enable(shared: &Shared, keyspace: &mut Keyspace) -> Result<(), String> {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
 
     #[test]
     fn the_empty_base_is_a_valid_rdb() {
-        let bytes = empty_rdb();
-        let items = ferrodis_rdb::decode(&bytes[..]);
-        assert!(items.is_ok(), "{items:?}");
+        let bytes = empty_rdb().unwrap();
+        let items = ferrodis_rdb::decode(&bytes[..]).unwrap();
+        assert!(items
+            .iter()
+            .any(|i| matches!(i, ferrodis_rdb::Item::Aux { .. })));
     }
 }
