@@ -330,6 +330,12 @@ impl Aof {
         Ok(())
     }
 
+    /// CONFIG SET aof-timestamp-enabled: `#TS:` annotations from the next write on
+    /// (the next command also gets a SELECT, which changes nothing for readers).
+    pub fn set_timestamps(&self, on: bool) {
+        self.feed.lock().feeder = Feeder::new(on);
+    }
+
     /// `aof_current_size`.
     pub fn current_size(&self) -> u64 {
         writer::lock(&self.files).current_size()

@@ -161,7 +161,7 @@ fn set(conn: &Conn, batch: &mut Batch<'_>, args: &[Bytes]) -> Frame {
         let aof: Vec<&'static str> = changed
             .iter()
             .copied()
-            .filter(|n| matches!(*n, "appendonly" | "appendfsync"))
+            .filter(|n| matches!(*n, "appendonly" | "appendfsync" | "aof-timestamp-enabled"))
             .collect();
         Ok((changed.iter().any(|name| TUNABLES.contains(name)), aof))
     });
@@ -210,6 +210,11 @@ fn apply_aof(batch: &mut Batch<'_>, changed: &[&str]) -> Result<(), String> {
         } else if shared.aof.enabled() {
             shared.aof.stop(shared, keyspace);
         }
+    }
+    if changed.contains(&"aof-timestamp-enabled") {
+        shared
+            .aof
+            .set_timestamps(shared.config().get_bool("aof-timestamp-enabled"));
     }
     if changed.contains(&"appendfsync") {
         if let Err(e) = shared.aof.set_policy(fsync) {
