@@ -478,6 +478,15 @@ mod tests {
             "maxmemory-samples",
             "maxmemory-eviction-tenacity",
             "notify-keyspace-events",
+            "appendonly",
+            "appendfsync",
+            "appendfilename",
+            "appenddirname",
+            "aof-use-rdb-preamble",
+            "aof-load-truncated",
+            "aof-timestamp-enabled",
+            "auto-aof-rewrite-percentage",
+            "auto-aof-rewrite-min-size",
         ];
         want.sort_unstable();
         assert_eq!(got, want);
