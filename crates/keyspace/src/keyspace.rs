@@ -332,6 +332,11 @@ impl Keyspace {
         }
     }
 
+    /// The clock for a write outside any command (loading).
+    pub(crate) fn load_now(&self) -> Now {
+        Now::new(self.clock, self.access.initial(&self.tunables))
+    }
+
     /// Start or stop recording [`Effect`]s (off by default, so a keyspace nobody
     /// replicates pays nothing). The AOF writer and replication turn it on.
     pub fn set_propagation(&mut self, on: bool) {

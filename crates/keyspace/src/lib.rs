@@ -75,6 +75,7 @@ mod expire_cycle;
 mod glob;
 mod keyspace;
 mod ldouble;
+mod load;
 pub mod notify;
 mod num;
 mod persist;
@@ -98,6 +99,7 @@ pub use crate::{
     expire_cycle::ExpireBudget,
     glob::glob_match,
     keyspace::{Clock, Keyspace, Session, WatchToken},
+    load::LoadValue,
     notify::Notification,
     persist::PersistSink,
     rewrite::{rewrite_commands, REWRITE_ITEMS_PER_CMD},

@@ -1,21 +1,17 @@
 //! Filling the keyspace at start-up: from the AOF directory when `appendonly yes`,
 //! otherwise from the RDB file (Redis 7.0's `loadDataFromDisk()`).
 //!
-//! RDB keys and AOF commands both go through [`Keyspace::execute`], as Redis's
-//! AOF loading runs commands through a fake client: an RDB key becomes the
-//! commands an AOF rewrite would write for it (`SET`, `RPUSH`, `SADD`, `ZADD`,
-//! `HSET`, then `PEXPIREAT`), so one path builds every value with the keyspace's
-//! own encodings and thresholds.
+//! AOF commands go through [`Keyspace::execute`], as Redis's AOF loading runs
+//! commands through a fake client; RDB keys are built in place with
+//! [`Keyspace::load_key`] (Redis's `rdbLoadObject()`), in the encodings the
+//! keyspace's thresholds call for.
 
 use std::path::Path;
 
 use bytes::Bytes;
 use ferrodis_aof::{load_files, AofDir, LoadEvent, LoadReport};
-use ferrodis_keyspace::{Keyspace, Session};
+use ferrodis_keyspace::{Keyspace, LoadValue, Session};
 use ferrodis_rdb::{Item, Value};
-
-/// Elements per generated command, as the AOF rewrite batches them.
-const BATCH: usize = 64;
 
 /// Applies one RDB key. Keys already expired are skipped, as a master skips them
 /// (`rdbLoadRioWithLoadingCtx`: "if (iAmMaster() && expiretime < now)"); types the
@@ -36,45 +32,21 @@ pub fn apply_rdb_key(
             ks.databases()
         ));
     }
-    let mut session = Session {
-        db,
-        ..Session::default()
-    };
-    let k = key.key.clone();
-    let mut run = |argv: Vec<Bytes>| -> Result<(), String> {
-        match ks.execute(&mut session, &argv) {
-            Some(ferrodis_resp::Frame::Error(e)) => Err(String::from_utf8_lossy(&e).into_owned()),
-            Some(_) => Ok(()),
-            None => Err("unknown command".into()),
-        }
-    };
-    match &key.value {
-        Value::String(v) => run(vec![Bytes::from_static(b"SET"), k.clone(), v.clone()])?,
-        Value::List(items) => batched("RPUSH", &k, items, 1, &mut run)?,
-        Value::Set(items) => batched("SADD", &k, items, 1, &mut run)?,
-        Value::SortedSet(pairs) => {
-            // The shortest text that parses back to the same double (the
-            // keyspace's strtod rounds correctly): much cheaper than %.17g.
-            let flat: Vec<Bytes> = pairs
-                .iter()
-                .flat_map(|(m, s)| [Bytes::from(format!("{s:?}")), m.clone()])
-                .collect();
-            batched("ZADD", &k, &flat, 2, &mut run)?;
-        }
-        Value::Hash(pairs) => {
-            let flat: Vec<Bytes> = pairs
-                .iter()
-                .flat_map(|(f, v)| [f.clone(), v.clone()])
-                .collect();
-            batched("HSET", &k, &flat, 2, &mut run)?;
-        }
+    let value = match &key.value {
+        Value::String(v) => LoadValue::String(v),
+        Value::List(items) => LoadValue::List(items),
+        Value::Set(items) => LoadValue::Set(items),
+        Value::SortedSet(pairs) => LoadValue::SortedSet(pairs),
+        Value::Hash(pairs) => LoadValue::Hash(pairs),
         Value::HashWithTtl(fields) => {
             // Redis 7.0 has no field TTLs: the fields load without them.
-            let flat: Vec<Bytes> = fields
+            let pairs: Vec<(Bytes, Bytes)> = fields
                 .iter()
-                .flat_map(|f| [f.field.clone(), f.value.clone()])
+                .map(|f| (f.field.clone(), f.value.clone()))
                 .collect();
-            batched("HSET", &k, &flat, 2, &mut run)?;
+            return ks
+                .load_key(db, &key.key, LoadValue::Hash(&pairs), key.expire_ms)
+                .map_err(|e| e.to_string());
         }
         other => {
             return Err(format!(
@@ -83,46 +55,59 @@ pub fn apply_rdb_key(
                 other.type_name()
             ))
         }
-    }
-    if let Some(at) = key.expire_ms {
-        run(vec![
-            Bytes::from_static(b"PEXPIREAT"),
-            k.clone(),
-            Bytes::from(at.to_string()),
-        ])?;
-    }
-    Ok(true)
+    };
+    // Built in place (Redis's rdbLoadObject), not replayed as commands.
+    ks.load_key(db, &key.key, value, key.expire_ms)
+        .map_err(|e| e.to_string())
 }
 
-/// Runs `name key items...` with at most [`BATCH`] elements (of `per` arguments)
-/// per command.
-fn batched(
-    name: &'static str,
-    key: &Bytes,
-    items: &[Bytes],
-    per: usize,
-    run: &mut impl FnMut(Vec<Bytes>) -> Result<(), String>,
-) -> Result<(), String> {
-    for chunk in items.chunks(BATCH * per) {
-        let mut argv = Vec::with_capacity(chunk.len() + 2);
-        argv.push(Bytes::from_static(name.as_bytes()));
-        argv.push(key.clone());
-        argv.extend(chunk.iter().cloned());
-        run(argv)?;
+/// The database an RDB stream selected last, for its RESIZEDB hints.
+#[derive(Debug, Default)]
+pub struct RdbHints {
+    db: u64,
+    /// A bound on how many keys the stream can hold (its length in bytes / 2: a
+    /// key takes at least a type byte and a length byte), so a hostile RESIZEDB
+    /// cannot make the table reserve room for billions of keys.
+    max_keys: u64,
+}
+
+impl RdbHints {
+    /// Hints for a stream of `len` bytes (`u64::MAX` when unknown, e.g. a socket).
+    pub fn for_len(len: u64) -> RdbHints {
+        RdbHints {
+            db: 0,
+            max_keys: len / 2,
+        }
     }
-    Ok(())
+
+    /// Follows SELECTDB and applies RESIZEDB as a reservation (Redis's
+    /// `dictExpand()` on load).
+    pub fn apply(&mut self, ks: &mut Keyspace, item: &Item) {
+        match item {
+            Item::SelectDb { db } => self.db = *db,
+            Item::ResizeDb { db_size, .. } => {
+                let keys = (*db_size).min(self.max_keys).min(1 << 30);
+                if let Ok(db) = usize::try_from(self.db) {
+                    ks.reserve(db, keys as usize);
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 /// Loads an RDB file into an empty keyspace; returns the number of keys loaded.
 pub fn load_rdb(ks: &mut Keyspace, path: &Path, now_ms: i64) -> Result<u64, String> {
     let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let len = file.metadata().map_or(u64::MAX, |m| m.len());
+    let mut hints = RdbHints::for_len(len);
     let mut decoder = ferrodis_rdb::Decoder::new(file);
     let mut loaded = 0;
     while let Some(item) = decoder.next_item().map_err(|e| e.to_string())? {
         match item {
             Item::Key(key) => loaded += u64::from(apply_rdb_key(ks, &key, now_ms)?),
             Item::Eof { .. } => break,
-            _ => {}
+            other => hints.apply(ks, &other),
         }
     }
     Ok(loaded)
@@ -172,10 +157,15 @@ pub fn load_aof(
                 )
             })
         };
+        let len = std::fs::metadata(&file.path).map_or(u64::MAX, |m| m.len());
+        let mut hints = RdbHints::for_len(len);
         let report = load_files(std::slice::from_ref(file), truncated_ok, |event| {
             match event {
                 LoadEvent::Rdb(Item::Key(key)) => apply_rdb_key(ks, &key, now_ms).map(drop),
-                LoadEvent::Rdb(_) => Ok(()),
+                LoadEvent::Rdb(other) => {
+                    hints.apply(ks, &other);
+                    Ok(())
+                }
                 LoadEvent::Command(argv) => run(ks, &mut session, &argv),
                 LoadEvent::Transaction(cmds) => {
                     ks.begin_transaction();
