@@ -24,6 +24,7 @@ mod commands;
 pub mod config;
 mod connection;
 mod cron;
+mod dump_codec;
 mod evict;
 mod listener;
 pub mod load;
@@ -32,6 +33,7 @@ mod notify;
 pub mod propagate;
 mod pubsub;
 pub mod rdb_snapshot;
+mod save;
 mod shared;
 mod stats;
 mod sys;
@@ -72,6 +74,8 @@ pub async fn run(
     let (rebind_tx, mut rebind_rx) = tokio::sync::mpsc::unbounded_channel();
     shared.set_rebind(rebind_tx);
     let mut accepting = accept_all(listeners, &shared);
+    let dirty = shared.keyspace().dirty();
+    shared.rdb.start(&shared, dirty);
     let cron = tokio::spawn(cron::run(shared.clone()));
     tracing::info!("Ready to accept connections");
 
@@ -92,10 +96,17 @@ pub async fn run(
     accepting.abort_all();
     cron.abort();
     shared.clients.kill_all();
-    if !shared.config().save_rules().is_empty() {
-        // Redis would save the dataset here; RDB persistence is not part of ferrodis
-        // yet, so say plainly that nothing was written.
-        tracing::warn!("Save points are configured, but RDB persistence is not implemented yet: the dataset was not saved.");
+    if !shared.rdb.shutdown_saved() {
+        // SIGTERM, SIGINT or the caller's future: SHUTDOWN without arguments.
+        tracing::warn!("User requested shutdown...");
+        // Redis would keep serving after a failed save; this loop has stopped
+        // already, so the failure is logged (by `shutdown_save`) and the server exits.
+        let _ = save::shutdown_save(
+            &shared,
+            &mut shared.keyspace(),
+            save::ShutdownSave::Default,
+            false,
+        );
     }
     while accepting.join_next().await.is_some() {}
     let _ = cron.await;

@@ -178,13 +178,7 @@ fn write_section(batch: &mut Batch<'_>, section: &str, out: &mut String) {
             let dirty = batch.keyspace().dirty();
             f("loading", &0);
             f("async_loading", &0);
-            f("rdb_changes_since_last_save", &dirty);
-            f("rdb_bgsave_in_progress", &0);
-            f("rdb_last_save_time", &shared.started_unix);
-            f("rdb_last_bgsave_status", &"ok");
-            f("rdb_last_bgsave_time_sec", &-1);
-            f("rdb_current_bgsave_time_sec", &-1);
-            f("rdb_saves", &0);
+            shared.rdb.write_info(dirty, &mut f);
             f("aof_enabled", &0);
             f("aof_rewrite_in_progress", &0);
             f("aof_rewrite_scheduled", &0);
