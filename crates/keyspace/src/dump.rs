@@ -224,6 +224,36 @@ mod tests {
     }
 
     #[test]
+    fn restore_propagates_an_absolute_ttl_and_expired_replacements_as_del() {
+        let mut h = harness();
+        h.ks.set_propagation(true);
+        h.run("SET k old");
+        assert_eq!(h.run("RESTORE t 5000 s|x"), ok());
+        assert_eq!(h.run("RESTORE n 0 s|x REPLACE"), ok());
+        assert_eq!(h.run("RESTORE k 10 s|x ABSTTL REPLACE"), ok());
+        assert_eq!(h.run("RESTORE none 10 s|x ABSTTL"), ok());
+        let effects: Vec<String> = h
+            .ks
+            .take_effects()
+            .iter()
+            .map(|e| {
+                let words: Vec<_> = e.argv.iter().map(|a| String::from_utf8_lossy(a)).collect();
+                words.join(" ")
+            })
+            .collect();
+        // As redis-server 7.0's AOF has them.
+        assert_eq!(
+            effects,
+            [
+                "SET k old",
+                "RESTORE t 1005000 s|x ABSTTL",
+                "RESTORE n 0 s|x REPLACE",
+                "DEL k",
+            ]
+        );
+    }
+
+    #[test]
     fn without_a_codec_both_commands_say_so() {
         let mut h = Harness::new();
         h.run("SET k v");
