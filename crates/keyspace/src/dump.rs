@@ -59,10 +59,7 @@ const SCRATCH_KEY: &[u8] = b"restore";
 /// with the command's time and thresholds; nothing of the real keyspace (stats,
 /// effects, notifications, dirty counter) sees them. Any error reply, or commands
 /// that leave no key, make the payload `BadFormat`.
-pub(crate) fn build_value(
-    ctx: &Ctx<'_>,
-    commands: &[Vec<Bytes>],
-) -> Result<Value, RestoreError> {
+pub(crate) fn build_value(ctx: &Ctx<'_>, commands: &[Vec<Bytes>]) -> Result<Value, RestoreError> {
     let mut dbs = [Db::new()];
     let mut session = Session::default();
     let mut stats = Stats::default();
@@ -232,15 +229,14 @@ mod tests {
         assert_eq!(h.run("RESTORE n 0 s|x REPLACE"), ok());
         assert_eq!(h.run("RESTORE k 10 s|x ABSTTL REPLACE"), ok());
         assert_eq!(h.run("RESTORE none 10 s|x ABSTTL"), ok());
-        let effects: Vec<String> = h
-            .ks
-            .take_effects()
-            .iter()
-            .map(|e| {
-                let words: Vec<_> = e.argv.iter().map(|a| String::from_utf8_lossy(a)).collect();
-                words.join(" ")
-            })
-            .collect();
+        let effects: Vec<String> =
+            h.ks.take_effects()
+                .iter()
+                .map(|e| {
+                    let words: Vec<_> = e.argv.iter().map(|a| String::from_utf8_lossy(a)).collect();
+                    words.join(" ")
+                })
+                .collect();
         // As redis-server 7.0's AOF has them.
         assert_eq!(
             effects,

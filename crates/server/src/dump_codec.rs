@@ -179,7 +179,10 @@ mod tests {
         let mut bad = REDIS_V.to_vec();
         bad[2] = b'w';
         assert_eq!(codec.restore(&bad), Err(RestoreError::VersionOrChecksum));
-        assert_eq!(codec.restore(b"short"), Err(RestoreError::VersionOrChecksum));
+        assert_eq!(
+            codec.restore(b"short"),
+            Err(RestoreError::VersionOrChecksum)
+        );
     }
 
     #[test]

@@ -14,8 +14,9 @@
 //! # }
 //! ```
 //!
-//! What it is not (yet): persistence (RDB, AOF), replication, MULTI and
-//! scripting come with later work; see the README for the current state.
+//! Persistence: RDB saves (SAVE, BGSAVE on a fork-free snapshot, save rules,
+//! shutdown saves) and DUMP/RESTORE. What it is not (yet): the AOF, replication
+//! and scripting come with later work; see the README for the current state.
 
 mod alloc;
 mod blocking;

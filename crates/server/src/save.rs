@@ -223,7 +223,10 @@ impl RdbState {
             0
         };
         f("current_save_keys_processed", &done);
-        f("current_save_keys_total", &running.map_or(0, |r| r.keys_total));
+        f(
+            "current_save_keys_total",
+            &running.map_or(0, |r| r.keys_total),
+        );
         f(
             "rdb_changes_since_last_save",
             &dirty.saturating_sub(inner.dirty_at_save),
@@ -410,10 +413,7 @@ pub fn start_bgsave(shared: &Shared, keyspace: &mut Keyspace) -> BgStart {
         keys_total,
         cancel,
     });
-    tracing::info!(
-        "Background saving started by pid {}",
-        std::process::id()
-    );
+    tracing::info!("Background saving started by pid {}", std::process::id());
     BgStart::Started
 }
 

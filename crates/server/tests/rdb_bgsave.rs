@@ -36,7 +36,10 @@ fn preload(c: &mut Client) {
         let refs: Vec<&[u8]> = args.iter().map(Vec::as_slice).collect();
         assert_eq!(cmd(c, &refs), Frame::ok());
     }
-    assert_eq!(cmd(c, &[b"RPUSH", b"shared-list", b"a", b"b"]), Frame::Integer(2));
+    assert_eq!(
+        cmd(c, &[b"RPUSH", b"shared-list", b"a", b"b"]),
+        Frame::Integer(2)
+    );
 }
 
 /// Step `i` of writer `t`, as commands (run inside MULTI/EXEC).
@@ -44,14 +47,34 @@ fn writer_step(t: u64, i: u64) -> Vec<Vec<Vec<u8>>> {
     let mine = PRELOAD as u64 / WRITERS;
     let p = t + WRITERS * (i % mine);
     let mut cmds = vec![
-        vec![b"SET".to_vec(), format!("w:{t}:{i}").into_bytes(), i.to_string().into_bytes()],
-        vec![b"SET".to_vec(), format!("p:{p}").into_bytes(), format!("t{t}i{i}").into_bytes()],
-        vec![b"RPUSH".to_vec(), format!("l:{t}").into_bytes(), i.to_string().into_bytes()],
-        vec![b"HSET".to_vec(), format!("h:{t}").into_bytes(), format!("f{}", i % 50).into_bytes(), i.to_string().into_bytes()],
+        vec![
+            b"SET".to_vec(),
+            format!("w:{t}:{i}").into_bytes(),
+            i.to_string().into_bytes(),
+        ],
+        vec![
+            b"SET".to_vec(),
+            format!("p:{p}").into_bytes(),
+            format!("t{t}i{i}").into_bytes(),
+        ],
+        vec![
+            b"RPUSH".to_vec(),
+            format!("l:{t}").into_bytes(),
+            i.to_string().into_bytes(),
+        ],
+        vec![
+            b"HSET".to_vec(),
+            format!("h:{t}").into_bytes(),
+            format!("f{}", i % 50).into_bytes(),
+            i.to_string().into_bytes(),
+        ],
         vec![b"INCR".to_vec(), format!("c:{t}").into_bytes()],
     ];
     if i >= 10 {
-        cmds.push(vec![b"DEL".to_vec(), format!("w:{t}:{}", i - 10).into_bytes()]);
+        cmds.push(vec![
+            b"DEL".to_vec(),
+            format!("w:{t}:{}", i - 10).into_bytes(),
+        ]);
     }
     cmds
 }
@@ -100,12 +123,16 @@ fn apply(state: &mut Contents, cmds: &[Vec<Vec<u8>>]) {
                 e.0 = Val::Str((n + 1).to_string().into_bytes());
             }
             b"RPUSH" => {
-                let e = state.entry(key(&args[1])).or_insert((Val::List(vec![]), -1));
+                let e = state
+                    .entry(key(&args[1]))
+                    .or_insert((Val::List(vec![]), -1));
                 let Val::List(l) = &mut e.0 else { panic!() };
                 l.push(args[2].clone());
             }
             b"HSET" => {
-                let e = state.entry(key(&args[1])).or_insert((Val::Hash(vec![]), -1));
+                let e = state
+                    .entry(key(&args[1]))
+                    .or_insert((Val::Hash(vec![]), -1));
                 let Val::Hash(h) = &mut e.0 else { panic!() };
                 match h.iter_mut().find(|(f, _)| *f == args[2]) {
                     Some(pair) => pair.1 = args[3].clone(),
@@ -148,7 +175,11 @@ fn bgsave_under_concurrent_writes_holds_exactly_the_state_at_the_command() {
             let mut w = Client::connect(addr);
             let mut i = 0;
             while !stop.load(Ordering::Relaxed) {
-                let cmds = if t == WRITERS { bulk_step(i) } else { writer_step(t, i) };
+                let cmds = if t == WRITERS {
+                    bulk_step(i)
+                } else {
+                    writer_step(t, i)
+                };
                 run_atomic(&mut w, &cmds);
                 i += 1;
                 steps[t as usize].store(i, Ordering::Relaxed);
@@ -164,7 +195,10 @@ fn bgsave_under_concurrent_writes_holds_exactly_the_state_at_the_command() {
     // Steps finished before the command was sent all happened before it; steps
     // seen after its reply may have happened after it (plus one in flight).
     let before: Vec<u64> = steps.iter().map(|s| s.load(Ordering::Relaxed)).collect();
-    assert_eq!(c.cmd(&["BGSAVE"]), Frame::simple("Background saving started"));
+    assert_eq!(
+        c.cmd(&["BGSAVE"]),
+        Frame::simple("Background saving started")
+    );
     let at_start: Vec<u64> = steps.iter().map(|s| s.load(Ordering::Relaxed)).collect();
     wait_info(&mut c, "rdb_bgsave_in_progress", "0");
     let at_end: Vec<u64> = steps.iter().map(|s| s.load(Ordering::Relaxed)).collect();
@@ -204,9 +238,14 @@ fn bgsave_under_concurrent_writes_holds_exactly_the_state_at_the_command() {
         apply(&mut expected, &bulk_step(i));
     }
     let inserted_during = (at_end[WRITERS as usize] - bulk) * BULK;
-    let during: u64 = (0..=WRITERS as usize).map(|t| at_end[t] - at_start[t]).sum();
+    let during: u64 = (0..=WRITERS as usize)
+        .map(|t| at_end[t] - at_start[t])
+        .sum();
     eprintln!("{during} writer steps and {inserted_during} inserts ran during the save");
-    assert!(during > 50, "only {during} writer steps ran during the save");
+    assert!(
+        during > 50,
+        "only {during} writer steps ran during the save"
+    );
     assert!(
         inserted_during >= 5_000,
         "only {inserted_during} keys inserted during the save: the table did not grow"

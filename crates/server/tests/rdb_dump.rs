@@ -87,7 +87,10 @@ fn small_values_dump_byte_for_byte_like_redis() {
     // Strings over 20 bytes are LZF-compressed when it pays; ferrodis's LZF is
     // not liblzf's byte for byte (both read each other's), so compare them raw.
     for c in [&mut f, &mut r] {
-        assert_eq!(c.cmd(&["CONFIG", "SET", "rdbcompression", "no"]), Frame::ok());
+        assert_eq!(
+            c.cmd(&["CONFIG", "SET", "rdbcompression", "no"]),
+            Frame::ok()
+        );
     }
     for key in ["big", "lz"] {
         assert_eq!(f.cmd(&["DUMP", key]), r.cmd(&["DUMP", key]), "DUMP {key}");
@@ -133,10 +136,27 @@ fn restore_errors_options_and_ttls_reply_like_redis() {
             vec![b"RESTORE", b"new", b"0", &p, b"IDLETIME", b"-1"],
             vec![b"RESTORE", b"new", b"0", &p, b"IDLETIME", b"x"],
             vec![b"RESTORE", b"new", b"0", &p, b"FREQ", b"256"],
-            vec![b"RESTORE", b"new", b"0", &p, b"IDLETIME", b"1", b"FREQ", b"1"],
+            vec![
+                b"RESTORE",
+                b"new",
+                b"0",
+                &p,
+                b"IDLETIME",
+                b"1",
+                b"FREQ",
+                b"1",
+            ],
             vec![b"RESTORE", b"new", b"0"],
             vec![b"DUMP"],
-            vec![b"RESTORE", b"src", b"0", &p, b"REPLACE", b"IDLETIME", b"100"],
+            vec![
+                b"RESTORE",
+                b"src",
+                b"0",
+                &p,
+                b"REPLACE",
+                b"IDLETIME",
+                b"100",
+            ],
             vec![b"OBJECT", b"IDLETIME", b"src"],
             vec![b"RESTORE", b"t", b"100000", &p],
             vec![b"RESTORE", b"gone", b"1", &p, b"ABSTTL"],

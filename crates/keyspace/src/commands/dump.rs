@@ -117,7 +117,9 @@ pub(super) fn restore(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
     };
     let key = &argv[1];
     if !opts.replace && ctx.write(key).is_some() {
-        return Ok(Frame::static_error("BUSYKEY Target key name already exists."));
+        return Ok(Frame::static_error(
+            "BUSYKEY Target key name already exists.",
+        ));
     }
     let ttl = parse_int(&argv[2])?;
     if ttl < 0 {
@@ -126,7 +128,10 @@ pub(super) fn restore(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
     let Some(codec) = ctx.codec else {
         return Ok(Frame::static_error(NO_CODEC));
     };
-    let value = match codec.restore(&argv[3]).and_then(|cmds| build_value(ctx, &cmds)) {
+    let value = match codec
+        .restore(&argv[3])
+        .and_then(|cmds| build_value(ctx, &cmds))
+    {
         Ok(v) => v,
         Err(RestoreError::VersionOrChecksum) => {
             return Ok(Frame::static_error(

@@ -339,8 +339,8 @@ pub fn dispatch(conn: &mut Conn, batch: &mut Batch<'_>, argv: &[Bytes]) -> Frame
             }
         }
         if batch.shared.rdb.may_refuse_writes() {
-            if let Some(reply) = ferrodis_keyspace::lookup(name)
-                .and_then(|spec| misconf(conn, batch.shared, spec))
+            if let Some(reply) =
+                ferrodis_keyspace::lookup(name).and_then(|spec| misconf(conn, batch.shared, spec))
             {
                 return reply;
             }

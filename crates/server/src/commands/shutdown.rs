@@ -51,8 +51,7 @@ pub fn run(conn: &mut Conn, batch: &mut Batch<'_>, argv: &[Bytes]) -> Frame {
     // The save runs here, holding the keyspace (the batch), so no write slips in
     // between the file and the stop; a failure keeps the server running.
     let keyspace = batch.keyspace();
-    let saved =
-        tokio::task::block_in_place(|| save::shutdown_save(shared, keyspace, mode, force));
+    let saved = tokio::task::block_in_place(|| save::shutdown_save(shared, keyspace, mode, force));
     if saved.is_err() {
         return Frame::static_error("ERR Errors trying to SHUTDOWN. Check logs.");
     }

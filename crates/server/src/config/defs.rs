@@ -286,7 +286,9 @@ pub static CONFIGS: &[C] = &[
     C::int("repl-timeout", 1, INT_MAX, 60),
     C::int("repl-ping-replica-period", 1, INT_MAX, 10).alias("repl-ping-slave-period"),
     C::int("list-compress-depth", 0, INT_MAX, 0),
-    C::int("rdb-key-save-delay", INT_MIN, INT_MAX, 0).hidden().implemented(),
+    C::int("rdb-key-save-delay", INT_MIN, INT_MAX, 0)
+        .hidden()
+        .implemented(),
     C::int("key-load-delay", INT_MIN, INT_MAX, 0).hidden(),
     C::int("active-expire-effort", 1, 10, 1),
     C::int("hz", 0, INT_MAX, 10).implemented(),

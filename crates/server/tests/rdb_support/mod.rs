@@ -163,11 +163,23 @@ pub fn populate(c: &mut Client) {
         run(c, &[b"SET", &k("int"), b"12345"]);
         run(c, &[b"SET", &k("neg"), b"-9223372036854775808"]);
         run(c, &[b"SET", &k("short"), b"hello"]);
-        run(c, &[b"SET", &k("compressible"), "ab".repeat(500).as_bytes()]);
+        run(
+            c,
+            &[b"SET", &k("compressible"), "ab".repeat(500).as_bytes()],
+        );
         let big: Vec<u8> = (0..200_000u32).map(|i| (i * 7919 % 251) as u8).collect();
         run(c, &[b"SET", &k("big"), &big]);
         run(c, &[b"SET", b"bin\x00\xff\x01key", b"\x00\x01\xfe\xff"]);
-        run(c, &[b"SET", &k("ttl"), b"v", b"PXAT", EXPIRE_AT.to_string().as_bytes()]);
+        run(
+            c,
+            &[
+                b"SET",
+                &k("ttl"),
+                b"v",
+                b"PXAT",
+                EXPIRE_AT.to_string().as_bytes(),
+            ],
+        );
         // Lists: one listpack node, many nodes, a big element.
         run(c, &[b"RPUSH", &k("list"), b"a", b"1", b"-7", b"c"]);
         let many: Vec<Vec<u8>> = (0..3000).map(|i| format!("e{i}").into_bytes()).collect();
@@ -194,10 +206,23 @@ pub fn populate(c: &mut Client) {
             args.push(f);
         }
         run(c, &args);
-        run(c, &[b"HSET", &k("widehash"), b"f", "x".repeat(100).as_bytes()]);
-        run(c, &[b"PEXPIREAT", &k("hash"), (EXPIRE_AT + 1).to_string().as_bytes()]);
+        run(
+            c,
+            &[b"HSET", &k("widehash"), b"f", "x".repeat(100).as_bytes()],
+        );
+        run(
+            c,
+            &[
+                b"PEXPIREAT",
+                &k("hash"),
+                (EXPIRE_AT + 1).to_string().as_bytes(),
+            ],
+        );
         // Sorted sets: listpack, skiplist; odd scores.
-        run(c, &[b"ZADD", &k("zset"), b"1.5", b"a", b"-inf", b"b", b"3", b"c"]);
+        run(
+            c,
+            &[b"ZADD", &k("zset"), b"1.5", b"a", b"-inf", b"b", b"3", b"c"],
+        );
         let members: Vec<(Vec<u8>, Vec<u8>)> = (0..300)
             .map(|i| {
                 (
@@ -225,7 +250,10 @@ pub fn wait_info(c: &mut Client, field: &str, value: &str) {
         if got == value {
             return;
         }
-        assert!(Instant::now() < deadline, "{field} stayed {got}, not {value}");
+        assert!(
+            Instant::now() < deadline,
+            "{field} stayed {got}, not {value}"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
 }
