@@ -1,6 +1,6 @@
 //! The periodic work Redis does in `serverCron`, `hz` times a second: active expiry,
-//! the instantaneous metrics, eviction left over by commands, and RDB saves
-//! (save rules, scheduled BGSAVE).
+//! the instantaneous metrics, eviction left over by commands, RDB saves (save
+//! rules, scheduled BGSAVE) and AOF rewrites (scheduled or automatic).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -38,6 +38,7 @@ pub async fn run(shared: Arc<Shared>) {
             evict(&shared).await;
         }
         crate::save::cron(&shared);
+        crate::aof::cron(&shared);
         // Redis samples instantaneous metrics every 100 ms whatever hz is.
         if tokio::time::Instant::now() >= sample_due {
             shared.stats.sample();

@@ -15,10 +15,12 @@
 //! ```
 //!
 //! Persistence: RDB saves (SAVE, BGSAVE on a fork-free snapshot, save rules,
-//! shutdown saves) and DUMP/RESTORE. What it is not (yet): the AOF, replication
-//! and scripting come with later work; see the README for the current state.
+//! shutdown saves), DUMP/RESTORE, the AOF (Redis 7's multi-part directory, fsync
+//! policies, BGREWRITEAOF) and loading at start-up. What it is not (yet):
+//! replication and scripting come with later work; see the README.
 
 mod alloc;
+mod aof;
 mod blocking;
 mod clients;
 mod commands;
@@ -56,12 +58,26 @@ pub const REDIS_VERSION: &str = "7.0.15";
 pub const FERRODIS_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// Serve clients on `listeners` until `shutdown` resolves or a client sends SHUTDOWN.
-/// Then stop accepting, close every connection and return.
-pub async fn run(
+/// Then stop accepting, close every connection and return. A dataset that cannot
+/// be loaded at start-up (see [`try_run`]) is logged and nothing is served.
+pub async fn run(listeners: Vec<TcpListener>, config: Config, shutdown: impl Future<Output = ()>) {
+    let _ = try_run(listeners, config, shutdown).await;
+}
+
+/// A start-up failure: the dataset on disk could not be loaded (Redis exits with
+/// status 1 after logging why).
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{0}")]
+pub struct StartupError(pub String);
+
+/// [`run`], reporting a failed start-up: first the dataset is loaded from disk
+/// (the AOF with `appendonly yes`, else the RDB file), as Redis's
+/// `loadDataFromDisk()`; the binary exits with status 1 on error.
+pub async fn try_run(
     listeners: Vec<TcpListener>,
     mut config: Config,
     shutdown: impl Future<Output = ()>,
-) {
+) -> Result<(), StartupError> {
     let port = listeners
         .first()
         .and_then(|l| l.local_addr().ok())
@@ -72,6 +88,12 @@ pub async fn run(
         let _ = config.set(&[("port", port.to_string())], config::SetContext::default());
     }
     let shared = Arc::new(Shared::new(config, port));
+    if let Err(e) = aof::startup::load_data_from_disk(&shared) {
+        for line in e.lines() {
+            tracing::warn!("{line}");
+        }
+        return Err(StartupError(e));
+    }
     let (rebind_tx, mut rebind_rx) = tokio::sync::mpsc::unbounded_channel();
     shared.set_rebind(rebind_tx);
     let mut accepting = accept_all(listeners, &shared);
@@ -97,6 +119,8 @@ pub async fn run(
     accepting.abort_all();
     cron.abort();
     shared.clients.kill_all();
+    // After the clients: no batch can feed the AOF any more.
+    shared.aof.shutdown(&shared);
     if !shared.rdb.shutdown_saved() {
         // SIGTERM, SIGINT or the caller's future: SHUTDOWN without arguments.
         tracing::warn!("User requested shutdown...");
@@ -111,6 +135,7 @@ pub async fn run(
     }
     while accepting.join_next().await.is_some() {}
     let _ = cron.await;
+    Ok(())
 }
 
 fn accept_all(listeners: Vec<TcpListener>, shared: &Arc<Shared>) -> tokio::task::JoinSet<()> {

@@ -13,7 +13,6 @@ use bytes::Bytes;
 use ferrodis_aof::{load_files, AofDir, LoadEvent, LoadReport};
 use ferrodis_keyspace::{Keyspace, Session};
 use ferrodis_rdb::{Item, Value};
-use ferrodis_resp::format_g17;
 
 /// Elements per generated command, as the AOF rewrite batches them.
 const BATCH: usize = 64;
@@ -54,9 +53,11 @@ pub fn apply_rdb_key(
         Value::List(items) => batched("RPUSH", &k, items, 1, &mut run)?,
         Value::Set(items) => batched("SADD", &k, items, 1, &mut run)?,
         Value::SortedSet(pairs) => {
+            // The shortest text that parses back to the same double (the
+            // keyspace's strtod rounds correctly): much cheaper than %.17g.
             let flat: Vec<Bytes> = pairs
                 .iter()
-                .flat_map(|(m, s)| [Bytes::from(format_g17(*s)), m.clone()])
+                .flat_map(|(m, s)| [Bytes::from(format!("{s:?}")), m.clone()])
                 .collect();
             batched("ZADD", &k, &flat, 2, &mut run)?;
         }
@@ -127,21 +128,42 @@ pub fn load_rdb(ks: &mut Keyspace, path: &Path, now_ms: i64) -> Result<u64, Stri
     Ok(loaded)
 }
 
-/// Loads the AOF directory `dir` (base, then increments) into the keyspace.
-/// Commands run as Redis's fake client runs them: replies are ignored, but an
-/// unknown command stops the load (Redis: "Unknown command '...' reading the
-/// append only file ...").
+/// Loads the AOF directory `dir` (base, then increments) into the keyspace, logging
+/// what Redis 7.0's `loadAppendOnlyFiles()` logs. Commands run as Redis's fake
+/// client runs them: replies are ignored, but an unknown command stops the load
+/// (Redis: "Unknown command '...' reading the append only file ..."). The error is
+/// the fatal message Redis logs before exiting (lines separated by `\n`).
 pub fn load_aof(
     ks: &mut Keyspace,
     dir: &AofDir,
     truncated_ok: bool,
     now_ms: i64,
 ) -> Result<LoadReport, String> {
-    let files = dir.files_to_load().map_err(|e| e.to_string())?;
+    let files = dir.files_to_load().map_err(|e| match e {
+        // Redis stats every file first (`getBaseAndIncrAppendOnlyFilesSize`).
+        ferrodis_aof::Error::MissingFile { name } => {
+            format!("Unable to obtain the AOF file {name} length. stat: No such file or directory")
+        }
+        e => e.to_string(),
+    })?;
     let mut session = Session::default();
     let mut total = LoadReport::default();
     for file in &files {
-        let name = file.path.display().to_string();
+        let name = file
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let started = std::time::Instant::now();
+        let rdb = file.format().map_err(|e| e.to_string())? == ferrodis_aof::Format::Rdb;
+        let is_base = file.kind == ferrodis_aof::FileKind::Base;
+        if rdb {
+            if name.ends_with(".rdb") {
+                tracing::info!("Reading RDB base file on AOF loading...");
+            } else {
+                tracing::info!("Reading RDB preamble from AOF file...");
+            }
+        }
         let run = |ks: &mut Keyspace, session: &mut Session, argv: &[Bytes]| {
             ks.execute(session, argv).map(drop).ok_or_else(|| {
                 format!(
@@ -164,14 +186,66 @@ pub fn load_aof(
             }
             .map_err(|message| ferrodis_aof::Error::Apply { message })
         })
-        .map_err(|e| match std::error::Error::source(&e) {
-            Some(inner) => format!("{e}: {inner}"),
-            None => e.to_string(),
-        })?;
+        .map_err(|e| fatal_message(&e, &name, file.last, truncated_ok, is_base))?;
+        if let Some(cut) = &report.truncated {
+            if cut.incomplete_multi {
+                tracing::warn!("Revert incomplete MULTI/EXEC transaction in AOF file {name}");
+            }
+            tracing::warn!("!!! Warning: short read while loading the AOF file {name}!!!");
+            tracing::warn!(
+                "!!! Truncating the AOF {name} at offset {} !!!",
+                cut.valid_len
+            );
+            tracing::warn!("AOF {name} loaded anyway because aof-load-truncated is enabled");
+        }
+        let kind = if is_base { "base" } else { "incr" };
+        tracing::info!(
+            "DB loaded from {kind} file {name}: {:.3} seconds",
+            started.elapsed().as_secs_f64()
+        );
         total.files += report.files;
         total.commands += report.commands;
         total.rdb_keys += report.rdb_keys;
         total.truncated = total.truncated.or(report.truncated);
     }
     Ok(total)
+}
+
+/// What Redis logs before exiting for a load error in file `name`.
+fn fatal_message(
+    e: &ferrodis_aof::Error,
+    name: &str,
+    last: bool,
+    truncated_ok: bool,
+    is_base: bool,
+) -> String {
+    use ferrodis_aof::Error;
+    match e {
+        Error::UnexpectedEof { .. } if truncated_ok && !last => {
+            "Fatal error: the truncated file is not the last file".to_string()
+        }
+        Error::UnexpectedEof { .. } => format!(
+            "Unexpected end of file reading the append only file {name}. You can: \
+             1) Make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>. \
+             2) Alternatively you can set the 'aof-load-truncated' configuration option to yes and restart the server."
+        ),
+        Error::BadFormat { offset } => format!(
+            "Bad file format reading the append only file {name}: make a backup of your AOF file, \
+             then use ./redis-check-aof --fix <filename.manifest>\n\
+             The first bad record of {name} starts at offset {offset}"
+        ),
+        Error::Rdb { source, .. } => {
+            let what = if is_base && name.ends_with(".rdb") {
+                format!("Error reading the RDB base file {name}, AOF loading aborted")
+            } else {
+                format!("Error reading the RDB preamble of the AOF file {name}, AOF loading aborted")
+            };
+            format!("{what}\n{source}")
+        }
+        Error::Apply { message } => message.clone(),
+        e => match std::error::Error::source(e) {
+            Some(inner) => format!("{e}: {inner}"),
+            None => format!("{e} in {name}"),
+        },
+    }
 }

@@ -124,6 +124,8 @@ pub struct Shared {
     pub rdb: crate::save::RdbState,
     /// DUMP/RESTORE's payload format, installed in the keyspace.
     dump_codec: std::sync::Arc<crate::dump_codec::RdbDumpCodec>,
+    /// The append-only file.
+    pub aof: std::sync::Arc<crate::aof::Aof>,
 }
 
 impl Shared {
@@ -159,6 +161,7 @@ impl Shared {
             propagation: crate::propagate::Propagation::default(),
             rdb: crate::save::RdbState::default(),
             dump_codec,
+            aof: std::sync::Arc::default(),
         }
     }
 

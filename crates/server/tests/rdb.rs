@@ -65,9 +65,11 @@ fn files_redis_saves_load_into_ferrodis_with_identical_contents() {
     let theirs = server_contents(&mut r);
     assert_eq!(r.cmd(&["SAVE"]), Frame::ok());
     assert_eq!(file_contents(&dir.path.join("dump.rdb")), theirs);
-    // Start-up loading is the AOF work's; DEBUG RELOAD NOSAVE loads the same file.
+    // Loaded at start-up, and again by DEBUG RELOAD NOSAVE.
     let ferrodis = Ferrodis::start(&["--dir", dir_arg(&dir), "--enable-debug-command", "yes"]);
     let mut c = ferrodis.client();
+    assert_eq!(server_contents(&mut c), theirs);
+    assert_eq!(info_field(&mut c, "rdb_changes_since_last_save"), "0");
     assert_eq!(c.cmd(&["DEBUG", "RELOAD", "NOSAVE"]), Frame::ok());
     assert_eq!(server_contents(&mut c), theirs);
     assert_eq!(info_field(&mut c, "rdb_changes_since_last_save"), "0");

@@ -179,14 +179,7 @@ fn write_section(batch: &mut Batch<'_>, section: &str, out: &mut String) {
             f("loading", &0);
             f("async_loading", &0);
             shared.rdb.write_info(dirty, &mut f);
-            f("aof_enabled", &0);
-            f("aof_rewrite_in_progress", &0);
-            f("aof_rewrite_scheduled", &0);
-            f("aof_last_rewrite_time_sec", &-1);
-            f("aof_current_rewrite_time_sec", &-1);
-            f("aof_last_bgrewrite_status", &"ok");
-            f("aof_rewrites", &0);
-            f("aof_last_write_status", &"ok");
+            crate::aof::write_info(&shared.aof, out);
         }
         "stats" => {
             let ks = batch.keyspace().stats().clone();

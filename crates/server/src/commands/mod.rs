@@ -6,6 +6,7 @@
 //! `processCommand`: existence, arity, authentication, then execution.
 
 mod auth;
+mod bgrewriteaof;
 mod client;
 mod command;
 mod config;
@@ -55,6 +56,11 @@ pub static SERVER_COMMANDS: &[ServerCommand] = &[
         spec: &auth::SPEC,
         subcommands: &[],
         run: auth::run,
+    },
+    ServerCommand {
+        spec: &bgrewriteaof::SPEC,
+        subcommands: &[],
+        run: bgrewriteaof::run,
     },
     ServerCommand {
         spec: &client::SPEC,

@@ -174,9 +174,9 @@ pub static CONFIGS: &[C] = &[
     C::boolean("no-appendfsync-on-rewrite", false),
     C::boolean("cluster-require-full-coverage", true),
     C::boolean("rdb-save-incremental-fsync", true),
-    C::boolean("aof-load-truncated", true),
-    C::boolean("aof-use-rdb-preamble", true),
-    C::boolean("aof-timestamp-enabled", false),
+    C::boolean("aof-load-truncated", true).implemented(),
+    C::boolean("aof-use-rdb-preamble", true).implemented(),
+    C::boolean("aof-timestamp-enabled", false).implemented(),
     C::boolean("cluster-replica-no-failover", false).alias("cluster-slave-no-failover"),
     C::boolean("replica-lazy-flush", false).alias("slave-lazy-flush"),
     C::boolean("replica-serve-stale-data", true).alias("slave-serve-stale-data"),
@@ -186,7 +186,7 @@ pub static CONFIGS: &[C] = &[
     C::boolean("activedefrag", false).check_bool(check_activedefrag),
     C::boolean("syslog-enabled", false).immutable(),
     C::boolean("cluster-enabled", false).immutable(),
-    C::boolean("appendonly", false).deny_loading(),
+    C::boolean("appendonly", false).deny_loading().implemented(),
     C::boolean("cluster-allow-reads-when-down", false),
     C::boolean("cluster-allow-pubsubshard-when-down", true),
     C::boolean("crash-log-enabled", true),
@@ -214,10 +214,12 @@ pub static CONFIGS: &[C] = &[
         .implemented(),
     C::string("appendfilename", "appendonly.aof")
         .immutable()
-        .check_str(check_appendfilename),
+        .check_str(check_appendfilename)
+        .implemented(),
     C::string("appenddirname", "appendonlydir")
         .immutable()
-        .check_str(check_appenddirname),
+        .check_str(check_appenddirname)
+        .implemented(),
     C::nullable("server_cpulist").immutable(),
     C::nullable("bio_cpulist").immutable(),
     C::nullable("aof_rewrite_cpulist").immutable(),
@@ -235,7 +237,7 @@ pub static CONFIGS: &[C] = &[
     C::enumeration("repl-diskless-load", REPL_DISKLESS_LOAD, 0).deny_loading(),
     C::enumeration("loglevel", LOGLEVELS, 2).implemented(),
     C::enumeration("maxmemory-policy", MAXMEMORY_POLICIES, 7).implemented(),
-    C::enumeration("appendfsync", APPENDFSYNC, 0),
+    C::enumeration("appendfsync", APPENDFSYNC, 0).implemented(),
     C::enumeration("oom-score-adj", OOM_SCORE_ADJ, 0),
     C::enumeration("acl-pubsub-default", ACL_PUBSUB_DEFAULT, 0),
     C::enumeration("sanitize-dump-payload", SANITIZE_DUMP_PAYLOAD, 0),
@@ -256,7 +258,7 @@ pub static CONFIGS: &[C] = &[
         .implemented(),
     C::int("port", 0, 65535, 6379).implemented(),
     C::int("io-threads", 1, 128, 1).immutable().implemented(),
-    C::int("auto-aof-rewrite-percentage", 0, INT_MAX, 100),
+    C::int("auto-aof-rewrite-percentage", 0, INT_MAX, 100).implemented(),
     C::int("cluster-replica-validity-factor", 0, INT_MAX, 10)
         .alias("cluster-slave-validity-factor"),
     C::int("list-max-listpack-size", INT_MIN, INT_MAX, -2)
@@ -347,7 +349,7 @@ pub static CONFIGS: &[C] = &[
     .implemented(),
     C::memory("maxmemory-clients", -100, SSIZE_MAX, 0).num_format(NumFormat::MemoryOrPercent),
     C::int("repl-backlog-ttl", 0, LONG_MAX, 60 * 60),
-    C::memory("auto-aof-rewrite-min-size", 0, LLONG_MAX, 64 * 1024 * 1024),
+    C::memory("auto-aof-rewrite-min-size", 0, LLONG_MAX, 64 * 1024 * 1024).implemented(),
     C::int(
         "loading-process-events-interval-bytes",
         1024,
@@ -485,6 +487,15 @@ mod tests {
             "rdbchecksum",
             "stop-writes-on-bgsave-error",
             "rdb-key-save-delay",
+            "appendonly",
+            "appendfsync",
+            "appendfilename",
+            "appenddirname",
+            "aof-use-rdb-preamble",
+            "aof-load-truncated",
+            "aof-timestamp-enabled",
+            "auto-aof-rewrite-percentage",
+            "auto-aof-rewrite-min-size",
         ];
         want.sort_unstable();
         assert_eq!(got, want);
