@@ -123,6 +123,8 @@ pub struct Keyspace {
     pub(crate) fx: Fx,
     /// The eviction pool and the random policies' next database (evict.rs).
     pub(crate) evict: Eviction,
+    /// DUMP and RESTORE's payload format, supplied by the owner (dump.rs).
+    pub(crate) dump_codec: Option<std::sync::Arc<dyn crate::dump::DumpCodec>>,
 }
 
 impl Keyspace {
@@ -144,6 +146,7 @@ impl Keyspace {
             access: AccessClock::at(Clock::System.now_ms()),
             fx: Fx::default(),
             evict: Eviction::default(),
+            dump_codec: None,
         }
     }
 
@@ -216,6 +219,7 @@ impl Keyspace {
             random: &mut self.random,
             tunables: self.tunables,
             fx: &mut self.fx,
+            codec: self.dump_codec.as_deref(),
         };
         let dirty_before = *ctx.dirty;
         let db = ctx.session.db;
@@ -257,6 +261,7 @@ impl Keyspace {
             random: &mut self.random,
             tunables: self.tunables,
             fx: &mut self.fx,
+            codec: self.dump_codec.as_deref(),
         }
     }
 

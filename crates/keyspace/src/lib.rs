@@ -67,6 +67,7 @@ mod bignum;
 mod blocking;
 mod commands;
 mod db;
+mod dump;
 mod effects;
 mod entry;
 mod error;
@@ -93,6 +94,7 @@ mod view;
 
 pub use crate::{
     blocking::Outcome,
+    dump::{DumpCodec, RestoreError},
     effects::Effect,
     error::{Error, Result},
     evict::Evicted,

@@ -14,9 +14,10 @@
 //! # }
 //! ```
 //!
-//! Persistence: the AOF (Redis 7's multi-part directory, fsync policies,
-//! BGREWRITEAOF) and loading an RDB file at start-up. What it is not (yet): RDB
-//! saving, replication and scripting come with later work; see the README.
+//! Persistence: RDB saves (SAVE, BGSAVE on a fork-free snapshot, save rules,
+//! shutdown saves), DUMP/RESTORE, the AOF (Redis 7's multi-part directory, fsync
+//! policies, BGREWRITEAOF) and loading at start-up. What it is not (yet):
+//! replication and scripting come with later work; see the README.
 
 mod alloc;
 mod aof;
@@ -26,6 +27,7 @@ mod commands;
 pub mod config;
 mod connection;
 mod cron;
+mod dump_codec;
 mod evict;
 mod listener;
 pub mod load;
@@ -34,6 +36,7 @@ mod notify;
 pub mod propagate;
 mod pubsub;
 pub mod rdb_snapshot;
+mod save;
 mod shared;
 mod stats;
 mod sys;
@@ -94,6 +97,8 @@ pub async fn try_run(
     let (rebind_tx, mut rebind_rx) = tokio::sync::mpsc::unbounded_channel();
     shared.set_rebind(rebind_tx);
     let mut accepting = accept_all(listeners, &shared);
+    let dirty = shared.keyspace().dirty();
+    shared.rdb.start(&shared, dirty);
     let cron = tokio::spawn(cron::run(shared.clone()));
     tracing::info!("Ready to accept connections");
 
@@ -116,10 +121,17 @@ pub async fn try_run(
     shared.clients.kill_all();
     // After the clients: no batch can feed the AOF any more.
     shared.aof.shutdown(&shared);
-    if !shared.config().save_rules().is_empty() {
-        // Redis would save the dataset here; RDB persistence is not part of ferrodis
-        // yet, so say plainly that nothing was written.
-        tracing::warn!("Save points are configured, but RDB persistence is not implemented yet: the dataset was not saved.");
+    if !shared.rdb.shutdown_saved() {
+        // SIGTERM, SIGINT or the caller's future: SHUTDOWN without arguments.
+        tracing::warn!("User requested shutdown...");
+        // Redis would keep serving after a failed save; this loop has stopped
+        // already, so the failure is logged (by `shutdown_save`) and the server exits.
+        let _ = save::shutdown_save(
+            &shared,
+            &mut shared.keyspace(),
+            save::ShutdownSave::Default,
+            false,
+        );
     }
     while accepting.join_next().await.is_some() {}
     let _ = cron.await;

@@ -12,7 +12,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use bytes::Bytes;
-use ferrodis_keyspace::{EntryView, PersistSink, ValueView};
+use ferrodis_keyspace::{EntryView, Keyspace, PersistSink, ValueView};
 use ferrodis_rdb::{AuxFields, Encoder, KeyMeta, Options, Value};
 
 use crate::shared::Shared;
@@ -142,28 +142,100 @@ pub fn write_snapshot(
     aux: &AuxFields,
     out: &mut impl Write,
 ) -> Result<u64, String> {
+    let sink = begin(&mut shared.keyspace(), options, aux)?;
+    drive(shared, &sink, out, |_| true)
+}
+
+/// Starts a snapshot into a new [`RdbSink`] with the keyspace already locked by
+/// the caller (BGSAVE runs inside a command): the point in time is now. Fails if
+/// another snapshot is running.
+pub fn begin(
+    keyspace: &mut Keyspace,
+    options: Options,
+    aux: &AuxFields,
+) -> Result<Arc<Mutex<RdbSink>>, String> {
     let sink = Arc::new(Mutex::new(RdbSink::new(options, aux)?));
-    if !shared.keyspace().begin_snapshot(sink.clone()) {
+    if !keyspace.begin_snapshot(sink.clone()) {
         return Err("another snapshot is in progress".into());
     }
-    let lock = |s: &Arc<Mutex<RdbSink>>| {
+    Ok(sink)
+}
+
+/// Runs the snapshot [`begin`] started to completion, writing the stream to `out`
+/// between steps, each step under the keyspace lock. After each step `pace` gets
+/// the keys encoded so far and may sleep (`rdb-key-save-delay`) or return false to
+/// abandon the save. The snapshot is ended in every case; returns the key count.
+pub fn drive(
+    shared: &Shared,
+    sink: &Arc<Mutex<RdbSink>>,
+    out: &mut impl Write,
+    mut pace: impl FnMut(u64) -> bool,
+) -> Result<u64, String> {
+    let take = |s: &Arc<Mutex<RdbSink>>| {
         // The sink never panics while locked; a poisoned lock still holds its data.
         let mut guard = s.lock().unwrap_or_else(PoisonError::into_inner);
-        guard.take()
+        (guard.take(), guard.keys())
     };
     let result = (|| -> Result<(), String> {
         loop {
             let done = shared.keyspace().snapshot_step(SEGMENTS_PER_STEP);
-            let bytes = lock(&sink);
+            let (bytes, keys) = take(sink);
             out.write_all(&bytes).map_err(|e| e.to_string())?;
             if done {
                 return Ok(());
+            }
+            if !pace(keys) {
+                return Err("the save was cancelled".into());
             }
         }
     })();
     shared.keyspace().end_snapshot();
     result?;
     let mut sink = sink.lock().unwrap_or_else(PoisonError::into_inner);
+    finish(&mut sink, out)
+}
+
+/// Writes the whole keyspace as RDB at once, with the keyspace held by the caller
+/// the whole time (SAVE, SHUTDOWN, DEBUG RELOAD): no snapshot is needed, so it
+/// works while another one runs. The buffer is written out every few hundred KB.
+pub fn write_now(
+    keyspace: &Keyspace,
+    options: Options,
+    aux: &AuxFields,
+    out: &mut (impl Write + Send),
+) -> Result<u64, String> {
+    /// Hands the encoded bytes to `out` as they pile up.
+    struct Flushing<'a, W: Write> {
+        sink: RdbSink,
+        out: &'a mut W,
+        error: Option<String>,
+    }
+    impl<W: Write + Send> PersistSink for Flushing<'_, W> {
+        fn entry(&mut self, db: usize, entry: EntryView<'_>) {
+            self.sink.entry(db, entry);
+            let pending = self.sink.encoder.as_mut().map_or(0, |e| e.get_mut().len());
+            if pending >= 256 * 1024 && self.error.is_none() {
+                let bytes = self.sink.take();
+                if let Err(e) = self.out.write_all(&bytes) {
+                    self.error = Some(e.to_string());
+                }
+            }
+        }
+    }
+    let mut flushing = Flushing {
+        sink: RdbSink::new(options, aux)?,
+        out,
+        error: None,
+    };
+    keyspace.for_each_entry(&mut flushing);
+    if let Some(e) = flushing.error {
+        return Err(e);
+    }
+    finish(&mut flushing.sink, flushing.out)
+}
+
+/// Writes what the sink still holds and the stream's end.
+fn finish(sink: &mut RdbSink, out: &mut impl Write) -> Result<u64, String> {
     let rest = sink.take();
     out.write_all(&rest).map_err(|e| e.to_string())?;
     let tail = sink.finish()?;

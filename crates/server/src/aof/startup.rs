@@ -33,8 +33,9 @@ pub fn load_data_from_disk(shared: &Arc<Shared>) -> Result<(), String> {
     let started = Instant::now();
     if !appendonly {
         if rdb_path.is_file() {
-            load_rdb(&mut keyspace, &rdb_path, now_ms)
+            let keys = load_rdb(&mut keyspace, &rdb_path, now_ms)
                 .map_err(|e| format!("Fatal error loading the DB: {e}. Exiting."))?;
+            shared.rdb.note_load(keys, 0);
             tracing::info!(
                 "DB loaded from disk: {:.3} seconds",
                 started.elapsed().as_secs_f64()

@@ -178,23 +178,7 @@ fn write_section(batch: &mut Batch<'_>, section: &str, out: &mut String) {
             let dirty = batch.keyspace().dirty();
             f("loading", &0);
             f("async_loading", &0);
-            // No fork, hence no copy-on-write figures.
-            f("current_cow_peak", &0);
-            f("current_cow_size", &0);
-            f("current_cow_size_age", &0);
-            f("current_fork_perc", &"0.00");
-            f("current_save_keys_processed", &0);
-            f("current_save_keys_total", &0);
-            f("rdb_changes_since_last_save", &dirty);
-            f("rdb_bgsave_in_progress", &0);
-            f("rdb_last_save_time", &shared.started_unix);
-            f("rdb_last_bgsave_status", &"ok");
-            f("rdb_last_bgsave_time_sec", &-1);
-            f("rdb_current_bgsave_time_sec", &-1);
-            f("rdb_saves", &0);
-            f("rdb_last_cow_size", &0);
-            f("rdb_last_load_keys_expired", &0);
-            f("rdb_last_load_keys_loaded", &0);
+            shared.rdb.write_info(dirty, &mut f);
             crate::aof::write_info(&shared.aof, out);
         }
         "stats" => {

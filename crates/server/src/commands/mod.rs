@@ -23,6 +23,7 @@ mod pubsub;
 mod pubsub_info;
 mod quit;
 mod reset;
+mod save;
 mod shutdown;
 mod time;
 mod watch;
@@ -155,6 +156,21 @@ pub static SERVER_COMMANDS: &[ServerCommand] = &[
         spec: &reset::SPEC,
         subcommands: &[],
         run: reset::run,
+    },
+    ServerCommand {
+        spec: &save::SAVE_SPEC,
+        subcommands: &[],
+        run: save::save,
+    },
+    ServerCommand {
+        spec: &save::BGSAVE_SPEC,
+        subcommands: &[],
+        run: save::bgsave,
+    },
+    ServerCommand {
+        spec: &save::LASTSAVE_SPEC,
+        subcommands: &[],
+        run: save::lastsave,
     },
     ServerCommand {
         spec: &shutdown::SPEC,
@@ -304,6 +320,14 @@ pub fn dispatch(conn: &mut Conn, batch: &mut Batch<'_>, argv: &[Bytes]) -> Frame
                 return reply;
             }
         }
+        if batch.shared.rdb.may_refuse_writes() {
+            if let Some(reply) = misconf(conn, batch.shared, spec) {
+                if let Some(multi) = conn.multi.as_mut() {
+                    multi.aborted = true;
+                }
+                return reply;
+            }
+        }
         if pubsub_context && !server.is_some_and(|c| pubsub::allowed_in_context(c.spec.name)) {
             return pubsub::not_allowed(spec.name);
         }
@@ -314,9 +338,18 @@ pub fn dispatch(conn: &mut Conn, batch: &mut Batch<'_>, argv: &[Bytes]) -> Frame
                 return Frame::simple("QUEUED");
             }
         }
-    } else if batch.shared.eviction.maxmemory() > 0 && !batch.in_exec {
-        if let Some(reply) = oom::check(conn, batch, None, argv) {
-            return reply;
+    } else {
+        if batch.shared.eviction.maxmemory() > 0 && !batch.in_exec {
+            if let Some(reply) = oom::check(conn, batch, None, argv) {
+                return reply;
+            }
+        }
+        if batch.shared.rdb.may_refuse_writes() {
+            if let Some(reply) =
+                ferrodis_keyspace::lookup(name).and_then(|spec| misconf(conn, batch.shared, spec))
+            {
+                return reply;
+            }
         }
     }
     let reply = match server {
@@ -329,6 +362,32 @@ pub fn dispatch(conn: &mut Conn, batch: &mut Batch<'_>, argv: &[Bytes]) -> Frame
         }
     }
     reply
+}
+
+/// Redis's MISCONF refusal after a failed background save: write commands, PING,
+/// and an EXEC whose queue writes (`processCommand`'s `deny_write_type` check).
+#[cold]
+fn misconf(conn: &Conn, shared: &Shared, spec: &CommandSpec) -> Option<Frame> {
+    if !shared.rdb.refuses_writes(&shared.config()) {
+        return None;
+    }
+    let writes = |spec: &CommandSpec| spec.flags.contains(&"write");
+    let exec_writes = spec.name == "exec"
+        && conn.multi.as_ref().is_some_and(|m| {
+            m.queued
+                .iter()
+                .filter_map(|argv| argv.first().and_then(|n| ferrodis_keyspace::lookup(n)))
+                .any(writes)
+        });
+    (writes(spec) || exec_writes || spec.name == "ping").then(|| {
+        Frame::static_error(
+            "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to \
+             persist to disk. Commands that may modify the data set are disabled, because this \
+             instance is configured to report errors during writes if RDB snapshotting fails \
+             (stop-writes-on-bgsave-error option). Please check the Redis logs for details \
+             about the RDB error.",
+        )
+    })
 }
 
 /// Publishes the keyspace notifications the command raised. A subscriber that raised

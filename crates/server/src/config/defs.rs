@@ -152,15 +152,15 @@ fn check_shutdown_flags(flags: u32) -> Result<(), &'static str> {
 
 /// The config table, in Redis's order: bools, strings, enums, numbers, TLS, special.
 pub static CONFIGS: &[C] = &[
-    C::boolean("rdbchecksum", true).immutable(),
+    C::boolean("rdbchecksum", true).immutable().implemented(),
     C::boolean("daemonize", false).immutable().implemented(),
     C::boolean("io-threads-do-reads", false).immutable(),
     C::boolean("always-show-logo", false).immutable(),
     C::boolean("protected-mode", true).implemented(),
-    C::boolean("rdbcompression", true),
+    C::boolean("rdbcompression", true).implemented(),
     C::boolean("rdb-del-sync-files", false),
     C::boolean("activerehashing", true),
-    C::boolean("stop-writes-on-bgsave-error", true),
+    C::boolean("stop-writes-on-bgsave-error", true).implemented(),
     C::boolean("set-proc-title", true).immutable(),
     C::boolean("dynamic-hz", true),
     C::boolean("lazyfree-lazy-eviction", false),
@@ -210,7 +210,8 @@ pub static CONFIGS: &[C] = &[
     C::string("syslog-ident", "redis").immutable(),
     C::string("dbfilename", "dump.rdb")
         .protected()
-        .check_str(check_dbfilename),
+        .check_str(check_dbfilename)
+        .implemented(),
     C::string("appendfilename", "appendonly.aof")
         .immutable()
         .check_str(check_appendfilename)
@@ -287,7 +288,9 @@ pub static CONFIGS: &[C] = &[
     C::int("repl-timeout", 1, INT_MAX, 60),
     C::int("repl-ping-replica-period", 1, INT_MAX, 10).alias("repl-ping-slave-period"),
     C::int("list-compress-depth", 0, INT_MAX, 0),
-    C::int("rdb-key-save-delay", INT_MIN, INT_MAX, 0).hidden(),
+    C::int("rdb-key-save-delay", INT_MIN, INT_MAX, 0)
+        .hidden()
+        .implemented(),
     C::int("key-load-delay", INT_MIN, INT_MAX, 0).hidden(),
     C::int("active-expire-effort", 1, 10, 1),
     C::int("hz", 0, INT_MAX, 10).implemented(),
@@ -380,7 +383,7 @@ pub static CONFIGS: &[C] = &[
         .protected()
         .deny_loading()
         .implemented(),
-    C::special("save", Special::Save),
+    C::special("save", Special::Save).implemented(),
     C::special(
         "client-output-buffer-limit",
         Special::ClientOutputBufferLimit,
@@ -478,6 +481,12 @@ mod tests {
             "maxmemory-samples",
             "maxmemory-eviction-tenacity",
             "notify-keyspace-events",
+            "save",
+            "dbfilename",
+            "rdbcompression",
+            "rdbchecksum",
+            "stop-writes-on-bgsave-error",
+            "rdb-key-save-delay",
             "appendonly",
             "appendfsync",
             "appendfilename",
