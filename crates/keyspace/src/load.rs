@@ -15,10 +15,14 @@ use crate::types::zset::{AddFlags, ZSet};
 use crate::value::Value;
 
 /// A value to load, in the shapes decoders produce.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub enum LoadValue<'a> {
     /// A string.
     String(&'a [u8]),
+    /// A string in an allocation of its own, kept as it is (no copy) unless it is
+    /// an integer. Only for bytes that are not a slice of a larger buffer, which
+    /// they would keep alive.
+    OwnedString(Bytes),
     /// List elements, head first.
     List(&'a [Bytes]),
     /// Set members (duplicates are kept once).
@@ -82,6 +86,9 @@ impl Keyspace {
         let t = self.tunables();
         Ok(Some(match value {
             LoadValue::String(s) => Value::string_from_arg(s),
+            // Short ones may be integers (stored as numbers) and cost little to copy.
+            LoadValue::OwnedString(s) if s.len() <= 20 => Value::string_from_arg(&s),
+            LoadValue::OwnedString(s) => Value::Str(s),
             LoadValue::List(items) => {
                 if items.is_empty() {
                     return Ok(None);

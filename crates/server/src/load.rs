@@ -18,7 +18,7 @@ use ferrodis_rdb::{Item, Value};
 /// keyspace does not have (streams, modules) are an error naming the key.
 pub fn apply_rdb_key(
     ks: &mut Keyspace,
-    key: &ferrodis_rdb::Key,
+    key: ferrodis_rdb::Key,
     now_ms: i64,
 ) -> Result<bool, String> {
     if key.expire_ms.is_some_and(|at| at < now_ms) {
@@ -32,32 +32,40 @@ pub fn apply_rdb_key(
             ks.databases()
         ));
     }
-    let value = match &key.value {
-        Value::String(v) => LoadValue::String(v),
-        Value::List(items) => LoadValue::List(items),
-        Value::Set(items) => LoadValue::Set(items),
-        Value::SortedSet(pairs) => LoadValue::SortedSet(pairs),
-        Value::Hash(pairs) => LoadValue::Hash(pairs),
+    let (name, expire) = (&key.key, key.expire_ms);
+    let value = match key.value {
+        // The decoder gives every string an allocation of its own: moved, not copied.
+        Value::String(v) => return load(ks, db, name, LoadValue::OwnedString(v), expire),
+        Value::List(items) => return load(ks, db, name, LoadValue::List(&items), expire),
+        Value::Set(items) => return load(ks, db, name, LoadValue::Set(&items), expire),
+        Value::SortedSet(pairs) => pairs,
+        Value::Hash(pairs) => return load(ks, db, name, LoadValue::Hash(&pairs), expire),
         Value::HashWithTtl(fields) => {
             // Redis 7.0 has no field TTLs: the fields load without them.
-            let pairs: Vec<(Bytes, Bytes)> = fields
-                .iter()
-                .map(|f| (f.field.clone(), f.value.clone()))
-                .collect();
-            return ks
-                .load_key(db, &key.key, LoadValue::Hash(&pairs), key.expire_ms)
-                .map_err(|e| e.to_string());
+            let pairs: Vec<(Bytes, Bytes)> =
+                fields.into_iter().map(|f| (f.field, f.value)).collect();
+            return load(ks, db, name, LoadValue::Hash(&pairs), expire);
         }
         other => {
             return Err(format!(
                 "key {:?} holds a {}, which ferrodis does not support",
-                String::from_utf8_lossy(&key.key),
+                String::from_utf8_lossy(name),
                 other.type_name()
             ))
         }
     };
-    // Built in place (Redis's rdbLoadObject), not replayed as commands.
-    ks.load_key(db, &key.key, value, key.expire_ms)
+    load(ks, db, name, LoadValue::SortedSet(&value), expire)
+}
+
+/// Builds the key in place (Redis's rdbLoadObject), not replayed as commands.
+fn load(
+    ks: &mut Keyspace,
+    db: usize,
+    key: &[u8],
+    value: LoadValue<'_>,
+    expire: Option<i64>,
+) -> Result<bool, String> {
+    ks.load_key(db, key, value, expire)
         .map_err(|e| e.to_string())
 }
 
@@ -105,7 +113,7 @@ pub fn load_rdb(ks: &mut Keyspace, path: &Path, now_ms: i64) -> Result<u64, Stri
     let mut loaded = 0;
     while let Some(item) = decoder.next_item().map_err(|e| e.to_string())? {
         match item {
-            Item::Key(key) => loaded += u64::from(apply_rdb_key(ks, &key, now_ms)?),
+            Item::Key(key) => loaded += u64::from(apply_rdb_key(ks, key, now_ms)?),
             Item::Eof { .. } => break,
             other => hints.apply(ks, &other),
         }
@@ -161,7 +169,7 @@ pub fn load_aof(
         let mut hints = RdbHints::for_len(len);
         let report = load_files(std::slice::from_ref(file), truncated_ok, |event| {
             match event {
-                LoadEvent::Rdb(Item::Key(key)) => apply_rdb_key(ks, &key, now_ms).map(drop),
+                LoadEvent::Rdb(Item::Key(key)) => apply_rdb_key(ks, key, now_ms).map(drop),
                 LoadEvent::Rdb(other) => {
                     hints.apply(ks, &other);
                     Ok(())
