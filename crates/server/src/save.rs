@@ -516,6 +516,21 @@ pub fn cron(shared: &Shared) {
     start_bgsave(shared, &mut keyspace);
 }
 
+/// After FLUSHALL (Redis's `flushAllDataAndResetRDB()`): a running BGSAVE is
+/// abandoned (its file would bring the flushed keys back), and with save rules set
+/// the now empty dataset is saved at once, so a restart does not resurrect them
+/// either. The flush still counts as changes, as Redis restores `dirty`.
+pub fn after_flushall(shared: &Shared, keyspace: &Keyspace) {
+    shared.rdb.cancel_bgsave();
+    if shared.config().save_rules().is_empty() {
+        return;
+    }
+    let mark = lock(&shared.rdb.inner).dirty_at_save;
+    if save_now(shared, keyspace).is_ok() {
+        lock(&shared.rdb.inner).dirty_at_save = mark;
+    }
+}
+
 /// What SHUTDOWN was told about saving.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ShutdownSave {

@@ -325,3 +325,30 @@ fn info_persistence_has_redis_fields_in_redis_order() {
     };
     assert_eq!(names(&mut ferrodis.client()), names(&mut redis.client()));
 }
+
+/// FLUSHALL with save rules set saves the empty dataset at once (Redis's
+/// `flushAllDataAndResetRDB()`), so a crash right after it cannot bring the keys
+/// back from an older dump.rdb; the flush still counts as a change. Without save
+/// rules the file is left alone, as in Redis.
+#[test]
+fn flushall_saves_the_empty_dataset_when_rules_are_set() {
+    let dir = TempDir::new("rdb-flushall");
+    let ferrodis = Ferrodis::start(&["--dir", dir_arg(&dir), "--save", "3600 1000"]);
+    let mut c = ferrodis.client();
+    for i in 0..10 {
+        assert_eq!(c.cmd(&["SET", &format!("k{i}"), "v"]), Frame::ok());
+    }
+    assert_eq!(c.cmd(&["SAVE"]), Frame::ok());
+    assert_eq!(file_contents(&dir.path.join("dump.rdb")).len(), 10);
+    assert_eq!(c.cmd(&["FLUSHALL"]), Frame::ok());
+    assert!(file_contents(&dir.path.join("dump.rdb")).is_empty());
+    assert_ne!(info_field(&mut c, "rdb_changes_since_last_save"), "0");
+
+    let dir = TempDir::new("rdb-flushall-norules");
+    let ferrodis = Ferrodis::start(&["--dir", dir_arg(&dir)]);
+    let mut c = ferrodis.client();
+    assert_eq!(c.cmd(&["SET", "k", "v"]), Frame::ok());
+    assert_eq!(c.cmd(&["SAVE"]), Frame::ok());
+    assert_eq!(c.cmd(&["FLUSHALL"]), Frame::ok());
+    assert_eq!(file_contents(&dir.path.join("dump.rdb")).len(), 1);
+}

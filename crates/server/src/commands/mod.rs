@@ -414,7 +414,12 @@ fn keyspace_command(conn: &mut Conn, batch: &mut Batch<'_>, argv: &[Bytes]) -> F
         keyspace.execute_blocking(&mut conn.session, argv, conn.client.id)
     };
     match outcome {
-        Some(Outcome::Reply(reply)) => reply,
+        Some(Outcome::Reply(reply)) => {
+            if argv[0].eq_ignore_ascii_case(b"flushall") && !reply.is_error() {
+                tokio::task::block_in_place(|| crate::save::after_flushall(shared, keyspace));
+            }
+            reply
+        }
         Some(Outcome::Blocked { timeout_ms }) => {
             // Registered while the keyspace is still locked, so no writer can serve
             // the client before its channel exists. The connection writes no reply
