@@ -23,6 +23,9 @@ const SEGMENTS_PER_STEP: usize = 16;
 /// Encodes snapshot keys as RDB.
 pub struct RdbSink {
     encoder: Option<Encoder<Vec<u8>>>,
+    /// Each database's key and expiry counts when the snapshot began, for the
+    /// RESIZEDB hint after its first SELECTDB (taken out once written).
+    sizes: Vec<Option<(u64, u64)>>,
     /// The database of the last key written (a SELECTDB comes whenever it changes).
     db: Option<usize>,
     error: Option<String>,
@@ -72,6 +75,7 @@ impl RdbSink {
         let mut encoder = Encoder::new(Vec::new(), options).map_err(|e| e.to_string())?;
         encoder.aux_fields(aux).map_err(|e| e.to_string())?;
         Ok(RdbSink {
+            sizes: Vec::new(),
             encoder: Some(encoder),
             db: None,
             error: None,
@@ -99,6 +103,17 @@ impl RdbSink {
         encoder.finish().map_err(|e| e.to_string())
     }
 
+    /// Records the databases' sizes for the RESIZEDB hints (Redis writes one after
+    /// each SELECTDB, and loaders size their tables by it).
+    pub fn note_sizes(&mut self, keyspace: &Keyspace) {
+        self.sizes = (0..keyspace.databases())
+            .map(|db| {
+                let info = keyspace.db_info(db);
+                Some((info.keys as u64, info.expires as u64))
+            })
+            .collect();
+    }
+
     /// Keys encoded so far.
     pub fn keys(&self) -> u64 {
         self.keys
@@ -108,6 +123,11 @@ impl RdbSink {
         let encoder = self.encoder.as_mut().ok_or("the RDB stream is finished")?;
         if self.db != Some(db) {
             encoder.select_db(db as u64).map_err(|e| e.to_string())?;
+            if let Some((keys, expires)) = self.sizes.get_mut(db).and_then(Option::take) {
+                encoder
+                    .resize_db(keys, expires)
+                    .map_err(|e| e.to_string())?;
+            }
             self.db = Some(db);
         }
         let meta = KeyMeta {
@@ -154,7 +174,9 @@ pub fn begin(
     options: Options,
     aux: &AuxFields,
 ) -> Result<Arc<Mutex<RdbSink>>, String> {
-    let sink = Arc::new(Mutex::new(RdbSink::new(options, aux)?));
+    let mut sink = RdbSink::new(options, aux)?;
+    sink.note_sizes(keyspace);
+    let sink = Arc::new(Mutex::new(sink));
     if !keyspace.begin_snapshot(sink.clone()) {
         return Err("another snapshot is in progress".into());
     }
@@ -222,8 +244,10 @@ pub fn write_now(
             }
         }
     }
+    let mut sink = RdbSink::new(options, aux)?;
+    sink.note_sizes(keyspace);
     let mut flushing = Flushing {
-        sink: RdbSink::new(options, aux)?,
+        sink,
         out,
         error: None,
     };
@@ -290,6 +314,16 @@ mod tests {
             })
             .collect();
         assert_eq!(decoded.len(), 2004);
+        // One RESIZEDB per database, with its size when the snapshot began.
+        let sizes: Vec<u64> = items
+            .iter()
+            .filter_map(|i| match i {
+                Item::ResizeDb { db_size, .. } => Some(*db_size),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(sizes.len(), 3);
+        assert_eq!(sizes.iter().sum::<u64>(), 2004);
         let z = decoded.iter().find(|k| &k.key[..] == b"z").unwrap();
         assert_eq!((z.db, z.expire_ms), (2, Some(99_999_999_999_999)));
         assert_eq!(
