@@ -56,14 +56,14 @@ enum BaseSink {
 }
 
 impl BaseSink {
-    fn new(rdb: bool) -> Result<BaseSink, String> {
+    fn new(rdb: bool, keyspace: &Keyspace) -> Result<BaseSink, String> {
         if !rdb {
             return Ok(BaseSink::Commands(CommandSink::default()));
         }
-        Ok(BaseSink::Rdb(Box::new(RdbSink::new(
-            Options::default(),
-            &base_aux(),
-        )?)))
+        let mut sink = RdbSink::new(Options::default(), &base_aux())?;
+        // RESIZEDB hints, so that loading the base sizes the tables up front.
+        sink.note_sizes(keyspace);
+        Ok(BaseSink::Rdb(Box::new(sink)))
     }
 
     /// The bytes encoded so far.
@@ -152,7 +152,7 @@ pub fn start_rewrite(shared: &Shared, keyspace: &mut Keyspace) -> RewriteStart {
             return RewriteStart::Failed;
         }
     };
-    let sink = match BaseSink::new(config.rdb_preamble) {
+    let sink = match BaseSink::new(config.rdb_preamble, keyspace) {
         Ok(sink) => Arc::new(Mutex::new(sink)),
         Err(e) => {
             tracing::warn!("Can't start the AOF rewrite: {e}");
