@@ -209,18 +209,7 @@ impl Keyspace {
         if session.db >= self.dbs.len() {
             return Some(Error::DbIndexOutOfRange.to_frame());
         }
-        let mut ctx = Ctx {
-            now: Now::new(self.clock, self.access.initial(&self.tunables)),
-            access: self.access,
-            dbs: &mut self.dbs,
-            session,
-            stats: &mut self.stats,
-            dirty: &mut self.dirty,
-            random: &mut self.random,
-            tunables: self.tunables,
-            fx: &mut self.fx,
-            codec: self.dump_codec.as_deref(),
-        };
+        let mut ctx = self.ctx(session);
         let dirty_before = *ctx.dirty;
         let db = ctx.session.db;
         let unit_start = ctx.fx.effects.len();
@@ -248,8 +237,8 @@ impl Keyspace {
         Some(reply)
     }
 
-    /// A handler's context for `session`, outside [`Keyspace::execute`] (serving
-    /// blocked clients, blocking.rs).
+    /// A handler's context for `session`: for [`Keyspace::execute`], and for
+    /// serving blocked clients (blocking.rs).
     pub(crate) fn ctx<'a>(&'a mut self, session: &'a mut Session) -> Ctx<'a> {
         Ctx {
             now: Now::new(self.clock, self.access.initial(&self.tunables)),
