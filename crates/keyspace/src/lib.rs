@@ -97,7 +97,7 @@ pub use crate::{
     evict::Evicted,
     expire_cycle::ExpireBudget,
     glob::glob_match,
-    keyspace::{Clock, Keyspace, Session, WatchToken},
+    keyspace::{Clock, Expiry, Keyspace, Session, WatchToken},
     notify::Notification,
     persist::PersistSink,
     rewrite::{rewrite_commands, REWRITE_ITEMS_PER_CMD},
