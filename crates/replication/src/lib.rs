@@ -6,9 +6,14 @@
 //! offset conventions (`master_repl_offset`, `repl_backlog_first_byte_offset`),
 //! and [`PsyncReply`], the master's answer as a replica parses it.
 //!
-//! What it is not (yet): the master and replica state machines (handshake,
-//! `REPLCONF`, RDB transfer, `WAIT`), replid2/PSYNC2 bookkeeping. No sockets,
-//! no tokio: it works on bytes handed to it.
+//! The replica's [`Handshake`] (PING, AUTH, REPLCONF, PSYNC), the RDB payload
+//! framing of a full sync ([`BulkHeader`], [`Payload`]: `$<len>` and diskless
+//! `$EOF:<mark>`), a server's [`History`] (replid, replid2/second offset, backlog,
+//! and the PSYNC decision), and the master's view of its replicas
+//! ([`ReplicaInfo`], [`Replconf`], WAIT's and min-replicas' counts).
+//!
+//! What it is not: a transport. No sockets, no tokio, no clock: it works on bytes
+//! and times handed to it (ferrodis-server drives it).
 //!
 //! ```
 //! use ferrodis_replication::{Backlog, PsyncReply, ReplId};
@@ -39,12 +44,22 @@
 
 mod backlog;
 mod error;
+mod handshake;
+mod history;
 mod psync;
+mod replicas;
 mod replid;
+mod transfer;
 
 pub use crate::{
     backlog::Backlog,
     error::{Error, Result},
+    handshake::{command, split_line, Handshake, HandshakeConfig, HandshakeError, Progress},
+    history::{FullReason, History, PsyncDecision},
     psync::PsyncReply,
+    replicas::{
+        count_acked, count_good, parse_psync_args, LinkState, Replconf, ReplconfOption, ReplicaInfo,
+    },
     replid::ReplId,
+    transfer::{BadHeader, BulkHeader, Payload, Pushed, EOF_MARK_LEN},
 };
