@@ -31,6 +31,7 @@ pub mod log;
 mod notify;
 pub mod propagate;
 mod pubsub;
+pub mod replication;
 mod shared;
 mod stats;
 mod sys;
@@ -72,6 +73,11 @@ pub async fn run(
     shared.set_rebind(rebind_tx);
     let mut accepting = accept_all(listeners, &shared);
     let cron = tokio::spawn(cron::run(shared.clone()));
+    let repl_cron = tokio::spawn(replication::cron::run(shared.clone()));
+    let replicaof = shared.config().replicaof();
+    if let Some((host, port)) = replicaof {
+        replication::replica::set_master(&shared, host, port);
+    }
     tracing::info!("Ready to accept connections");
 
     let mut stop = shared.stop_signal();
@@ -90,6 +96,8 @@ pub async fn run(
     }
     accepting.abort_all();
     cron.abort();
+    repl_cron.abort();
+    replication::replica::stop_link(&shared);
     shared.clients.kill_all();
     if !shared.config().save_rules().is_empty() {
         // Redis would save the dataset here; RDB persistence is not part of ferrodis

@@ -120,6 +120,8 @@ pub struct Shared {
     pub eviction: EvictionState,
     /// The consumers of write effects (AOF, replicas).
     pub propagation: crate::propagate::Propagation,
+    /// Replication: role, ids, backlog, replicas, the master link.
+    pub replication: crate::replication::Replication,
 }
 
 impl Shared {
@@ -150,6 +152,7 @@ impl Shared {
             sleeping: AtomicBool::new(false),
             eviction,
             propagation: crate::propagate::Propagation::default(),
+            replication: crate::replication::Replication::default(),
         }
     }
 
