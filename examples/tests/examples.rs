@@ -3,7 +3,11 @@
 use std::process::Command;
 
 fn run(exe: &str) -> String {
-    let out = Command::new(exe).output().expect("example runs");
+    run_with(exe, &[])
+}
+
+fn run_with(exe: &str, args: &[&str]) -> String {
+    let out = Command::new(exe).args(args).output().expect("example runs");
     assert!(
         out.status.success(),
         "{exe} failed: {}",
@@ -42,4 +46,38 @@ fn embedded_keyspace_runs_commands() {
             "generic -> Some(Bulk(b\"quicklist\"))",
         ]
     );
+}
+
+#[test]
+fn rdb_files_written_from_code_read_back() {
+    let path = std::env::temp_dir().join(format!("ferrodis-example-{}.rdb", std::process::id()));
+    let path = path.to_str().expect("utf-8 temp path");
+    let out = run_with(env!("CARGO_BIN_EXE_write_rdb"), &[path]);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines[..7],
+        [
+            "greeting -> raw",
+            "visits -> int",
+            "session -> lzf",
+            "queue -> quicklist2",
+            "board -> listpack",
+            "user -> listpack",
+            "tags -> intset",
+        ]
+    );
+    assert!(lines[7].starts_with("wrote 7 keys in 2 dbs, "), "{out}");
+
+    let out = run_with(env!("CARGO_BIN_EXE_read_rdb"), &[path]);
+    let _ = std::fs::remove_file(path);
+    assert!(out.contains(": REDIS0010\n"), "{out}");
+    assert!(out.contains("aux redis-ver = 7.0.15\n"), "{out}");
+    assert!(
+        out.contains("db0 session string (lzf, size 50) expires at 4102444800000 ms\n"),
+        "{out}"
+    );
+    assert!(out.contains("db1 user hash (listpack, size 2)\n"), "{out}");
+    assert!(out.contains("checksum: Verified("), "{out}");
+    assert!(out.contains("7 keys\n"), "{out}");
+    assert!(out.contains("  string  int          1\n"), "{out}");
 }

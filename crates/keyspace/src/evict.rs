@@ -348,8 +348,10 @@ mod tests {
         assert_eq!(dbs, [1, 4].repeat(10));
     }
 
-    /// Of `n` keys, the `n/2` "hot" ones are accessed again; evicting `n/2` keys must
-    /// take mostly the others. A random choice would get about half right.
+    /// Of `n` keys, the `n/2` "hot" ones are accessed again; evicting `n/4` keys must
+    /// take mostly the others. A random choice would get about half right. (Evicting
+    /// all `n/2` made the last picks, among few cold keys left, fail the bar now and
+    /// then: sampling is random.)
     fn check_prefers_cold(h: &mut Harness, n: usize, touch: impl Fn(&mut Harness, &str)) {
         for i in 0..n {
             h.run(&format!("set k{i} v"));
@@ -357,14 +359,14 @@ mod tests {
         for i in (0..n).step_by(2) {
             touch(h, &format!("k{i}"));
         }
-        let evicted: Vec<usize> = (0..n / 2)
+        let evicted: Vec<usize> = (0..n / 4)
             .filter_map(|_| h.ks.evict_one(5))
             .map(|e| {
                 let key = String::from_utf8_lossy(&e.key[1..]).into_owned();
                 key.parse().expect("a numbered key")
             })
             .collect();
-        assert_eq!(evicted.len(), n / 2);
+        assert_eq!(evicted.len(), n / 4);
         let cold = evicted.iter().filter(|&&i| i % 2 == 1).count();
         assert!(
             cold * 100 >= evicted.len() * 85,

@@ -1,5 +1,6 @@
 //! Redis RDB files: the byte format of `dump.rdb`, of the RDB preamble of AOF
-//! files and of a full resync's payload, and a streaming decoder for all of it.
+//! files and of a full resync's payload; a streaming decoder for all of it and
+//! a streaming encoder that writes what Redis 6.x to 7.4 load.
 //!
 //! What it is today:
 //! - [`Decoder`]: reads any [`std::io::Read`] (a file, a socket, a `&[u8]`)
@@ -22,7 +23,25 @@
 //!   [`length`] constants, with the layout in `format.rs`), the 9-byte header
 //!   ([`parse_header`], [`write_header`]), the length encoding, and [`crc64`].
 //!
-//! What it is not (yet): an encoder of records and values. No tokio.
+//! - [`Encoder`]: writes to any [`std::io::Write`] an RDB of version 9, 10 (the
+//!   default: what redis-server 7.0 writes and loads), 11 or 12, record by
+//!   record: aux fields (Redis's standard set with [`AuxFields`]), SELECTDB,
+//!   RESIZEDB, function libraries, module aux data, keys with expire/LRU/LFU.
+//!   Values get the encoding Redis would give them: integer strings as
+//!   integers, LZF (own compressor) for strings over 20 bytes when
+//!   `compression` is on and it saves 4 bytes, quicklists of listpacks (v9:
+//!   ziplists), intsets, listpacks (v9: ziplists) for collections within the
+//!   [`EncodingLimits`] (Redis's `*-max-listpack-*` settings), plain encodings
+//!   beyond them, streams re-encoded into listpack nodes, module values as the
+//!   opaque blobs they were read as. The CRC-64 is computed on the way out (0
+//!   with `checksum: false`, as `rdbchecksum no`). [`dump_payload`] makes a
+//!   `DUMP`/`RESTORE` payload. Files it writes load into redis-server 7.0 with
+//!   deep sanitization (tests/redis_load.rs).
+//! - The `ferrodis-rdb` binary (feature `cli`, on by default): `dump` (JSON
+//!   lines), `check`, `convert --to-version N`, `stats`.
+//!
+//! What it is not: a keyspace (values are the crate's own model, see
+//! [`Value`]), nor async (no tokio: wrap it in `spawn_blocking`).
 //!
 //! The checksum is CRC-64/REDIS (Jones polynomial, reflected, init 0, xorout 0)
 //! from the `crc` crate. `crc64fast` computes CRC-64/XZ, a different
@@ -63,24 +82,53 @@
 //! assert_eq!(ferrodis_rdb::decode(&file)?.len(), 3);
 //! # Ok::<(), ferrodis_rdb::Error>(())
 //! ```
+//!
+//! Writing one, with Redis's encoding choices:
+//!
+//! ```
+//! use ferrodis_rdb::{AuxFields, Encoder, Encoding, Item, KeyMeta, Options, Value};
+//!
+//! let options = Options::default(); // version 10, LZF on, CRC-64 on, Redis's limits
+//! let mut encoder = Encoder::new(Vec::new(), options)?; // or a BufWriter<File>
+//! encoder.aux_fields(&AuxFields::redis_7_0(0))?;
+//! encoder.select_db(0)?;
+//! encoder.resize_db(2, 1)?;
+//! let session = KeyMeta { expire_ms: Some(4_102_444_800_000), ..KeyMeta::default() };
+//! let encoding = encoder.key(b"visits", &Value::String("42".into()), session)?;
+//! assert_eq!(encoding.name(), "int");
+//! let board = Value::SortedSet(vec![("ada".into(), 3.5), ("bob".into(), 9.0)]);
+//! assert_eq!(encoder.key(b"board", &board, KeyMeta::default())?, Encoding::ZsetListpack);
+//! let file: Vec<u8> = encoder.finish()?;
+//!
+//! let items = ferrodis_rdb::decode(&file)?;
+//! assert!(matches!(&items[7], Item::Key(k) if k.expire_ms == Some(4_102_444_800_000)));
+//! # Ok::<(), ferrodis_rdb::Error>(())
+//! ```
 
 mod blob;
 mod crc;
 mod decoder;
+mod encode_value;
+mod encoder;
 mod error;
 mod format;
 mod header;
 mod input;
 mod intset;
+mod intset_write;
 mod item;
 mod length_codec;
 mod listpack;
+mod listpack_write;
 mod lzf;
+mod lzf_compress;
 mod module;
 mod objects;
 mod stream;
+mod stream_write;
 mod value;
 mod ziplist;
+mod ziplist_write;
 mod zipmap;
 
 #[doc(hidden)]
@@ -89,6 +137,10 @@ pub mod fuzzing;
 pub use crate::{
     crc::crc64,
     decoder::{decode, decode_file, Decoder},
+    encoder::{
+        dump_payload, AuxFields, Encoder, EncodingLimits, KeyMeta, Options, ReplicationAux,
+        ENCODER_VERSION_MAX, ENCODER_VERSION_MIN,
+    },
     error::{Error, Result},
     format::{length, magic, opcode, rdb_type},
     header::{parse_header, write_header, Header, Magic},
