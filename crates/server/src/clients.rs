@@ -156,7 +156,12 @@ impl Client {
             m.name,
             now.duration_since(self.created).as_secs(),
             now.duration_since(m.last_interaction).as_secs(),
-            flags(self.kind(), self.pubsub.active(), m.multi >= 0, self.is_blocked()),
+            flags(
+                self.kind(),
+                self.pubsub.active(),
+                m.multi >= 0,
+                self.is_blocked()
+            ),
             m.db,
             sub,
             psub,

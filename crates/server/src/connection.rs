@@ -142,8 +142,14 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, client: Arc<Clien
                 Step::Repl => match conn.repl.take() {
                     Some(crate::replication::ConnAction::Feed(request)) => {
                         // The connection is a replica from now on.
-                        crate::replication::master::serve(stream, shared, conn, rbuf, request)
-                            .await;
+                        crate::replication::master::serve(
+                            stream,
+                            shared.clone(),
+                            conn,
+                            rbuf,
+                            request,
+                        )
+                        .await;
                         return;
                     }
                     Some(crate::replication::ConnAction::Wait {
@@ -289,7 +295,8 @@ fn run_batch(
                         encode(&push, conn.session.protocol, wbuf);
                     }
                 }
-                if !conn.no_reply {
+                // Reset per command: REPLCONF ACK from a non-replica gets no reply either.
+                if !std::mem::take(&mut conn.no_reply) {
                     write_reply(shared, &reply, conn.session.protocol, wbuf);
                 }
                 last_argv = Some(argv);

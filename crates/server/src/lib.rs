@@ -69,6 +69,7 @@ pub async fn run(
         let _ = config.set(&[("port", port.to_string())], config::SetContext::default());
     }
     let shared = Arc::new(Shared::new(config, port));
+    shared.set_self();
     let (rebind_tx, mut rebind_rx) = tokio::sync::mpsc::unbounded_channel();
     shared.set_rebind(rebind_tx);
     let mut accepting = accept_all(listeners, &shared);

@@ -122,6 +122,8 @@ pub struct Shared {
     pub propagation: crate::propagate::Propagation,
     /// Replication: role, ids, backlog, replicas, the master link.
     pub replication: crate::replication::Replication,
+    /// This state's own `Arc`, for commands that start tasks (REPLICAOF).
+    me: OnceLock<std::sync::Weak<Shared>>,
 }
 
 impl Shared {
@@ -153,7 +155,18 @@ impl Shared {
             eviction,
             propagation: crate::propagate::Propagation::default(),
             replication: crate::replication::Replication::default(),
+            me: OnceLock::new(),
         }
+    }
+
+    /// Remembers the `Arc` this state lives in (set once by `run`).
+    pub fn set_self(self: &std::sync::Arc<Shared>) {
+        let _ = self.me.set(std::sync::Arc::downgrade(self));
+    }
+
+    /// This state's `Arc`, once `run` has set it.
+    pub fn self_arc(&self) -> Option<std::sync::Arc<Shared>> {
+        self.me.get()?.upgrade()
     }
 
     /// The keyspace, locked. Commands run one at a time under this lock (DESIGN.md

@@ -44,7 +44,14 @@ pub async fn stream(
     tick.tick().await;
     loop {
         if !rbuf.is_empty() {
-            apply(shared, &mut conn, &mut decoder, &mut rbuf, &mut pending, &mut out)?;
+            apply(
+                shared,
+                &mut conn,
+                &mut decoder,
+                &mut rbuf,
+                &mut pending,
+                &mut out,
+            )?;
         }
         if !out.is_empty() {
             stream

@@ -21,6 +21,7 @@ pub mod cron;
 pub mod fullsync;
 pub mod info;
 pub mod master;
+pub mod rdb_out;
 pub mod replica;
 pub mod stream;
 
@@ -32,7 +33,7 @@ use bytes::BytesMut;
 use ferrodis_replication::{History, ReplId, ReplicaInfo};
 use tokio::sync::Notify;
 
-use crate::shared::{random_hex40, unix_time};
+use crate::shared::{random_hex40, unix_time, Shared};
 
 /// Where the replica's link to its master is (INFO's `master_link_status` is "up"
 /// only when connected; ROLE names every state).
@@ -168,6 +169,8 @@ pub struct State {
     pub no_replicas_since: Option<Instant>,
     /// The effect sink's registration id, while registered.
     pub sink_id: Option<u64>,
+    /// REPLCONF options of connections that have not sent PSYNC yet.
+    pub handshakes: Vec<ReplicaInfo>,
 }
 
 impl State {
@@ -190,6 +193,26 @@ impl State {
             r.outbox.close();
         }
         self.no_replicas_since = Some(Instant::now());
+    }
+
+    /// The handshake options client `id` sent, if any.
+    pub fn take_handshake(&mut self, id: u64) -> Option<ReplicaInfo> {
+        let i = self.handshakes.iter().position(|h| h.id == id)?;
+        Some(self.handshakes.swap_remove(i))
+    }
+
+    /// Records handshake options of client `id` (REPLCONF before PSYNC).
+    pub fn handshake(&mut self, id: u64, ip: String, now_ms: i64) -> &mut ReplicaInfo {
+        if let Some(i) = self.handshakes.iter().position(|h| h.id == id) {
+            return &mut self.handshakes[i];
+        }
+        // Connections that never PSYNC leave an entry: keep the list bounded.
+        if self.handshakes.len() >= 1024 {
+            self.handshakes.remove(0);
+        }
+        self.handshakes.push(ReplicaInfo::new(id, ip, now_ms));
+        let last = self.handshakes.len() - 1;
+        &mut self.handshakes[last]
     }
 
     /// The replica with client id `id`.
@@ -229,6 +252,7 @@ impl Default for Replication {
                 sync_partial_err: 0,
                 no_replicas_since: Some(Instant::now()),
                 sink_id: None,
+                handshakes: Vec::new(),
             }),
             read_only: AtomicBool::new(false),
             stale_denied: AtomicBool::new(false),
@@ -319,4 +343,35 @@ pub enum ConnAction {
         /// Milliseconds, 0 = forever.
         timeout_ms: u64,
     },
+}
+
+/// Redis's `processCommand` replication checks, in its order: NOREPLICAS for
+/// writes when `min-replicas-to-write` is not met, READONLY for writes on a
+/// read-only replica, then (after the pub/sub context check) MASTERDOWN for
+/// commands without the `stale` flag while the link is down and
+/// `replica-serve-stale-data` is off.
+pub fn refuse(
+    shared: &Shared,
+    spec: &ferrodis_keyspace::CommandSpec,
+    pubsub_context: bool,
+) -> Option<ferrodis_resp::Frame> {
+    use ferrodis_resp::Frame;
+    let write = spec.flags.contains(&"write");
+    let r = &shared.replication;
+    if write && r.min_replicas_failing() {
+        return Some(Frame::static_error(
+            "NOREPLICAS Not enough good replicas to write.",
+        ));
+    }
+    if write && r.read_only() {
+        return Some(Frame::static_error(
+            "READONLY You can't write against a read only replica.",
+        ));
+    }
+    if !pubsub_context && r.stale_denied() && !spec.flags.contains(&"stale") {
+        return Some(Frame::static_error(
+            "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
+        ));
+    }
+    None
 }

@@ -16,6 +16,7 @@ use crate::propagate::EffectSink;
 use crate::shared::Shared;
 
 /// Turns effects into stream bytes.
+#[derive(Debug)]
 pub struct StreamSink {
     shared: Weak<Shared>,
 }
