@@ -112,7 +112,13 @@ fn apply(
         batch.keyspace().set_expiry(Expiry::MasterLink);
         let result = loop {
             let before = rbuf.len();
-            match decoder.decode(rbuf) {
+            let decoded = decoder.decode(rbuf);
+            // The decoder may take bytes of a command still incomplete: every byte
+            // it took belongs to the command in progress.
+            let used = before - rbuf.len();
+            pending.extend_from_slice(&window[pos..pos + used]);
+            pos += used;
+            match decoded {
                 Ok(Some(argv)) => {
                     if is_getack(&argv) {
                         ack(out, base + done.len() as u64);
@@ -121,9 +127,6 @@ fn apply(
                         conn.repl = None;
                         conn.blocked = None;
                     }
-                    let used = before - rbuf.len();
-                    pending.extend_from_slice(&window[pos..pos + used]);
-                    pos += used;
                     if conn.multi.is_none() {
                         done.append(pending);
                     }

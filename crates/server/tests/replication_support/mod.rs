@@ -154,10 +154,19 @@ fn sorted(f: Frame) -> Frame {
 
 /// Waits until `replica` processed everything `master` has sent.
 pub fn wait_caught_up(master: &mut Client, replica: &mut Client) {
-    wait_until("the replica to catch up", || {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
         let link = info_field(replica, "replication", "master_link_status");
         let m = info_int(master, "replication", "master_repl_offset");
         let r = info_int(replica, "replication", "slave_repl_offset");
-        link == "up" && m == r && m > 0
-    });
+        if link == "up" && m == r && m > 0 {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!(
+        "the replica did not catch up:\n{}\n{}",
+        text(&master.cmd(&["INFO", "replication"])),
+        text(&replica.cmd(&["INFO", "replication"]))
+    );
 }
