@@ -9,7 +9,7 @@ use crate::connection::Conn;
 use crate::replication::replica;
 
 const FLAGS: &[&str] = &["admin", "noscript", "stale", "no_async_loading"];
-const SYNTAX: &str = "(host:string port:integer) | (NO ONE)";
+const SYNTAX: &str = "(host:string port:integer | NO ONE)";
 
 pub static SPEC: CommandSpec = super::spec(
     "replicaof",
