@@ -2,6 +2,8 @@
 //! replica of a Redis master (full sync, stream, partial resync, backlog too small,
 //! hostile masters), and ROLE / INFO / READONLY on the way.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 mod replication_support;
 

@@ -2,6 +2,8 @@
 //! fork-free snapshot, diskless and disk-based, the stream, partial resync),
 //! chains, failover with PSYNC2, WAIT and min-replicas.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 mod replication_support;
 
