@@ -112,7 +112,10 @@ fn stream_changes(
     loop {
         if last_ack.elapsed() >= Duration::from_secs(1) {
             let mut ack = Vec::new();
-            command(&mut ack, &[b"REPLCONF", b"ACK", offset.to_string().as_bytes()]);
+            command(
+                &mut ack,
+                &[b"REPLCONF", b"ACK", offset.to_string().as_bytes()],
+            );
             send(stream, &ack)?;
             last_ack = Instant::now();
         }

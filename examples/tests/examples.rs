@@ -101,8 +101,20 @@ fn cdc_tap_prints_a_redis_masters_changes() {
     let dir = std::env::temp_dir().join(format!("ferrodis-cdc-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let mut redis = Command::new(server)
-        .args(["--port", &port.to_string(), "--save", "", "--appendonly", "no"])
-        .args(["--repl-diskless-sync-delay", "0", "--dir", dir.to_str().expect("utf-8")])
+        .args([
+            "--port",
+            &port.to_string(),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ])
+        .args([
+            "--repl-diskless-sync-delay",
+            "0",
+            "--dir",
+            dir.to_str().expect("utf-8"),
+        ])
         .stdout(Stdio::null())
         .spawn()
         .expect("start redis-server");
@@ -116,6 +128,7 @@ fn cdc_tap_prints_a_redis_masters_changes() {
             Err(e) => panic!("redis-server: {e}"),
         }
     };
+    let mut replies = conn.try_clone().expect("clone");
     let mut send = |cmd: &str| {
         let words: Vec<&str> = cmd.split(' ').collect();
         let mut raw = format!("*{}\r\n", words.len());
@@ -125,6 +138,10 @@ fn cdc_tap_prints_a_redis_masters_changes() {
         conn.write_all(raw.as_bytes()).expect("write");
     };
     send("SET before 1");
+    // The key is in before the tap connects.
+    let mut ok = [0u8; 5];
+    std::io::Read::read_exact(&mut replies, &mut ok).expect("+OK");
+    assert_eq!(&ok, b"+OK\r\n");
     let mut tap = Command::new(env!("CARGO_BIN_EXE_cdc_tap"))
         .args(["127.0.0.1", &port.to_string(), "--max-changes", "3"])
         .stdout(Stdio::piped())
@@ -144,7 +161,7 @@ fn cdc_tap_prints_a_redis_masters_changes() {
     send("SELECT 2");
     send("RPUSH queue a b");
     send("INCR counter");
-    send("DEL before");
+    send("DEL queue");
     seen.extend(lines.map(|l| l.expect("line")));
     let status = tap.wait().expect("tap exits");
     let _ = redis.kill();
@@ -155,6 +172,10 @@ fn cdc_tap_prints_a_redis_masters_changes() {
     assert!(seen[1].starts_with("synced "), "{seen:?}");
     assert_eq!(
         seen[2..],
-        ["change 2 RPUSH queue a b", "change 2 INCR counter", "change 2 DEL before"]
+        [
+            "change 2 RPUSH queue a b",
+            "change 2 INCR counter",
+            "change 2 DEL queue"
+        ]
     );
 }
