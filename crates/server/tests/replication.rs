@@ -223,3 +223,143 @@ fn hostile_masters_leave_the_dataset_alone_and_are_retried() {
     assert_eq!(r.cmd(&["REPLICAOF", "NO", "ONE"]), Frame::ok());
     assert_eq!(r.cmd(&["SET", "mine", "2"]), Frame::ok(), "a master again");
 }
+
+#[test]
+fn the_replica_reconnects_after_the_master_restarts() {
+    let port = common::free_port();
+    let redis = FixedPortRedis::start(port);
+    let mut m = redis.client();
+    m.cmd(&["SET", "a", "1"]);
+    let ferrodis = Ferrodis::start(&["--replicaof", "127.0.0.1", &port.to_string()]);
+    let mut r = ferrodis.client();
+    wait_caught_up(&mut m, &mut r);
+    drop(m);
+    drop(redis);
+    wait_until("the link to go down", || {
+        info_field(&mut r, "replication", "master_link_status") == "down"
+    });
+    // Stale data is served by default, and still read-only.
+    assert_eq!(r.cmd(&["GET", "a"]), Frame::bulk("1"));
+    let redis = FixedPortRedis::start(port);
+    let mut m = redis.client();
+    m.cmd(&["SET", "b", "2"]);
+    wait_caught_up(&mut m, &mut r);
+    assert_eq!(
+        dump(&mut r),
+        dump(&mut m),
+        "the new master's (empty + b) dataset"
+    );
+}
+
+/// A redis-server on a given port (to restart it on the same one).
+struct FixedPortRedis {
+    child: std::process::Child,
+    port: u16,
+    _dir: common::TempDir,
+}
+
+impl FixedPortRedis {
+    fn start(port: u16) -> FixedPortRedis {
+        let dir = common::TempDir::new("redis-fixed");
+        let child = std::process::Command::new(common::redis_tool("redis-server"))
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no", "--logfile", ""])
+            .args(["--dir", dir.path.to_str().unwrap()])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        common::wait_for_port(format!("127.0.0.1:{port}").parse().unwrap());
+        FixedPortRedis {
+            child,
+            port,
+            _dir: dir,
+        }
+    }
+
+    fn client(&self) -> common::Client {
+        common::Client::connect(format!("127.0.0.1:{}", self.port).parse().unwrap())
+    }
+}
+
+impl Drop for FixedPortRedis {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn stale_data_refused_when_configured() {
+    let dead = common::free_port().to_string();
+    let ferrodis = Ferrodis::start(&[
+        "--replicaof",
+        "127.0.0.1",
+        &dead,
+        "--replica-serve-stale-data",
+        "no",
+    ]);
+    let mut r = ferrodis.client();
+    let down = Frame::error(
+        "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
+    );
+    wait_until("MASTERDOWN", || r.cmd(&["GET", "a"]) == down);
+    // Commands flagged `stale` still run.
+    assert!(matches!(r.cmd(&["INFO", "replication"]), Frame::Bulk(_)));
+    let Frame::Array(role) = r.cmd(&["ROLE"]) else {
+        panic!()
+    };
+    assert_eq!(role[4], Frame::Integer(-1));
+    assert_eq!(r.cmd(&["REPLICAOF", "NO", "ONE"]), Frame::ok());
+    wait_until("served again", || r.cmd(&["GET", "a"]) == Frame::Null);
+}
+
+#[test]
+fn expired_keys_wait_for_the_masters_del() {
+    let redis = RealRedis::start(&["--enable-debug-command", "yes"]);
+    let mut m = redis.client();
+    // No active expiry on the master: only an access deletes (and propagates DEL).
+    assert_eq!(m.cmd(&["DEBUG", "SET-ACTIVE-EXPIRE", "0"]), Frame::ok());
+    let ferrodis = replica_of(&redis, &[]);
+    let mut r = ferrodis.client();
+    m.cmd(&["SET", "k", "v", "PX", "50"]);
+    wait_caught_up(&mut m, &mut r);
+    wait_until("the key to read as missing", || {
+        r.cmd(&["GET", "k"]) == Frame::Null
+    });
+    assert_eq!(r.cmd(&["DBSIZE"]), Frame::Integer(1), "kept for the master");
+    assert_eq!(m.cmd(&["GET", "k"]), Frame::Null);
+    wait_until("the master's DEL", || {
+        r.cmd(&["DBSIZE"]) == Frame::Integer(0)
+    });
+}
+
+#[test]
+fn info_replication_fields_are_redis_s() {
+    let fields = |c: &mut common::Client| -> Vec<String> {
+        text(&c.cmd(&["INFO", "replication"]))
+            .lines()
+            .filter_map(|l| l.split_once(':').map(|(k, _)| k.to_string()))
+            .collect()
+    };
+    let redis = RealRedis::start(&[]);
+    let mut m = redis.client();
+    let twin = RealRedis::start(&["--replicaof", "127.0.0.1", &redis.addr.port().to_string()]);
+    let ferrodis = replica_of(&redis, &[]);
+    let (mut t, mut r) = (twin.client(), ferrodis.client());
+    m.cmd(&["SET", "a", "1"]);
+    wait_caught_up(&mut m, &mut r);
+    wait_caught_up(&mut m, &mut t);
+    assert_eq!(fields(&mut r), fields(&mut t), "as a replica");
+    // A ferrodis master with one replica, against the Redis master with two.
+    let fm = Ferrodis::start(&["--repl-diskless-sync-delay", "0"]);
+    let mut fmc = fm.client();
+    let fr = RealRedis::start(&["--replicaof", "127.0.0.1", &fm.addr.port().to_string()]);
+    let mut frc = fr.client();
+    fmc.cmd(&["SET", "a", "1"]);
+    wait_caught_up(&mut fmc, &mut frc);
+    let mut ours = fields(&mut fmc);
+    let mut theirs = fields(&mut m);
+    ours.retain(|f| !f.starts_with("slave"));
+    theirs.retain(|f| !f.starts_with("slave"));
+    assert_eq!(ours, theirs, "as a master");
+}
