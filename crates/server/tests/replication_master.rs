@@ -166,3 +166,47 @@ fn wait_and_min_replicas() {
         m.cmd(&["SET", "a", "1"]) == Frame::ok()
     });
 }
+
+#[test]
+fn hostile_replicas_are_dropped_and_the_master_goes_on() {
+    use std::io::{Read, Write};
+    let ferrodis = Ferrodis::start(&["--repl-diskless-sync-delay", "0"]);
+    let mut m = ferrodis.client();
+    m.cmd(&["SET", "k", "v"]);
+    // A wrong replid gets a full resync, with a payload the RDB decoder reads.
+    let mut raw = std::net::TcpStream::connect(ferrodis.addr).unwrap();
+    raw.write_all(b"REPLCONF capa psync2\r\nPSYNC 0123456789012345678901234567890123456789 5\r\n")
+        .unwrap();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !got.windows(11).any(|w| w == b"+FULLRESYNC") || got.len() < 200 {
+        let n = raw.read(&mut buf).unwrap();
+        assert!(n > 0, "closed early: {:?}", String::from_utf8_lossy(&got));
+        got.extend_from_slice(&buf[..n]);
+    }
+    assert!(
+        got.starts_with(b"+OK\r\n+FULLRESYNC "),
+        "{:?}",
+        String::from_utf8_lossy(&got)
+    );
+    assert_eq!(info_int(&mut m, "stats", "sync_partial_err"), 1);
+    // Garbage instead of REPLCONF ACK: dropped.
+    raw.write_all(b"*9999999999\r\n").unwrap();
+    wait_until("the replica dropped", || {
+        info_int(&mut m, "replication", "connected_slaves") == 0
+    });
+    // A PSYNC for an offset the master never had: full resync as well.
+    let id = info_field(&mut m, "replication", "master_replid");
+    let mut raw = std::net::TcpStream::connect(ferrodis.addr).unwrap();
+    raw.write_all(format!("PSYNC {id} 999999\r\n").as_bytes())
+        .unwrap();
+    let mut line = [0u8; 12];
+    raw.read_exact(&mut line).unwrap();
+    assert_eq!(&line, b"+FULLRESYNC ");
+    drop(raw);
+    assert_eq!(m.cmd(&["SET", "k", "w"]), Frame::ok());
+    assert_eq!(
+        m.cmd(&["PSYNC", "?", "x"]),
+        Frame::error("ERR value is not an integer or out of range")
+    );
+}
