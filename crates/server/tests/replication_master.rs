@@ -210,3 +210,36 @@ fn hostile_replicas_are_dropped_and_the_master_goes_on() {
         Frame::error("ERR value is not an integer or out of range")
     );
 }
+
+#[test]
+fn a_replica_that_does_not_read_is_dropped_at_its_output_limit() {
+    use std::io::Write;
+    let ferrodis = Ferrodis::start(&["--repl-diskless-sync-delay", "0"]);
+    let mut m = ferrodis.client();
+    assert_eq!(
+        m.cmd(&[
+            "CONFIG",
+            "SET",
+            "client-output-buffer-limit",
+            "replica 1mb 0 0"
+        ]),
+        Frame::ok()
+    );
+    let mut raw = std::net::TcpStream::connect(ferrodis.addr).unwrap();
+    raw.write_all(b"PSYNC ? -1\r\n").unwrap();
+    wait_until("the replica attached", || {
+        info_int(&mut m, "replication", "connected_slaves") == 1
+    });
+    // Far more than the socket buffers take: the outbox passes 1 MB.
+    let value = "x".repeat(100_000);
+    for i in 0..400 {
+        m.cmd(&["SET", &format!("k{i}"), &value]);
+        if info_int(&mut m, "replication", "connected_slaves") == 0 {
+            break;
+        }
+    }
+    wait_until("the replica dropped", || {
+        info_int(&mut m, "replication", "connected_slaves") == 0
+    });
+    drop(raw);
+}

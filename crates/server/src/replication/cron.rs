@@ -36,7 +36,14 @@ fn step(shared: &Arc<Shared>, seconds: u64) {
         )
     };
     let now = now_ms();
+    let obuf = {
+        let l = shared
+            .config()
+            .client_output_buffer_limit(crate::config::ClientClass::Replica);
+        (l.hard, l.soft, l.soft_seconds)
+    };
     let mut state = shared.replication.state();
+    state.obuf_limit = obuf;
     state.history.resize_backlog(backlog_size);
     let is_master = state.master.is_none();
     if is_master && !state.replicas.is_empty() && seconds % ping_period == 0 {
@@ -51,6 +58,7 @@ fn step(shared: &Arc<Shared>, seconds: u64) {
                 r.info.ip
             );
             r.outbox.close();
+            r.client.kill();
         }
     }
     if is_master && ttl > 0 && state.history.backlog().is_some() {

@@ -12,7 +12,6 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use super::{now_ms, Attached, Outbox};
-use crate::config::ClientClass;
 use crate::connection::Conn;
 use crate::shared::Shared;
 
@@ -53,14 +52,7 @@ pub async fn serve(
             return;
         }
     }
-    let (hard, soft, soft_secs) = {
-        let l = shared
-            .config()
-            .client_output_buffer_limit(ClientClass::Replica);
-        (l.hard, l.soft, l.soft_seconds)
-    };
     let mut decoder = CommandDecoder::new(conn.settings.limits);
-    let mut soft_since: Option<Instant> = None;
     loop {
         let online = shared
             .replication
@@ -70,16 +62,7 @@ pub async fn serve(
         if outbox.is_closed() {
             return;
         }
-        let pending = outbox.len() as u64;
-        if (hard > 0 && pending > hard) || soft_exceeded(&mut soft_since, pending, soft, soft_secs)
-        {
-            tracing::warn!(
-                "Client id={} addr={} scheduled to be closed ASAP for overcoming of output buffer limits.",
-                client.id,
-                client.addr
-            );
-            return;
-        }
+        let pending = outbox.len();
         if online && pending > 0 {
             let data = outbox.take();
             if stream.write_all(&data).await.is_err() {
@@ -103,20 +86,11 @@ pub async fn serve(
     }
 }
 
-fn soft_exceeded(since: &mut Option<Instant>, pending: u64, soft: u64, secs: u64) -> bool {
-    if soft == 0 || pending <= soft {
-        *since = None;
-        return false;
-    }
-    let start = *since.get_or_insert_with(Instant::now);
-    start.elapsed() >= Duration::from_secs(secs)
-}
-
 /// Registers the replica and answers PSYNC: true for a partial resync (the
 /// +CONTINUE line and the backlog are already queued in `outbox`).
 fn attach(
     shared: &Arc<Shared>,
-    client: &crate::clients::Client,
+    client: &Arc<crate::clients::Client>,
     outbox: &Arc<Outbox>,
     request: &PsyncRequest,
 ) -> bool {
@@ -174,6 +148,8 @@ fn attach(
         info,
         outbox: outbox.clone(),
         receiving: partial,
+        client: client.clone(),
+        soft_since: None,
     });
     partial
 }

@@ -145,6 +145,10 @@ pub struct Attached {
     pub outbox: Arc<Outbox>,
     /// The stream reaches it (false while waiting for its snapshot to start).
     pub receiving: bool,
+    /// Its connection, to close it (output buffer limits, timeouts).
+    pub client: Arc<crate::clients::Client>,
+    /// Since when its outbox is over the soft limit.
+    pub soft_since: Option<Instant>,
 }
 
 /// Everything replication keeps, under one lock.
@@ -171,6 +175,9 @@ pub struct State {
     pub sink_id: Option<u64>,
     /// REPLCONF options of connections that have not sent PSYNC yet.
     pub handshakes: Vec<ReplicaInfo>,
+    /// `client-output-buffer-limit replica`: hard bytes, soft bytes, soft seconds
+    /// (refreshed by the cron).
+    pub obuf_limit: (u64, u64, u64),
 }
 
 impl State {
@@ -180,9 +187,35 @@ impl State {
             return;
         }
         self.history.append(data);
-        for r in &self.replicas {
-            if r.receiving {
-                r.outbox.push(data);
+        let (hard, soft, soft_secs) = self.obuf_limit;
+        for r in &mut self.replicas {
+            if !r.receiving {
+                continue;
+            }
+            r.outbox.push(data);
+            let pending = r.outbox.len() as u64;
+            // Redis's checkClientOutputBufferLimits for a replica: a replica that
+            // falls this far behind is dropped (it will resync).
+            let soft_over = soft > 0 && pending > soft;
+            if !soft_over {
+                r.soft_since = None;
+            }
+            let soft_expired = soft_over
+                && r.soft_since
+                    .get_or_insert_with(Instant::now)
+                    .elapsed()
+                    .as_secs()
+                    >= soft_secs;
+            if (hard > 0 && pending > hard) || soft_expired {
+                if !r.outbox.is_closed() {
+                    tracing::warn!(
+                        "Client id={} addr={} scheduled to be closed ASAP for overcoming of output buffer limits.",
+                        r.client.id,
+                        r.client.addr
+                    );
+                }
+                r.outbox.close();
+                r.client.kill();
             }
         }
     }
@@ -191,6 +224,7 @@ impl State {
     pub fn drop_replicas(&mut self) {
         for r in self.replicas.drain(..) {
             r.outbox.close();
+            r.client.kill();
         }
         self.no_replicas_since = Some(Instant::now());
     }
@@ -253,6 +287,7 @@ impl Default for Replication {
                 no_replicas_since: Some(Instant::now()),
                 sink_id: None,
                 handshakes: Vec::new(),
+                obuf_limit: (256 << 20, 64 << 20, 60),
             }),
             read_only: AtomicBool::new(false),
             stale_denied: AtomicBool::new(false),
