@@ -78,3 +78,81 @@ pub fn ensure_sink(shared: &Arc<Shared>, keyspace: &mut Keyspace) {
 pub fn backlog_size(shared: &Shared) -> usize {
     usize::try_from(shared.config().get_int("repl-backlog-size").max(1)).unwrap_or(usize::MAX)
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::replication::{Attached, Outbox, Replication};
+    use bytes::Bytes;
+    use ferrodis_replication::ReplicaInfo;
+
+    fn effect(db: usize, words: &[&str]) -> Effect {
+        Effect {
+            db,
+            argv: words
+                .iter()
+                .map(|w| Bytes::copy_from_slice(w.as_bytes()))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn selects_on_db_change_and_feeds_receiving_replicas_only() {
+        let r = Replication::default();
+        let clients = crate::clients::Clients::default();
+        let addr = "127.0.0.1:1".parse().unwrap();
+        let mut state = r.state();
+        state.history.ensure_backlog(1024);
+        let (a, b) = (Arc::new(Outbox::default()), Arc::new(Outbox::default()));
+        for (outbox, receiving) in [(&a, true), (&b, false)] {
+            state.replicas.push(Attached {
+                info: ReplicaInfo::new(1, "x".into(), 0),
+                outbox: outbox.clone(),
+                receiving,
+                client: clients.register(addr, addr, -1),
+                soft_since: None,
+            });
+        }
+        let mut out = Vec::new();
+        encode(
+            &mut state,
+            &[
+                effect(0, &["SET", "a", "1"]),
+                effect(0, &["DEL", "a"]),
+                effect(2, &["INCR", "n"]),
+            ],
+            &mut out,
+        );
+        let text = String::from_utf8(out.clone()).unwrap();
+        assert_eq!(
+            text,
+            "*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n$1\r\na\r\n$1\r\n1\r\n\
+             *2\r\n$3\r\nDEL\r\n$1\r\na\r\n*2\r\n$6\r\nSELECT\r\n$1\r\n2\r\n\
+             *2\r\n$4\r\nINCR\r\n$1\r\nn\r\n"
+        );
+        state.feed(&out);
+        assert_eq!(state.history.offset(), out.len() as u64);
+        assert_eq!(&a.take()[..], &out[..]);
+        assert!(b.is_empty(), "waiting for its snapshot");
+        // A replica far behind is dropped.
+        state.obuf_limit = (10, 0, 0);
+        state.feed(b"0123456789ab");
+        assert!(a.is_closed() && !b.is_closed());
+    }
+
+    #[test]
+    fn refusals_word_as_redis() {
+        let shared = Shared::new(crate::Config::default(), 0);
+        let set = ferrodis_keyspace::lookup(b"set").unwrap();
+        let get = ferrodis_keyspace::lookup(b"get").unwrap();
+        shared.replication.set_min_replicas_failing(true);
+        assert_eq!(
+            crate::replication::refuse(&shared, set, false),
+            Some(ferrodis_resp::Frame::error(
+                "NOREPLICAS Not enough good replicas to write."
+            ))
+        );
+        assert_eq!(crate::replication::refuse(&shared, get, false), None);
+    }
+}
