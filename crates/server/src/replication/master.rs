@@ -64,6 +64,10 @@ pub async fn serve(
         }
         let pending = outbox.len();
         if online && pending > 0 {
+            // Let the other ready tasks (writers) run first, so one write carries
+            // what they add in this round, as Redis writes a replica's buffer once
+            // per event loop iteration.
+            tokio::task::yield_now().await;
             let data = outbox.take();
             if stream.write_all(&data).await.is_err() {
                 return;
