@@ -78,6 +78,7 @@ mod ldouble;
 pub mod notify;
 mod num;
 mod persist;
+mod replace;
 mod rewrite;
 mod spec;
 mod stats;

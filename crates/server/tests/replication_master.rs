@@ -116,6 +116,8 @@ fn chain_and_failover_with_psync2() {
     drop(master);
     assert_eq!(ac.cmd(&["REPLICAOF", "NO", "ONE"]), Frame::ok());
     assert_eq!(info_field(&mut ac, "replication", "master_replid2"), id);
+    // Written before B comes over: B must get it from A's backlog.
+    assert_eq!(ac.cmd(&["SET", "after-promotion", "1"]), Frame::ok());
     let ok = info_int(&mut ac, "stats", "sync_partial_ok");
     let full = info_int(&mut ac, "stats", "sync_full");
     let aport = a.addr.port().to_string();

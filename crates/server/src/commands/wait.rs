@@ -48,13 +48,17 @@ pub fn run(conn: &mut Conn, batch: &mut Batch<'_>, argv: &[Bytes]) -> Frame {
         let state = shared.replication.state();
         (state.history.offset(), state.replicas.len())
     };
-    if replicas == 0 || wanted <= 0 {
+    let acked = {
         let state = shared.replication.state();
-        let acked =
-            ferrodis_replication::count_acked(state.replicas.iter().map(|r| &r.info), offset);
+        ferrodis_replication::count_acked(state.replicas.iter().map(|r| &r.info), offset)
+    };
+    // Enough already, or inside EXEC, where nothing blocks: reply at once.
+    if acked as i64 >= wanted || conn.deny_blocking {
         return Frame::Integer(acked as i64);
     }
-    stream::feed_command(&shared.replication, &[b"REPLCONF", b"GETACK", b"*"]);
+    if replicas > 0 {
+        stream::feed_command(&shared.replication, &[b"REPLCONF", b"GETACK", b"*"]);
+    }
     conn.repl = Some(ConnAction::Wait {
         offset,
         replicas: usize::try_from(wanted).unwrap_or(0),

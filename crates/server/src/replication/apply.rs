@@ -139,8 +139,11 @@ fn apply(
             crate::blocking::serve_ready(shared, keyspace);
             keyspace.set_expiry(Expiry::Replica);
         }
-        drop(batch);
+        // Fed while the keyspace is still locked: a sub-replica's snapshot starting
+        // now must see these commands' effects and their bytes on the same side of
+        // its offset.
         shared.replication.state().feed(&done);
+        drop(batch);
         result
     }
 }

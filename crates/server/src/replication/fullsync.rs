@@ -33,6 +33,7 @@ pub async fn run(
     shared: &Arc<Shared>,
     stream: &mut TcpStream,
     id: u64,
+    outbox: &super::Outbox,
     capa_eof: bool,
     psync: bool,
 ) -> Result<(), String> {
@@ -78,6 +79,11 @@ pub async fn run(
     let mut disk = Vec::new();
     loop {
         let done = shared.keyspace().snapshot_step(STEP_SEGMENTS);
+        if outbox.is_closed() {
+            // Dropped (our dataset was replaced, limits): the snapshot may have been
+            // ended under us, so never finish the RDB as if it were whole.
+            return Err("replica dropped during the full sync".into());
+        }
         let bytes = sink.take();
         if diskless {
             write(stream, &bytes).await?;

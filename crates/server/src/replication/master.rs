@@ -45,8 +45,15 @@ pub async fn serve(
             .state()
             .replica(client.id)
             .is_some_and(|r| r.info.capa_eof);
-        if let Err(e) =
-            super::fullsync::run(&shared, &mut stream, client.id, capa_eof, request.psync).await
+        if let Err(e) = super::fullsync::run(
+            &shared,
+            &mut stream,
+            client.id,
+            &outbox,
+            capa_eof,
+            request.psync,
+        )
+        .await
         {
             tracing::warn!("Full sync of replica {} failed: {e}", client.addr);
             return;

@@ -20,6 +20,7 @@ pub mod apply;
 pub mod cron;
 pub mod fullsync;
 pub mod info;
+pub mod load;
 pub mod master;
 pub mod rdb_out;
 pub mod replica;

@@ -58,24 +58,28 @@ pub fn set_master(shared: &Arc<Shared>, host: String, port: u16) {
 /// other replicas of our old master can continue with us (PSYNC2).
 pub fn stop_link(shared: &Arc<Shared>) -> bool {
     shared.replication.next_generation();
-    let was_replica = {
+    {
         let mut keyspace = shared.keyspace();
         keyspace.set_expiry(Expiry::Master);
-        let mut state = shared.replication.state();
-        let Some(link) = state.master.take() else {
-            return false;
-        };
-        if let Some(task) = link.link {
-            task.abort();
+        {
+            let mut state = shared.replication.state();
+            let Some(link) = state.master.take() else {
+                return false;
+            };
+            if let Some(task) = link.link {
+                task.abort();
+            }
+            state.history.shift(super::new_replid());
+            state.selected_db = None;
+            state.drop_replicas();
+            refresh(shared, &state);
         }
-        state.history.shift(super::new_replid());
-        state.selected_db = None;
-        state.drop_replicas();
-        refresh(shared, &state);
-        true
-    };
+        // Our writes extend the history from now on: replicas of the old master
+        // that come over continue from the backlog, so nothing may be missed.
+        super::stream::ensure_sink(shared, &mut keyspace);
+    }
     kill_master_clients(shared);
-    was_replica
+    true
 }
 
 fn kill_master_clients(shared: &Shared) {
@@ -277,8 +281,10 @@ async fn write(stream: &mut TcpStream, bytes: &[u8]) -> Result<(), String> {
         .map_err(|e| format!("Error writing to MASTER: {e}"))
 }
 
-/// Receives the RDB payload whole, then decodes it (checksum included) and only
-/// then replaces the dataset: a broken transfer leaves the old data in place.
+/// Receives the RDB payload while a loader thread decodes it and another applies
+/// the keys to a keyspace of their own; only a complete payload (checksum
+/// verified) is swapped in for the live data, so a broken transfer leaves the old
+/// dataset in place (Redis's `repl-diskless-load swapdb`).
 async fn full_sync(
     shared: &Arc<Shared>,
     generation: u64,
@@ -304,70 +310,59 @@ async fn full_sync(
         m.sync_read = 0;
         m.sync_started = Some(started);
     });
-    let mut payload = Payload::new(header);
-    let mut rdb = Vec::new();
-    loop {
-        let pushed = payload.push(buf, &mut rdb);
-        let _ = buf.split_to(pushed.consumed);
-        if pushed.done {
-            break;
-        }
-        let received = payload.received();
-        set_state(shared, generation, |m| m.sync_read = received);
-        read_some(stream, buf, timeout).await?;
-    }
-    tracing::info!(
-        "MASTER <-> REPLICA sync: receiving {} bytes from master to disk",
-        rdb.len()
-    );
+    let (tx, rx) = tokio::sync::mpsc::channel::<Vec<u8>>(64);
     let loader = shared.clone();
-    let loaded = tokio::task::spawn_blocking(move || load(&loader, &rdb))
-        .await
-        .map_err(|e| format!("loading task failed: {e}"))??;
-    tracing::info!("MASTER <-> REPLICA sync: Finished with success ({loaded} keys)");
-    let capacity = super::stream::backlog_size(shared);
-    let mut state = shared.replication.state();
-    state.history.reset_to(replid, offset, capacity);
-    // Our dataset changed under our own replicas: they resync (disconnectSlaves).
-    state.drop_replicas();
-    Ok(())
-}
-
-/// Decodes a whole RDB, then flushes and loads it under the keyspace lock.
-fn load(shared: &Shared, rdb: &[u8]) -> Result<u64, String> {
-    let mut decoder = ferrodis_rdb::Decoder::new(rdb);
-    let mut keys = Vec::new();
-    loop {
-        match decoder.next_item() {
-            Ok(Some(ferrodis_rdb::Item::Key(key))) => keys.push(key),
-            Ok(Some(ferrodis_rdb::Item::Eof { .. })) | Ok(None) => break,
-            Ok(Some(_)) => {}
-            Err(e) => {
-                return Err(format!(
-                    "Failed trying to load the MASTER synchronization DB from socket: {e}"
-                ))
+    let loading = tokio::task::spawn_blocking(move || super::load::load(&loader, rx));
+    let mut payload = Payload::new(header);
+    let transfer: Result<(), String> = async {
+        let mut chunk = Vec::new();
+        loop {
+            let pushed = payload.push(buf, &mut chunk);
+            let _ = buf.split_to(pushed.consumed);
+            if !chunk.is_empty() {
+                let full = std::mem::take(&mut chunk);
+                if tx.send(full).await.is_err() {
+                    // The loader stopped: its error says why.
+                    return Ok(());
+                }
             }
+            if pushed.done {
+                return Ok(());
+            }
+            let received = payload.received();
+            set_state(shared, generation, |m| m.sync_read = received);
+            read_some(stream, buf, timeout).await?;
         }
     }
-    let mut keyspace = shared.keyspace();
-    // Flushed as a replica does (not propagated: our replicas resync anyway).
-    keyspace.flushall();
-    keyspace.set_expiry(Expiry::MasterLink);
-    let mut result = Ok(0u64);
-    for key in &keys {
-        // Keys already expired load too: a replica keeps them for its master's DEL.
-        if let Err(e) = crate::load::apply_rdb_key(&mut keyspace, key, i64::MIN) {
-            result = Err(e);
-            break;
-        }
+    .await;
+    drop(tx);
+    let loaded = loading
+        .await
+        .map_err(|e| format!("loading task failed: {e}"))?;
+    transfer?;
+    let mut fresh = loaded?;
+    tracing::info!(
+        "MASTER <-> REPLICA sync: received and loaded {} bytes from master in {:.3} s",
+        payload.received(),
+        started.elapsed().as_secs_f64()
+    );
+    {
+        let capacity = super::stream::backlog_size(shared);
+        let mut keyspace = shared.keyspace();
+        let mut state = shared.replication.state();
+        // Our dataset changes under our own replicas: they resync (disconnectSlaves),
+        // and are cut off before the swap ends a snapshot one of them may be reading.
+        state.drop_replicas();
+        keyspace.swap_data(&mut fresh);
+        state.history.reset_to(replid, offset, capacity);
     }
-    keyspace.set_expiry(Expiry::Replica);
-    // The load is not a stream of writes for anyone else.
-    shared.propagation.flush(&mut keyspace);
-    if result.is_err() {
-        keyspace.flushall();
-    }
-    result.map(|_| keys.len() as u64)
+    // Freeing the old dataset can take a while: not on the runtime.
+    tokio::task::spawn_blocking(move || drop(fresh));
+    tracing::info!(
+        "MASTER <-> REPLICA sync: Finished with success ({:.3} s)",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
 fn register_master_client(
