@@ -14,7 +14,7 @@
 //! # }
 //! ```
 //!
-//! What it is not (yet): persistence (RDB, AOF), replication, MULTI and
+//! What it is not (yet): persistence (RDB, AOF), MULTI and
 //! scripting come with later work; see the README for the current state.
 
 mod alloc;
