@@ -179,8 +179,12 @@ pub static CONFIGS: &[C] = &[
     C::boolean("aof-timestamp-enabled", false),
     C::boolean("cluster-replica-no-failover", false).alias("cluster-slave-no-failover"),
     C::boolean("replica-lazy-flush", false).alias("slave-lazy-flush"),
-    C::boolean("replica-serve-stale-data", true).alias("slave-serve-stale-data").implemented(),
-    C::boolean("replica-read-only", true).alias("slave-read-only").implemented(),
+    C::boolean("replica-serve-stale-data", true)
+        .alias("slave-serve-stale-data")
+        .implemented(),
+    C::boolean("replica-read-only", true)
+        .alias("slave-read-only")
+        .implemented(),
     C::boolean("replica-ignore-maxmemory", true).alias("slave-ignore-maxmemory"),
     C::boolean("jemalloc-bg-thread", true),
     C::boolean("activedefrag", false).check_bool(check_activedefrag),
@@ -202,7 +206,9 @@ pub static CONFIGS: &[C] = &[
     C::string("aclfile", "").immutable(),
     C::nullable("unixsocket").immutable(),
     C::nullable("pidfile").immutable().implemented(),
-    C::nullable("replica-announce-ip").alias("slave-announce-ip").implemented(),
+    C::nullable("replica-announce-ip")
+        .alias("slave-announce-ip")
+        .implemented(),
     C::nullable("masteruser").sensitive().implemented(),
     C::nullable("cluster-announce-ip"),
     C::string("cluster-config-file", "nodes.conf").immutable(),
@@ -274,7 +280,9 @@ pub static CONFIGS: &[C] = &[
     C::int("maxmemory-samples", 1, INT_MAX, 5).implemented(),
     C::int("maxmemory-eviction-tenacity", 0, 100, 10).implemented(),
     C::int("timeout", 0, INT_MAX, 0).implemented(),
-    C::int("replica-announce-port", 0, 65535, 0).alias("slave-announce-port").implemented(),
+    C::int("replica-announce-port", 0, 65535, 0)
+        .alias("slave-announce-port")
+        .implemented(),
     C::int("tcp-backlog", 0, INT_MAX, 511)
         .immutable()
         .implemented(),
@@ -283,14 +291,20 @@ pub static CONFIGS: &[C] = &[
     C::int("cluster-announce-port", 0, 65535, 0),
     C::int("cluster-announce-tls-port", 0, 65535, 0),
     C::int("repl-timeout", 1, INT_MAX, 60).implemented(),
-    C::int("repl-ping-replica-period", 1, INT_MAX, 10).alias("repl-ping-slave-period").implemented(),
+    C::int("repl-ping-replica-period", 1, INT_MAX, 10)
+        .alias("repl-ping-slave-period")
+        .implemented(),
     C::int("list-compress-depth", 0, INT_MAX, 0),
     C::int("rdb-key-save-delay", INT_MIN, INT_MAX, 0).hidden(),
     C::int("key-load-delay", INT_MIN, INT_MAX, 0).hidden(),
     C::int("active-expire-effort", 1, 10, 1),
     C::int("hz", 0, INT_MAX, 10).implemented(),
-    C::int("min-replicas-to-write", 0, INT_MAX, 0).alias("min-slaves-to-write").implemented(),
-    C::int("min-replicas-max-lag", 0, INT_MAX, 10).alias("min-slaves-max-lag").implemented(),
+    C::int("min-replicas-to-write", 0, INT_MAX, 0)
+        .alias("min-slaves-to-write")
+        .implemented(),
+    C::int("min-replicas-max-lag", 0, INT_MAX, 10)
+        .alias("min-slaves-max-lag")
+        .implemented(),
     C::int("watchdog-period", 0, INT_MAX, 0).hidden(),
     C::int("shutdown-timeout", 0, INT_MAX, 10),
     C::int("repl-diskless-sync-max-replicas", 0, INT_MAX, 0),
