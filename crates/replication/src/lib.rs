@@ -41,6 +41,37 @@
 //!     .is_retryable());
 //! # Ok::<(), ferrodis_replication::Error>(())
 //! ```
+//!
+//! A master's PSYNC decision, and what a promotion keeps (PSYNC2):
+//!
+//! ```
+//! use ferrodis_replication::{History, PsyncDecision, ReplId};
+//!
+//! let old = ReplId::from_random_bytes([1; 20]);
+//! let mut replica = History::new(ReplId::NONE);
+//! replica.reset_to(old, 100, 1 << 20); // full sync from `old` at offset 100
+//! replica.append(b"*1\r\n$4\r\nPING\r\n"); // 14 stream bytes: offset 114
+//!
+//! // REPLICAOF NO ONE: a new id; `old` stays valid up to offset 114.
+//! replica.shift(ReplId::from_random_bytes([2; 20]));
+//! // A sibling that had everything from `old` continues partially with us.
+//! assert_eq!(replica.decide(Some(&old), 115), PsyncDecision::Continue { offset: 115 });
+//! ```
+//!
+//! A replica's handshake, bytes out and lines in:
+//!
+//! ```
+//! use ferrodis_replication::{Handshake, HandshakeConfig, Progress, PsyncReply};
+//!
+//! let (mut h, ping) = Handshake::start(HandshakeConfig { listening_port: 6380, ..Default::default() });
+//! assert_eq!(ping, b"*1\r\n$4\r\nPING\r\n");
+//! assert!(matches!(h.on_line(b"+PONG")?, Progress::Send(_))); // REPLCONF x2
+//! assert_eq!(h.on_line(b"+OK")?, Progress::Wait);
+//! assert!(matches!(h.on_line(b"+OK")?, Progress::Send(_))); // PSYNC ? -1
+//! let line = format!("+FULLRESYNC {} 0", "a".repeat(40));
+//! assert!(matches!(h.on_line(line.as_bytes())?, Progress::Done(PsyncReply::FullResync { .. })));
+//! # Ok::<(), ferrodis_replication::HandshakeError>(())
+//! ```
 
 mod backlog;
 mod error;
