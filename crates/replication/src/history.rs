@@ -184,6 +184,66 @@ impl History {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Append(usize),
+        Promote,
+        Ask { old: bool, back: u64 },
+    }
+
+    proptest! {
+        /// Against a model that keeps every id with the offset range it covers:
+        /// PSYNC continues exactly when the id covers the offset and the backlog
+        /// still holds it.
+        #[test]
+        fn decisions_match_a_model(
+            capacity in 1usize..64,
+            ops in proptest::collection::vec(prop_oneof![
+                (0usize..40).prop_map(Op::Append),
+                Just(Op::Promote),
+                (any::<bool>(), 0u64..80).prop_map(|(old, back)| Op::Ask { old, back }),
+            ], 1..40),
+        ) {
+            let ids: Vec<ReplId> = (1..=50u8).map(|i| ReplId::from_random_bytes([i; 20])).collect();
+            let mut next = 1;
+            let mut h = History::new(ids[0]);
+            h.ensure_backlog(capacity);
+            let mut total = 0u64;
+            // (id, last offset it covers) of the previous history, if any.
+            let mut previous: Option<(ReplId, u64)> = None;
+            for op in ops {
+                match op {
+                    Op::Append(n) => {
+                        h.append(&vec![b'x'; n]);
+                        total += n as u64;
+                    }
+                    Op::Promote => {
+                        previous = Some((h.replid, total));
+                        h.shift(ids[next % 50]);
+                        next += 1;
+                    }
+                    Op::Ask { old, back } => {
+                        let offset = (total + 1).saturating_sub(back);
+                        let held_from = (total + 1).saturating_sub(capacity as u64).max(1);
+                        let in_backlog = offset >= held_from;
+                        let (id, covered) = match (old, previous) {
+                            (true, Some((id, end))) => (id, offset <= end + 1),
+                            _ => (h.replid, true),
+                        };
+                        let expected = in_backlog && covered;
+                        let got = h.decide(Some(&id), offset as i64);
+                        prop_assert_eq!(
+                            matches!(got, PsyncDecision::Continue { .. }),
+                            expected,
+                            "offset {} total {} {:?}", offset, total, got
+                        );
+                    }
+                }
+            }
+        }
+    }
 
     fn id(n: u8) -> ReplId {
         ReplId::from_random_bytes([n; 20])
