@@ -245,3 +245,35 @@ fn a_replica_that_does_not_read_is_dropped_at_its_output_limit() {
     });
     drop(raw);
 }
+
+#[test]
+fn a_sub_replica_starts_in_the_database_the_forwarded_stream_selected() {
+    let m = Ferrodis::start(&["--repl-diskless-sync-delay", "0"]);
+    let mut mc = m.client();
+    let a = Ferrodis::start(&[
+        "--replicaof",
+        "127.0.0.1",
+        &m.addr.port().to_string(),
+        "--repl-diskless-sync-delay",
+        "0",
+    ]);
+    let mut ac = a.client();
+    // A is synced before the stream selects db 5.
+    wait_until("A synced", || {
+        info_field(&mut ac, "replication", "master_link_status") == "up"
+    });
+    mc.cmd(&["SELECT", "5"]);
+    mc.cmd(&["SET", "x", "1"]);
+    wait_caught_up(&mut mc, &mut ac);
+    // C syncs from A while M's stream has db 5 selected: the next write in db 5
+    // comes without a SELECT, forwarded as is.
+    let c = Ferrodis::start(&["--replicaof", "127.0.0.1", &a.addr.port().to_string()]);
+    let mut cc = c.client();
+    wait_caught_up(&mut ac, &mut cc);
+    mc.cmd(&["SET", "y", "2"]);
+    wait_caught_up(&mut mc, &mut ac);
+    wait_caught_up(&mut ac, &mut cc);
+    cc.cmd(&["SELECT", "5"]);
+    assert_eq!(cc.cmd(&["GET", "y"]), Frame::bulk("2"));
+    assert_eq!(dump(&mut cc), dump(&mut mc));
+}

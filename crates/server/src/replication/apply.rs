@@ -32,6 +32,9 @@ pub async fn stream(
     timeout: Duration,
 ) -> Result<(), String> {
     let mut conn = Conn::new(client, shared);
+    // Where the stream continues: the RDB's `repl-stream-db` after a full sync, the
+    // database reached before the link broke after a partial one.
+    conn.session.db = shared.replication.state().stream_db;
     conn.authenticated = true;
     conn.master_link = true;
     let mut decoder = CommandDecoder::new(conn.settings.limits);
@@ -142,7 +145,12 @@ fn apply(
         // Fed while the keyspace is still locked: a sub-replica's snapshot starting
         // now must see these commands' effects and their bytes on the same side of
         // its offset.
-        shared.replication.state().feed(&done);
+        let mut state = shared.replication.state();
+        state.feed(&done);
+        if conn.multi.is_none() {
+            state.stream_db = conn.session.db;
+        }
+        drop(state);
         drop(batch);
         result
     }

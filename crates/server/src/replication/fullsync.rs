@@ -135,11 +135,20 @@ fn begin(shared: &Arc<Shared>, id: u64, sink: &Sink) -> Result<Option<Started>, 
     let mut state = shared.replication.state();
     let replid = state.history.replid;
     let offset = state.history.offset();
+    // A replica forwards its master's stream as is: the sub-replica must start in
+    // the database that stream has selected (`rsi->repl_stream_db`). A master's own
+    // stream selects again after the snapshot (`selected_db = None` below).
+    let stream_db = if state.master.is_some() {
+        state.stream_db
+    } else {
+        0
+    };
     let writer = Arc::new(Mutex::new(RdbWriter::new(
         sink.clone(),
         opts,
         replid.as_str(),
         offset,
+        stream_db,
     )?));
     if !keyspace.begin_snapshot(writer.clone()) {
         return Ok(None);

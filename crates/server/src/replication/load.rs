@@ -44,7 +44,16 @@ impl Read for ChannelReader {
 
 /// Decodes the payload from `rx` and returns it loaded into a new keyspace, or the
 /// error (decoding, checksum, a truncated transfer, an unsupported type).
-pub fn load(shared: &Shared, rx: Receiver<Vec<u8>>) -> Result<Keyspace, String> {
+/// What a payload loaded: the data and the `repl-stream-db` aux field.
+#[derive(Debug)]
+pub struct Loaded {
+    /// The dataset.
+    pub keyspace: Keyspace,
+    /// The database the master's stream continues in.
+    pub stream_db: usize,
+}
+
+pub fn load(shared: &Shared, rx: Receiver<Vec<u8>>) -> Result<Loaded, String> {
     let (mut keyspace, databases) = {
         let config = shared.config();
         let databases = config.get_int("databases").max(1) as usize;
@@ -63,7 +72,7 @@ pub fn load(shared: &Shared, rx: Receiver<Vec<u8>>) -> Result<Keyspace, String> 
         keyspace.set_expiry(Expiry::Replica);
         Ok(keyspace)
     });
-    let decoded = decode(
+    let stream_db = decode(
         ChannelReader {
             rx,
             chunk: Vec::new(),
@@ -76,19 +85,23 @@ pub fn load(shared: &Shared, rx: Receiver<Vec<u8>>) -> Result<Keyspace, String> 
     let applied = applier
         .join()
         .map_err(|_| "the loading thread panicked".to_string())?;
-    decoded?;
-    applied
+    let stream_db = stream_db?;
+    Ok(Loaded {
+        keyspace: applied?,
+        stream_db,
+    })
 }
 
 fn decode(
     input: ChannelReader,
     databases: usize,
     out: &std::sync::mpsc::SyncSender<Vec<Key>>,
-) -> Result<(), String> {
+) -> Result<usize, String> {
     let fail =
         |e: String| format!("Failed trying to load the MASTER synchronization DB from socket: {e}");
     let mut decoder = ferrodis_rdb::Decoder::new(input);
     let mut batch = Vec::with_capacity(BATCH);
+    let mut stream_db = 0;
     loop {
         match decoder.next_item().map_err(|e| fail(e.to_string()))? {
             Some(Item::Key(key)) => {
@@ -99,9 +112,16 @@ fn decode(
                 if batch.len() == BATCH {
                     // The applier is gone only after an error, which it returns.
                     if out.send(std::mem::take(&mut batch)).is_err() {
-                        return Ok(());
+                        return Ok(stream_db);
                     }
                 }
+            }
+            Some(Item::Aux { key, value }) if &key[..] == b"repl-stream-db" => {
+                stream_db = std::str::from_utf8(&value)
+                    .ok()
+                    .and_then(|v| v.parse::<usize>().ok())
+                    .filter(|&db| db < databases)
+                    .unwrap_or(0);
             }
             Some(Item::Eof { .. }) => break,
             Some(_) => {}
@@ -111,7 +131,7 @@ fn decode(
     if !batch.is_empty() {
         let _ = out.send(batch);
     }
-    Ok(())
+    Ok(stream_db)
 }
 
 /// Elements per generated command: large, since the load is one of the costs of a

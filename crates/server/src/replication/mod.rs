@@ -179,6 +179,10 @@ pub struct State {
     /// `client-output-buffer-limit replica`: hard bytes, soft bytes, soft seconds
     /// (refreshed by the cron).
     pub obuf_limit: (u64, u64, u64),
+    /// On a replica: the database our master's stream has selected, as of the
+    /// offset reached. A sub-replica's RDB carries it (`repl-stream-db`), since the
+    /// forwarded stream will not select it again.
+    pub stream_db: usize,
 }
 
 impl State {
@@ -289,6 +293,7 @@ impl Default for Replication {
                 sink_id: None,
                 handshakes: Vec::new(),
                 obuf_limit: (256 << 20, 64 << 20, 60),
+                stream_db: 0,
             }),
             read_only: AtomicBool::new(false),
             stale_denied: AtomicBool::new(false),

@@ -51,11 +51,12 @@ impl RdbWriter {
         options: Options,
         replid: &str,
         offset: u64,
+        stream_db: usize,
     ) -> Result<RdbWriter, String> {
         let mut encoder = Encoder::new(out, options).map_err(|e| e.to_string())?;
         let mut aux = AuxFields::redis_7_0(crate::alloc::allocated().unwrap_or(0));
         aux.replication = Some(ReplicationAux {
-            stream_db: 0,
+            stream_db: stream_db as i64,
             id: replid.to_string(),
             offset: offset as i64,
         });

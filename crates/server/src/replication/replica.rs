@@ -35,6 +35,10 @@ pub fn set_master(shared: &Arc<Shared>, host: String, port: u16) {
         // Our replicas must learn of the change (`replicationSetMaster` →
         // disconnectSlaves); they reconnect and may continue partially.
         state.drop_replicas();
+        if let Some(task) = state.master.take().and_then(|m| m.link) {
+            // An attempt under way for the old master must not load its data.
+            task.abort();
+        }
         let now = Instant::now();
         state.master = Some(MasterLink {
             host,
@@ -340,7 +344,10 @@ async fn full_sync(
         .await
         .map_err(|e| format!("loading task failed: {e}"))?;
     transfer?;
-    let mut fresh = loaded?;
+    let super::load::Loaded {
+        keyspace: mut fresh,
+        stream_db,
+    } = loaded?;
     tracing::info!(
         "MASTER <-> REPLICA sync: received and loaded {} bytes from master in {:.3} s",
         payload.received(),
@@ -355,6 +362,7 @@ async fn full_sync(
         state.drop_replicas();
         keyspace.swap_data(&mut fresh);
         state.history.reset_to(replid, offset, capacity);
+        state.stream_db = stream_db;
     }
     // Freeing the old dataset can take a while: not on the runtime.
     tokio::task::spawn_blocking(move || drop(fresh));
