@@ -26,7 +26,7 @@ use super::rdb_out::{options, RdbWriter, Sink};
 use crate::shared::Shared;
 
 /// Segments walked per step (a few hundred keys each) between writes.
-const STEP_SEGMENTS: usize = 4;
+const STEP_SEGMENTS: usize = 16;
 
 /// Runs the full sync of replica `id`.
 pub async fn run(
