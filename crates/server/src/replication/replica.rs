@@ -86,6 +86,22 @@ pub fn stop_link(shared: &Arc<Shared>) -> bool {
     true
 }
 
+/// After start-up loaded an RDB holding `repl-id`, `repl-offset` and
+/// `repl-stream-db` (a replica's own save): resume that history, so the link PSYNCs
+/// `<repl-id> <repl-offset + 1>` and continues partially (Redis's `rdbLoad` →
+/// `replicationCacheMasterUsingMyself`). Call before the link starts.
+pub fn restore_history(
+    shared: &Shared,
+    replid: ferrodis_replication::ReplId,
+    offset: u64,
+    stream_db: usize,
+) {
+    let capacity = super::stream::backlog_size(shared);
+    let mut state = shared.replication.state();
+    state.history.reset_to(replid, offset, capacity);
+    state.stream_db = stream_db;
+}
+
 fn kill_master_clients(shared: &Shared) {
     for c in shared.clients.all() {
         if c.kind() == crate::clients::Kind::Master {
