@@ -13,8 +13,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Any listener works: here an ephemeral loopback port.
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
-    // The defaults of redis-server, overridden like `--databases 4` on its command line.
-    let args = ["--databases".to_string(), "4".to_string()];
+    // The defaults of redis-server, overridden like `--databases 4` on its command
+    // line; `--save ""` because redis-server's default save rules would write a
+    // dump.rdb into the current directory at shutdown.
+    let args = ["--databases", "4", "--save", ""].map(String::from);
     let ferrodis_server::Startup::Run(config) = ferrodis_server::Config::from_args(&args)? else {
         return Err("not a server command line".into());
     };

@@ -150,6 +150,11 @@ impl Appender {
         !self.pending.is_empty()
     }
 
+    /// Bytes fed but not written yet.
+    pub fn pending_len(&self) -> u64 {
+        self.pending.len() as u64
+    }
+
     /// The file's size once everything fed so far is written.
     pub fn size(&self) -> u64 {
         self.size + self.pending.len() as u64

@@ -13,8 +13,13 @@
 //! [`Appender`] applies the policy to the open file (buffered writes, fsync
 //! before replies with `always`, a background fsync thread with `everysec`).
 //!
-//! What it is not (yet): the loading of a whole manifest (RDB base included), the rewrite, or the
-//! upgrade of a legacy single `appendonly.aof`. No tokio: the server drives it.
+//! [`AofDir`] is the directory with its crash-safe changes (create, new incr file,
+//! a rewrite's switch to a new base, legacy upgrade); [`load_files`] loads its files
+//! in order (an RDB base through `ferrodis-rdb`) with `aof-load-truncated`'s rules.
+//! The `ferrodis-check-aof` binary is redis-check-aof.
+//!
+//! What it is not: a runtime. No threads beyond everysec's fsync, no tokio: the
+//! server owns the writer, the rewrite's snapshot and the fsync waits.
 //!
 //! ```
 //! use ferrodis_aof::{base_name, incr_name, FileKind, Manifest, ManifestEntry};

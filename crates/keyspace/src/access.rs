@@ -87,6 +87,29 @@ impl AccessClock {
     }
 }
 
+impl AccessClock {
+    /// The stamp RESTORE gives a key (Redis's `objectSetLRUOrLFU()`): under an LFU
+    /// policy FREQ sets the counter; otherwise IDLETIME backdates the access by that
+    /// many seconds, or, past the start of the wrapping clock, lands half-way round
+    /// it so the key still looks long idle. `None`: keep a new key's stamp.
+    pub(crate) fn restored(
+        self,
+        tunables: &Tunables,
+        freq: Option<u8>,
+        idle_secs: Option<u64>,
+    ) -> Option<u32> {
+        if tunables.maxmemory_policy.is_lfu() {
+            return freq.map(|f| (self.minutes << 8) | u32::from(f));
+        }
+        let idle = idle_secs?;
+        let clock = u64::from(self.lru);
+        Some(match clock.checked_sub(idle) {
+            Some(at) => at as u32,
+            None => ((clock + u64::from(LRU_CLOCK_MAX / 2)) % u64::from(LRU_CLOCK_MAX)) as u32,
+        })
+    }
+}
+
 /// Redis's `LFULogIncr()`: the counter grows with probability
 /// 1 / ((counter - LFU_INIT_VAL) * lfu-log-factor + 1), up to 255. `random` is a
 /// uniformly random number.

@@ -303,6 +303,11 @@ impl Db {
         self.table.scan(cursor, visit)
     }
 
+    /// Makes room for `additional` more keys (RDB loading's RESIZEDB).
+    pub(crate) fn reserve(&mut self, additional: usize) {
+        self.table.reserve(additional);
+    }
+
     /// Starts a snapshot of this database's table (see `persist.rs`); false if one
     /// runs already.
     pub(crate) fn begin_snapshot(&mut self, sink: Box<dyn table::SnapshotSink<Entry>>) -> bool {

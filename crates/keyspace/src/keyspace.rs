@@ -152,6 +152,8 @@ pub struct Keyspace {
     pub(crate) expiry: Expiry,
     /// The eviction pool and the random policies' next database (evict.rs).
     pub(crate) evict: Eviction,
+    /// DUMP and RESTORE's payload format, supplied by the owner (dump.rs).
+    pub(crate) dump_codec: Option<std::sync::Arc<dyn crate::dump::DumpCodec>>,
 }
 
 impl Keyspace {
@@ -174,6 +176,7 @@ impl Keyspace {
             fx: Fx::default(),
             evict: Eviction::default(),
             expiry: Expiry::Master,
+            dump_codec: None,
         }
     }
 
@@ -246,6 +249,7 @@ impl Keyspace {
             random: &mut self.random,
             tunables: self.tunables,
             fx: &mut self.fx,
+            codec: self.dump_codec.as_deref(),
         };
         let dirty_before = *ctx.dirty;
         let db = ctx.session.db;
@@ -287,6 +291,7 @@ impl Keyspace {
             random: &mut self.random,
             tunables: self.tunables,
             fx: &mut self.fx,
+            codec: self.dump_codec.as_deref(),
         }
     }
 
@@ -360,6 +365,11 @@ impl Keyspace {
             self.fx.watched.touch(db, &argv[i as usize]);
             i += step;
         }
+    }
+
+    /// The clock for a write outside any command (loading).
+    pub(crate) fn load_now(&self) -> Now {
+        Now::new(self.clock, self.access.initial(&self.tunables))
     }
 
     /// Start or stop recording [`Effect`]s (off by default, so a keyspace nobody

@@ -67,6 +67,7 @@ mod bignum;
 mod blocking;
 mod commands;
 mod db;
+mod dump;
 mod effects;
 mod entry;
 mod error;
@@ -75,6 +76,7 @@ mod expire_cycle;
 mod glob;
 mod keyspace;
 mod ldouble;
+mod load;
 pub mod notify;
 mod num;
 mod persist;
@@ -93,12 +95,14 @@ mod view;
 
 pub use crate::{
     blocking::Outcome,
+    dump::{DumpCodec, RestoreError},
     effects::Effect,
     error::{Error, Result},
     evict::Evicted,
     expire_cycle::ExpireBudget,
     glob::glob_match,
     keyspace::{Clock, Expiry, Keyspace, Session, WatchToken},
+    load::LoadValue,
     notify::Notification,
     persist::PersistSink,
     rewrite::{rewrite_commands, REWRITE_ITEMS_PER_CMD},

@@ -93,4 +93,22 @@ impl Keyspace {
     pub fn snapshot_running(&self) -> bool {
         self.dbs.iter().any(|d| d.snapshot_running())
     }
+
+    /// Hands every key of every database to `sink` at once, database by database
+    /// (a synchronous SAVE, which holds the keyspace the whole time, so needs no
+    /// snapshot and works while one runs).
+    pub fn for_each_entry(&self, sink: &mut dyn PersistSink) {
+        for (db, d) in self.dbs.iter().enumerate() {
+            for e in d.iter() {
+                sink.entry(
+                    db,
+                    EntryView {
+                        key: e.key(),
+                        value: ValueView::of(e.value()),
+                        expire_at: e.expire_at(),
+                    },
+                );
+            }
+        }
+    }
 }

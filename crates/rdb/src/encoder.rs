@@ -199,6 +199,12 @@ impl<W: Write> Encoder<W> {
         })
     }
 
+    /// The writer, for example to drain a `Vec<u8>` while encoding goes on (what
+    /// the encoder still buffers reaches it later, at the latest in `finish`).
+    pub fn get_mut(&mut self) -> &mut W {
+        &mut self.out
+    }
+
     /// The options the file is written with.
     pub fn options(&self) -> &Options {
         &self.options

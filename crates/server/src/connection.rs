@@ -132,6 +132,11 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, client: Arc<Clien
         // replies are pending.
         loop {
             let step = run_batch(&mut conn, &shared, &mut decoder, &mut rbuf, &mut wbuf);
+            // Read on the thread that ran the batch, before any await.
+            if let Some(end) = crate::aof::take_batch_end() {
+                // No reply before its writes are in the AOF (fsynced with always).
+                shared.aof.wait_synced(end).await;
+            }
             if !wbuf.is_empty() && !flush(&mut stream, &mut wbuf, &shared, &conn).await {
                 return;
             }
@@ -171,6 +176,11 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, client: Arc<Clien
                             .await;
                     match waited {
                         Waited::Reply(reply) => {
+                            if shared.aof.enabled() {
+                                // Served by another client's batch: its pop is
+                                // in the AOF before this reply goes out.
+                                shared.aof.wait_all_synced().await;
+                            }
                             write_reply(&shared, &reply, conn.session.protocol, &mut wbuf);
                         }
                         Waited::Gone => return,

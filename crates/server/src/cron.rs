@@ -1,5 +1,6 @@
 //! The periodic work Redis does in `serverCron`, `hz` times a second: active expiry,
-//! the instantaneous metrics, and eviction left over by commands.
+//! the instantaneous metrics, eviction left over by commands, RDB saves (save
+//! rules, scheduled BGSAVE) and AOF rewrites (scheduled or automatic).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -36,6 +37,8 @@ pub async fn run(shared: Arc<Shared>) {
         if shared.eviction.maxmemory() > 0 {
             evict(&shared).await;
         }
+        crate::save::cron(&shared);
+        crate::aof::cron(&shared);
         // Redis samples instantaneous metrics every 100 ms whatever hz is.
         if tokio::time::Instant::now() >= sample_due {
             shared.stats.sample();

@@ -14,16 +14,20 @@
 //! # }
 //! ```
 //!
-//! What it is not (yet): persistence (RDB, AOF), MULTI and
-//! scripting come with later work; see the README for the current state.
+//! Persistence: RDB saves (SAVE, BGSAVE on a fork-free snapshot, save rules,
+//! shutdown saves), DUMP/RESTORE, the AOF (Redis 7's multi-part directory, fsync
+//! policies, BGREWRITEAOF) and loading at start-up. Replication both ways with
+//! redis-server (`replication`). What it is not (yet): scripting; see the README.
 
 mod alloc;
+mod aof;
 mod blocking;
 mod clients;
 mod commands;
 pub mod config;
 mod connection;
 mod cron;
+mod dump_codec;
 mod evict;
 mod listener;
 pub mod load;
@@ -31,7 +35,9 @@ pub mod log;
 mod notify;
 pub mod propagate;
 mod pubsub;
+pub mod rdb_snapshot;
 pub mod replication;
+mod save;
 mod shared;
 mod stats;
 mod sys;
@@ -53,12 +59,26 @@ pub const REDIS_VERSION: &str = "7.0.15";
 pub const FERRODIS_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// Serve clients on `listeners` until `shutdown` resolves or a client sends SHUTDOWN.
-/// Then stop accepting, close every connection and return.
-pub async fn run(
+/// Then stop accepting, close every connection and return. A dataset that cannot
+/// be loaded at start-up (see [`try_run`]) is logged and nothing is served.
+pub async fn run(listeners: Vec<TcpListener>, config: Config, shutdown: impl Future<Output = ()>) {
+    let _ = try_run(listeners, config, shutdown).await;
+}
+
+/// A start-up failure: the dataset on disk could not be loaded (Redis exits with
+/// status 1 after logging why).
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{0}")]
+pub struct StartupError(pub String);
+
+/// [`run`], reporting a failed start-up: first the dataset is loaded from disk
+/// (the AOF with `appendonly yes`, else the RDB file), as Redis's
+/// `loadDataFromDisk()`; the binary exits with status 1 on error.
+pub async fn try_run(
     listeners: Vec<TcpListener>,
     mut config: Config,
     shutdown: impl Future<Output = ()>,
-) {
+) -> Result<(), StartupError> {
     let port = listeners
         .first()
         .and_then(|l| l.local_addr().ok())
@@ -70,9 +90,17 @@ pub async fn run(
     }
     let shared = Arc::new(Shared::new(config, port));
     shared.set_self();
+    if let Err(e) = aof::startup::load_data_from_disk(&shared) {
+        for line in e.lines() {
+            tracing::warn!("{line}");
+        }
+        return Err(StartupError(e));
+    }
     let (rebind_tx, mut rebind_rx) = tokio::sync::mpsc::unbounded_channel();
     shared.set_rebind(rebind_tx);
     let mut accepting = accept_all(listeners, &shared);
+    let dirty = shared.keyspace().dirty();
+    shared.rdb.start(&shared, dirty);
     let cron = tokio::spawn(cron::run(shared.clone()));
     let repl_cron = tokio::spawn(replication::cron::run(shared.clone()));
     let replicaof = shared.config().replicaof();
@@ -98,15 +126,25 @@ pub async fn run(
     accepting.abort_all();
     cron.abort();
     repl_cron.abort();
-    replication::replica::stop_link(&shared);
+    replication::replica::halt(&shared);
     shared.clients.kill_all();
-    if !shared.config().save_rules().is_empty() {
-        // Redis would save the dataset here; RDB persistence is not part of ferrodis
-        // yet, so say plainly that nothing was written.
-        tracing::warn!("Save points are configured, but RDB persistence is not implemented yet: the dataset was not saved.");
+    // After the clients: no batch can feed the AOF any more.
+    shared.aof.shutdown(&shared);
+    if !shared.rdb.shutdown_saved() {
+        // SIGTERM, SIGINT or the caller's future: SHUTDOWN without arguments.
+        tracing::warn!("User requested shutdown...");
+        // Redis would keep serving after a failed save; this loop has stopped
+        // already, so the failure is logged (by `shutdown_save`) and the server exits.
+        let _ = save::shutdown_save(
+            &shared,
+            &mut shared.keyspace(),
+            save::ShutdownSave::Default,
+            false,
+        );
     }
     while accepting.join_next().await.is_some() {}
     let _ = cron.await;
+    Ok(())
 }
 
 fn accept_all(listeners: Vec<TcpListener>, shared: &Arc<Shared>) -> tokio::task::JoinSet<()> {

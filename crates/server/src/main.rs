@@ -123,7 +123,13 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
-        ferrodis_server::run(tokio_listeners, config, shutdown).await;
+        if ferrodis_server::try_run(tokio_listeners, config, shutdown)
+            .await
+            .is_err()
+        {
+            // Logged already; Redis exits with status 1 when it cannot load.
+            return ExitCode::FAILURE;
+        }
         tracing::warn!("ferrodis is now ready to exit, bye bye...");
         ExitCode::SUCCESS
     });

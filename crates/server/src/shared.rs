@@ -120,6 +120,12 @@ pub struct Shared {
     pub eviction: EvictionState,
     /// The consumers of write effects (AOF, replicas).
     pub propagation: crate::propagate::Propagation,
+    /// RDB saves: the running BGSAVE, LASTSAVE, INFO persistence (save.rs).
+    pub rdb: crate::save::RdbState,
+    /// DUMP/RESTORE's payload format, installed in the keyspace.
+    dump_codec: std::sync::Arc<crate::dump_codec::RdbDumpCodec>,
+    /// The append-only file.
+    pub aof: std::sync::Arc<crate::aof::Aof>,
     /// Replication: role, ids, backlog, replicas, the master link.
     pub replication: crate::replication::Replication,
     /// This state's own `Arc`, for commands that start tasks (REPLICAOF).
@@ -133,6 +139,9 @@ impl Shared {
         let databases = config.get_int("databases").max(1) as usize;
         let mut keyspace = Keyspace::new(databases);
         keyspace.set_tunables(tunables(&config));
+        let dump_codec = std::sync::Arc::new(crate::dump_codec::RdbDumpCodec::default());
+        dump_codec.configure(&config);
+        keyspace.set_dump_codec(dump_codec.clone());
         let (stop_tx, _) = watch::channel(StopReason::Running);
         let eviction = EvictionState::default();
         eviction.configure(&config);
@@ -154,6 +163,9 @@ impl Shared {
             sleeping: AtomicBool::new(false),
             eviction,
             propagation: crate::propagate::Propagation::default(),
+            rdb: crate::save::RdbState::default(),
+            dump_codec,
+            aof: std::sync::Arc::default(),
             replication: crate::replication::Replication::default(),
             me: OnceLock::new(),
         }
@@ -190,6 +202,7 @@ impl Shared {
         // Read by every command, so kept apart from the per-connection `Settings`
         // cache, which a connection refreshes only between reads.
         self.eviction.configure(&config);
+        self.dump_codec.configure(&config);
         *self.settings.write().unwrap_or_else(|e| e.into_inner()) = settings;
         self.settings_gen.fetch_add(1, Ordering::Release);
         out

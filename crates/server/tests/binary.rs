@@ -13,10 +13,12 @@ use ferrodis_resp::Frame;
 
 const BIN: &str = env!("CARGO_BIN_EXE_ferrodis-server");
 
-/// Start the binary, returning it once its log says it is ready.
+/// Start the binary, returning it once its log says it is ready. Without save
+/// rules (appended last), so that stopping it writes no dump.rdb here.
 fn start(args: &[&str]) -> (Child, std::sync::mpsc::Receiver<String>) {
     let mut child = Command::new(BIN)
         .args(args)
+        .args(["--save", ""])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

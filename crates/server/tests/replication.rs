@@ -363,3 +363,32 @@ fn info_replication_fields_are_redis_s() {
     theirs.retain(|f| !f.starts_with("slave"));
     assert_eq!(ours, theirs, "as a master");
 }
+
+#[test]
+fn a_restarted_replica_continues_from_its_saved_rdb() {
+    let redis = RealRedis::start(&[]);
+    let mut m = redis.client();
+    populate(&mut m);
+    let dir = common::TempDir::new("replica-rdb");
+    let dir_path = dir.path.to_str().unwrap().to_string();
+    let port = redis.addr.port().to_string();
+    let args = ["--replicaof", "127.0.0.1", &port, "--dir", &dir_path];
+    {
+        let ferrodis = Ferrodis::start(&args);
+        let mut r = ferrodis.client();
+        wait_caught_up(&mut m, &mut r);
+        write_load(&mut m, 21, 300);
+        wait_caught_up(&mut m, &mut r);
+        assert_eq!(r.cmd(&["SAVE"]), Frame::ok());
+    }
+    // Written while the replica is down, well within the backlog.
+    write_load(&mut m, 22, 300);
+    let full = info_int(&mut m, "stats", "sync_full");
+    let ok = info_int(&mut m, "stats", "sync_partial_ok");
+    let ferrodis = Ferrodis::start(&args);
+    let mut r = ferrodis.client();
+    wait_caught_up(&mut m, &mut r);
+    assert_eq!(info_int(&mut m, "stats", "sync_partial_ok"), ok + 1);
+    assert_eq!(info_int(&mut m, "stats", "sync_full"), full, "no full sync");
+    assert_eq!(dump(&mut r), dump(&mut m));
+}

@@ -10,6 +10,7 @@ mod bits;
 mod collection_scan;
 mod counter;
 mod database;
+mod dump;
 mod expire;
 mod hash;
 mod hash_random;
@@ -178,6 +179,8 @@ table! {
     keys_copy::RENAMENX => renamenx,
     keys_copy::MOVE => move_,
     keys_copy::COPY => copy,
+    dump::DUMP => dump,
+    dump::RESTORE => restore,
     object::OBJECT => object,
     sort::SORT => sort,
     sort::SORT_RO => sort_ro,
@@ -291,6 +294,8 @@ pub(crate) struct Ctx<'a> {
     pub(crate) tunables: Tunables,
     /// Effects and WATCH touches (see effects.rs).
     pub(crate) fx: &'a mut Fx,
+    /// DUMP and RESTORE's payload format, if the owner supplied one (dump.rs).
+    pub(crate) codec: Option<&'a dyn crate::dump::DumpCodec>,
 }
 
 impl Ctx<'_> {

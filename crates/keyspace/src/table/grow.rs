@@ -61,6 +61,28 @@ impl<T: Keyed, S: BuildHasher> Table<T, S> {
         }
     }
 
+    /// Makes room for `additional` more entries ahead of time, as Redis's
+    /// `dictExpand()` after an RDB's RESIZEDB: splits segments until the table is
+    /// sized for them, and gives each segment its share of capacity, so inserting
+    /// them causes no splits and no segment rehashes.
+    pub fn reserve(&mut self, additional: usize) {
+        let want = self.len.saturating_add(additional);
+        while self.segments.len().saturating_mul(self.split_load) < want {
+            let before = self.segments.len();
+            self.split_next();
+            if self.segments.len() == before {
+                break; // out of directory bits
+            }
+        }
+        let per = want.div_ceil(self.segments.len());
+        let hasher = &self.hasher;
+        for seg in &mut self.segments {
+            if seg.capacity() < per {
+                seg.reserve(per - seg.len(), |e| hasher.hash_one(e.key()));
+            }
+        }
+    }
+
     /// Checks the structural invariants (tests only).
     #[cfg(test)]
     pub(super) fn check(&self) {

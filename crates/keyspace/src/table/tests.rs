@@ -393,3 +393,28 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn reserve_presplits_so_inserts_never_split() {
+    let mut t = small();
+    insert(&mut t, 1, 1);
+    t.reserve(1000);
+    let segments = t.segments.len();
+    let buckets: Vec<usize> = t.segments.iter().map(|s| s.num_buckets()).collect();
+    for k in 2..=1000 {
+        insert(&mut t, k, k);
+    }
+    assert_eq!(t.segments.len(), segments, "no split after reserve");
+    let after: Vec<usize> = t.segments.iter().map(|s| s.num_buckets()).collect();
+    let grown = buckets.iter().zip(&after).filter(|(a, b)| a != b).count();
+    // Tiny test segments (5 entries on average) see the random spread; full-size
+    // ones (about 170) have room for it.
+    assert!(
+        grown * 4 <= segments,
+        "{grown} of {segments} segments rehashed"
+    );
+    t.check();
+    for k in 1..=1000 {
+        assert_eq!(t.get(&k).map(|e| e.v), Some(k));
+    }
+}

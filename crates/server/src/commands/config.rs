@@ -149,7 +149,7 @@ fn set(conn: &Conn, batch: &mut Batch<'_>, args: &[Bytes]) -> Frame {
         local_client: conn.is_local,
         loading: false,
     };
-    let result: Result<bool, String> = shared.update_config(|config| {
+    let result: Result<(bool, Vec<&'static str>), String> = shared.update_config(|config| {
         let before = config.clone();
         let changed = config.set(&pairs, ctx)?;
         // All or nothing, as in Redis 7.0: if the running server cannot follow a new
@@ -158,19 +158,73 @@ fn set(conn: &Conn, batch: &mut Batch<'_>, args: &[Bytes]) -> Frame {
             *config = before;
             format!("ERR CONFIG SET failed (possibly related to argument '{name}') - {why}")
         })?;
-        Ok(changed.iter().any(|name| TUNABLES.contains(name)))
+        let aof: Vec<&'static str> = changed
+            .iter()
+            .copied()
+            .filter(|n| matches!(*n, "appendonly" | "appendfsync" | "aof-timestamp-enabled"))
+            .collect();
+        Ok((changed.iter().any(|name| TUNABLES.contains(name)), aof))
     });
     match result {
-        Ok(tunables_changed) => {
+        Ok((tunables_changed, aof)) => {
             if tunables_changed {
                 // Through the batch, which may already hold the keyspace lock.
                 let tunables = crate::shared::tunables(&shared.config());
                 batch.keyspace().set_tunables(tunables);
             }
+            if !aof.is_empty() {
+                if let Err(why) = apply_aof(batch, &aof) {
+                    return Frame::error(format!(
+                        "ERR CONFIG SET failed (possibly related to argument 'appendonly') - {why}"
+                    ));
+                }
+            }
             Frame::ok()
         }
         Err(msg) => Frame::error(msg),
     }
+}
+
+/// `appendonly` and `appendfsync` act on the running AOF (Redis's
+/// `updateAppendonly()` and `updateAppendFsync()`); they need the batch's keyspace
+/// lock, so they run after the config lock is released. A failure to turn the AOF
+/// on sets `appendonly` back to `no`.
+fn apply_aof(batch: &mut Batch<'_>, changed: &[&str]) -> Result<(), String> {
+    let shared = batch.shared();
+    let (on, fsync) = {
+        let config = shared.config();
+        (
+            config.get_bool("appendonly"),
+            ferrodis_aof::Fsync::parse(config.get_str("appendfsync")).unwrap_or_default(),
+        )
+    };
+    if changed.contains(&"appendonly") {
+        let keyspace = batch.keyspace();
+        if on {
+            if let Err(e) = crate::aof::startup::enable(shared, keyspace) {
+                shared.update_config(|c| {
+                    let _ = c.set(&[("appendonly", "no")], SetContext::default());
+                });
+                return Err(e);
+            }
+        } else if shared.aof.enabled() {
+            shared.aof.stop(shared, keyspace);
+        }
+    }
+    if changed.contains(&"aof-timestamp-enabled") {
+        shared
+            .aof
+            .set_timestamps(shared.config().get_bool("aof-timestamp-enabled"));
+    }
+    if changed.contains(&"appendfsync") {
+        if let Err(e) = shared.aof.set_policy(fsync) {
+            tracing::warn!(
+                "Can't reopen the AOF with appendfsync {}: {e}",
+                fsync.name()
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Configs the keyspace reads (see `shared::tunables`).

@@ -1,5 +1,6 @@
 //! DEBUG SLEEP <seconds>: block the server, like Redis, for tests of timeouts and
-//! clients. Guarded by `enable-debug-command` as in Redis 7.0 (default `no`).
+//! clients; DEBUG RELOAD: save, flush and load the RDB file back. Guarded by
+//! `enable-debug-command` as in Redis 7.0 (default `no`).
 
 use std::time::Duration;
 
@@ -51,8 +52,62 @@ pub fn run(conn: &mut Conn, batch: &mut Batch<'_>, argv: &[Bytes]) -> Frame {
         tokio::task::block_in_place(|| std::thread::sleep(Duration::from_secs_f64(secs)));
         return Frame::ok();
     }
+    if sub.eq_ignore_ascii_case(b"reload") {
+        return reload(batch, &argv[2..]);
+    }
     Frame::error(format!(
         "ERR unknown subcommand '{}'. Try DEBUG HELP.",
         super::lossy(sub, 128)
     ))
+}
+
+/// DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: save the RDB file, empty the keyspace
+/// and load the file back (Redis's debug.c), all under the batch's hold of the
+/// keyspace. The load is not propagated: replicas and the AOF have the data.
+fn reload(batch: &mut Batch<'_>, options: &[Bytes]) -> Frame {
+    let (mut flush, mut save) = (true, true);
+    for opt in options {
+        if opt.eq_ignore_ascii_case(b"noflush") {
+            flush = false;
+        } else if opt.eq_ignore_ascii_case(b"nosave") {
+            save = false;
+        } else if !opt.eq_ignore_ascii_case(b"merge") {
+            // Loading applies each key over what exists, so MERGE is what it does.
+            return Frame::static_error(
+                "ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.",
+            );
+        }
+    }
+    let shared = batch.shared();
+    let path = {
+        let config = shared.config();
+        config.dir().join(config.get_str("dbfilename"))
+    };
+    let keyspace = batch.keyspace();
+    tokio::task::block_in_place(|| {
+        if save && crate::save::save_now(shared, keyspace).is_err() {
+            return Frame::static_error("ERR");
+        }
+        // What the batch's commands wrote so far leaves first; then the load's
+        // commands are dropped instead of propagated.
+        shared.propagation.flush(keyspace);
+        if flush {
+            keyspace.flushall();
+        }
+        let loaded = crate::load::load_rdb(keyspace, &path, keyspace.now_ms());
+        let _ = keyspace.take_effects();
+        let _ = keyspace.take_notifications();
+        match loaded {
+            Ok(keys) => {
+                shared.rdb.note_load(keys, 0);
+                shared.rdb.reset_dirty(keyspace.dirty());
+                tracing::warn!("DB reloaded by DEBUG RELOAD");
+                Frame::ok()
+            }
+            Err(e) => {
+                tracing::warn!("{e}");
+                Frame::static_error("ERR Error trying to load the RDB dump")
+            }
+        }
+    })
 }

@@ -178,21 +178,8 @@ fn write_section(batch: &mut Batch<'_>, section: &str, out: &mut String) {
             let dirty = batch.keyspace().dirty();
             f("loading", &0);
             f("async_loading", &0);
-            f("rdb_changes_since_last_save", &dirty);
-            f("rdb_bgsave_in_progress", &0);
-            f("rdb_last_save_time", &shared.started_unix);
-            f("rdb_last_bgsave_status", &"ok");
-            f("rdb_last_bgsave_time_sec", &-1);
-            f("rdb_current_bgsave_time_sec", &-1);
-            f("rdb_saves", &0);
-            f("aof_enabled", &0);
-            f("aof_rewrite_in_progress", &0);
-            f("aof_rewrite_scheduled", &0);
-            f("aof_last_rewrite_time_sec", &-1);
-            f("aof_current_rewrite_time_sec", &-1);
-            f("aof_last_bgrewrite_status", &"ok");
-            f("aof_rewrites", &0);
-            f("aof_last_write_status", &"ok");
+            shared.rdb.write_info(dirty, &mut f);
+            crate::aof::write_info(&shared.aof, out);
         }
         "stats" => {
             let ks = batch.keyspace().stats().clone();

@@ -6,6 +6,7 @@
 //! `processCommand`: existence, arity, authentication, then execution.
 
 mod auth;
+mod bgrewriteaof;
 mod client;
 mod command;
 mod config;
@@ -25,6 +26,7 @@ mod replconf;
 mod replicaof;
 mod reset;
 mod role;
+mod save;
 mod shutdown;
 mod sync;
 mod time;
@@ -59,6 +61,11 @@ pub static SERVER_COMMANDS: &[ServerCommand] = &[
         spec: &auth::SPEC,
         subcommands: &[],
         run: auth::run,
+    },
+    ServerCommand {
+        spec: &bgrewriteaof::SPEC,
+        subcommands: &[],
+        run: bgrewriteaof::run,
     },
     ServerCommand {
         spec: &client::SPEC,
@@ -154,6 +161,21 @@ pub static SERVER_COMMANDS: &[ServerCommand] = &[
         spec: &reset::SPEC,
         subcommands: &[],
         run: reset::run,
+    },
+    ServerCommand {
+        spec: &save::SAVE_SPEC,
+        subcommands: &[],
+        run: save::save,
+    },
+    ServerCommand {
+        spec: &save::BGSAVE_SPEC,
+        subcommands: &[],
+        run: save::bgsave,
+    },
+    ServerCommand {
+        spec: &save::LASTSAVE_SPEC,
+        subcommands: &[],
+        run: save::lastsave,
     },
     ServerCommand {
         spec: &shutdown::SPEC,
@@ -345,6 +367,14 @@ pub fn dispatch(conn: &mut Conn, batch: &mut Batch<'_>, argv: &[Bytes]) -> Frame
                 return reply;
             }
         }
+        if batch.shared.rdb.may_refuse_writes() {
+            if let Some(reply) = misconf(conn, batch.shared, spec) {
+                if let Some(multi) = conn.multi.as_mut() {
+                    multi.aborted = true;
+                }
+                return reply;
+            }
+        }
         if repl_checks {
             if let Some(reply) = crate::replication::refuse(batch.shared, spec, pubsub_context) {
                 if let Some(multi) = conn.multi.as_mut() {
@@ -363,9 +393,18 @@ pub fn dispatch(conn: &mut Conn, batch: &mut Batch<'_>, argv: &[Bytes]) -> Frame
                 return Frame::simple("QUEUED");
             }
         }
-    } else if batch.shared.eviction.maxmemory() > 0 && !batch.in_exec {
-        if let Some(reply) = oom::check(conn, batch, None, argv) {
-            return reply;
+    } else {
+        if batch.shared.eviction.maxmemory() > 0 && !batch.in_exec {
+            if let Some(reply) = oom::check(conn, batch, None, argv) {
+                return reply;
+            }
+        }
+        if batch.shared.rdb.may_refuse_writes() {
+            if let Some(reply) =
+                ferrodis_keyspace::lookup(name).and_then(|spec| misconf(conn, batch.shared, spec))
+            {
+                return reply;
+            }
         }
     }
     let reply = match server {
@@ -378,6 +417,32 @@ pub fn dispatch(conn: &mut Conn, batch: &mut Batch<'_>, argv: &[Bytes]) -> Frame
         }
     }
     reply
+}
+
+/// Redis's MISCONF refusal after a failed background save: write commands, PING,
+/// and an EXEC whose queue writes (`processCommand`'s `deny_write_type` check).
+#[cold]
+fn misconf(conn: &Conn, shared: &Shared, spec: &CommandSpec) -> Option<Frame> {
+    if !shared.rdb.refuses_writes(&shared.config()) {
+        return None;
+    }
+    let writes = |spec: &CommandSpec| spec.flags.contains(&"write");
+    let exec_writes = spec.name == "exec"
+        && conn.multi.as_ref().is_some_and(|m| {
+            m.queued
+                .iter()
+                .filter_map(|argv| argv.first().and_then(|n| ferrodis_keyspace::lookup(n)))
+                .any(writes)
+        });
+    (writes(spec) || exec_writes || spec.name == "ping").then(|| {
+        Frame::static_error(
+            "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to \
+             persist to disk. Commands that may modify the data set are disabled, because this \
+             instance is configured to report errors during writes if RDB snapshotting fails \
+             (stop-writes-on-bgsave-error option). Please check the Redis logs for details \
+             about the RDB error.",
+        )
+    })
 }
 
 /// Publishes the keyspace notifications the command raised. A subscriber that raised
@@ -404,7 +469,12 @@ fn keyspace_command(conn: &mut Conn, batch: &mut Batch<'_>, argv: &[Bytes]) -> F
         keyspace.execute_blocking(&mut conn.session, argv, conn.client.id)
     };
     match outcome {
-        Some(Outcome::Reply(reply)) => reply,
+        Some(Outcome::Reply(reply)) => {
+            if argv[0].eq_ignore_ascii_case(b"flushall") && !reply.is_error() {
+                tokio::task::block_in_place(|| crate::save::after_flushall(shared, keyspace));
+            }
+            reply
+        }
         Some(Outcome::Blocked { timeout_ms }) => {
             // Registered while the keyspace is still locked, so no writer can serve
             // the client before its channel exists. The connection writes no reply

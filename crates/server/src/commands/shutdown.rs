@@ -7,6 +7,7 @@ use ferrodis_resp::Frame;
 
 use super::Batch;
 use crate::connection::Conn;
+use crate::save::{self, ShutdownSave};
 
 pub static SPEC: CommandSpec = super::spec(
     "shutdown",
@@ -22,15 +23,15 @@ pub static SPEC: CommandSpec = super::spec(
 
 pub fn run(conn: &mut Conn, batch: &mut Batch<'_>, argv: &[Bytes]) -> Frame {
     let shared = batch.shared();
-    let (mut save, mut nosave, mut abort) = (false, false, false);
+    let (mut save, mut nosave, mut abort, mut force) = (false, false, false, false);
     for arg in &argv[1..] {
         match arg.to_ascii_lowercase().as_slice() {
             b"save" => save = true,
             b"nosave" => nosave = true,
             b"abort" => abort = true,
-            // NOW and FORCE only change how Redis waits for lagging replicas and
-            // treats save errors; without replicas or persistence they change nothing.
-            b"now" | b"force" => {}
+            b"force" => force = true,
+            // NOW only changes how Redis waits for lagging replicas.
+            b"now" => {}
             _ => return Frame::static_error("ERR syntax error"),
         }
     }
@@ -41,15 +42,19 @@ pub fn run(conn: &mut Conn, batch: &mut Batch<'_>, argv: &[Bytes]) -> Frame {
         // Shutdown here is immediate, so there is never one in progress to abort.
         return Frame::static_error("ERR No shutdown in progress.");
     }
-    if save {
-        // RDB persistence is not part of ferrodis yet (it is the RDB issue): saving
-        // cannot succeed, so refuse the way Redis does when its save fails.
-        tracing::warn!(
-            "Error trying to save the DB, can't exit: RDB persistence is not implemented yet."
-        );
+    tracing::warn!("User requested shutdown...");
+    let mode = match (save, nosave) {
+        (true, _) => ShutdownSave::Save,
+        (_, true) => ShutdownSave::NoSave,
+        _ => ShutdownSave::Default,
+    };
+    // The save runs here, holding the keyspace (the batch), so no write slips in
+    // between the file and the stop; a failure keeps the server running.
+    let keyspace = batch.keyspace();
+    let saved = tokio::task::block_in_place(|| save::shutdown_save(shared, keyspace, mode, force));
+    if saved.is_err() {
         return Frame::static_error("ERR Errors trying to SHUTDOWN. Check logs.");
     }
-    tracing::warn!("User requested shutdown...");
     shared.request_stop();
     conn.no_reply = true;
     conn.close_after_reply = true;

@@ -152,15 +152,15 @@ fn check_shutdown_flags(flags: u32) -> Result<(), &'static str> {
 
 /// The config table, in Redis's order: bools, strings, enums, numbers, TLS, special.
 pub static CONFIGS: &[C] = &[
-    C::boolean("rdbchecksum", true).immutable(),
+    C::boolean("rdbchecksum", true).immutable().implemented(),
     C::boolean("daemonize", false).immutable().implemented(),
     C::boolean("io-threads-do-reads", false).immutable(),
     C::boolean("always-show-logo", false).immutable(),
     C::boolean("protected-mode", true).implemented(),
-    C::boolean("rdbcompression", true),
+    C::boolean("rdbcompression", true).implemented(),
     C::boolean("rdb-del-sync-files", false),
     C::boolean("activerehashing", true),
-    C::boolean("stop-writes-on-bgsave-error", true),
+    C::boolean("stop-writes-on-bgsave-error", true).implemented(),
     C::boolean("set-proc-title", true).immutable(),
     C::boolean("dynamic-hz", true),
     C::boolean("lazyfree-lazy-eviction", false),
@@ -174,9 +174,9 @@ pub static CONFIGS: &[C] = &[
     C::boolean("no-appendfsync-on-rewrite", false),
     C::boolean("cluster-require-full-coverage", true),
     C::boolean("rdb-save-incremental-fsync", true),
-    C::boolean("aof-load-truncated", true),
-    C::boolean("aof-use-rdb-preamble", true),
-    C::boolean("aof-timestamp-enabled", false),
+    C::boolean("aof-load-truncated", true).implemented(),
+    C::boolean("aof-use-rdb-preamble", true).implemented(),
+    C::boolean("aof-timestamp-enabled", false).implemented(),
     C::boolean("cluster-replica-no-failover", false).alias("cluster-slave-no-failover"),
     C::boolean("replica-lazy-flush", false).alias("slave-lazy-flush"),
     C::boolean("replica-serve-stale-data", true)
@@ -190,7 +190,7 @@ pub static CONFIGS: &[C] = &[
     C::boolean("activedefrag", false).check_bool(check_activedefrag),
     C::boolean("syslog-enabled", false).immutable(),
     C::boolean("cluster-enabled", false).immutable(),
-    C::boolean("appendonly", false).deny_loading(),
+    C::boolean("appendonly", false).deny_loading().implemented(),
     C::boolean("cluster-allow-reads-when-down", false),
     C::boolean("cluster-allow-pubsubshard-when-down", true),
     C::boolean("crash-log-enabled", true),
@@ -216,13 +216,16 @@ pub static CONFIGS: &[C] = &[
     C::string("syslog-ident", "redis").immutable(),
     C::string("dbfilename", "dump.rdb")
         .protected()
-        .check_str(check_dbfilename),
+        .check_str(check_dbfilename)
+        .implemented(),
     C::string("appendfilename", "appendonly.aof")
         .immutable()
-        .check_str(check_appendfilename),
+        .check_str(check_appendfilename)
+        .implemented(),
     C::string("appenddirname", "appendonlydir")
         .immutable()
-        .check_str(check_appenddirname),
+        .check_str(check_appenddirname)
+        .implemented(),
     C::nullable("server_cpulist").immutable(),
     C::nullable("bio_cpulist").immutable(),
     C::nullable("aof_rewrite_cpulist").immutable(),
@@ -240,7 +243,7 @@ pub static CONFIGS: &[C] = &[
     C::enumeration("repl-diskless-load", REPL_DISKLESS_LOAD, 0).deny_loading(),
     C::enumeration("loglevel", LOGLEVELS, 2).implemented(),
     C::enumeration("maxmemory-policy", MAXMEMORY_POLICIES, 7).implemented(),
-    C::enumeration("appendfsync", APPENDFSYNC, 0),
+    C::enumeration("appendfsync", APPENDFSYNC, 0).implemented(),
     C::enumeration("oom-score-adj", OOM_SCORE_ADJ, 0),
     C::enumeration("acl-pubsub-default", ACL_PUBSUB_DEFAULT, 0),
     C::enumeration("sanitize-dump-payload", SANITIZE_DUMP_PAYLOAD, 0),
@@ -261,7 +264,7 @@ pub static CONFIGS: &[C] = &[
         .implemented(),
     C::int("port", 0, 65535, 6379).implemented(),
     C::int("io-threads", 1, 128, 1).immutable().implemented(),
-    C::int("auto-aof-rewrite-percentage", 0, INT_MAX, 100),
+    C::int("auto-aof-rewrite-percentage", 0, INT_MAX, 100).implemented(),
     C::int("cluster-replica-validity-factor", 0, INT_MAX, 10)
         .alias("cluster-slave-validity-factor"),
     C::int("list-max-listpack-size", INT_MIN, INT_MAX, -2)
@@ -295,7 +298,9 @@ pub static CONFIGS: &[C] = &[
         .alias("repl-ping-slave-period")
         .implemented(),
     C::int("list-compress-depth", 0, INT_MAX, 0),
-    C::int("rdb-key-save-delay", INT_MIN, INT_MAX, 0).hidden(),
+    C::int("rdb-key-save-delay", INT_MIN, INT_MAX, 0)
+        .hidden()
+        .implemented(),
     C::int("key-load-delay", INT_MIN, INT_MAX, 0).hidden(),
     C::int("active-expire-effort", 1, 10, 1),
     C::int("hz", 0, INT_MAX, 10).implemented(),
@@ -358,7 +363,7 @@ pub static CONFIGS: &[C] = &[
     .implemented(),
     C::memory("maxmemory-clients", -100, SSIZE_MAX, 0).num_format(NumFormat::MemoryOrPercent),
     C::int("repl-backlog-ttl", 0, LONG_MAX, 60 * 60).implemented(),
-    C::memory("auto-aof-rewrite-min-size", 0, LLONG_MAX, 64 * 1024 * 1024),
+    C::memory("auto-aof-rewrite-min-size", 0, LLONG_MAX, 64 * 1024 * 1024).implemented(),
     C::int(
         "loading-process-events-interval-bytes",
         1024,
@@ -392,7 +397,7 @@ pub static CONFIGS: &[C] = &[
         .protected()
         .deny_loading()
         .implemented(),
-    C::special("save", Special::Save),
+    C::special("save", Special::Save).implemented(),
     C::special(
         "client-output-buffer-limit",
         Special::ClientOutputBufferLimit,
@@ -507,6 +512,21 @@ mod tests {
             "maxmemory-samples",
             "maxmemory-eviction-tenacity",
             "notify-keyspace-events",
+            "save",
+            "dbfilename",
+            "rdbcompression",
+            "rdbchecksum",
+            "stop-writes-on-bgsave-error",
+            "rdb-key-save-delay",
+            "appendonly",
+            "appendfsync",
+            "appendfilename",
+            "appenddirname",
+            "aof-use-rdb-preamble",
+            "aof-load-truncated",
+            "aof-timestamp-enabled",
+            "auto-aof-rewrite-percentage",
+            "auto-aof-rewrite-min-size",
         ];
         want.sort_unstable();
         assert_eq!(got, want);

@@ -704,10 +704,7 @@ mod tests {
                 .expect("valid");
         assert_eq!(
             c.unimplemented_non_defaults(),
-            vec![
-                ("appendonly", "yes".to_string()),
-                ("maxmemory-clients", "1073741824".to_string())
-            ]
+            vec![("maxmemory-clients", "1073741824".to_string())]
         );
     }
 }

@@ -416,3 +416,47 @@ pub fn refuse(
     }
     None
 }
+
+/// The replication aux fields of an RDB save (Redis's `rdbPopulateSaveInfo`): a
+/// master with a backlog, or a replica that has synced, records its id, offset and
+/// the database its stream has selected; otherwise none. Call with the keyspace
+/// locked (the dataset and the offset as of the same instant).
+pub fn rdb_aux(shared: &Shared) -> Option<ferrodis_rdb::ReplicationAux> {
+    let state = shared.replication.state();
+    let h = &state.history;
+    let stream_db = match &state.master {
+        None if h.backlog().is_some() => state.selected_db.unwrap_or(0),
+        Some(_) if h.offset() > 0 => state.stream_db,
+        _ => return None,
+    };
+    Some(ferrodis_rdb::ReplicationAux {
+        stream_db: stream_db as i64,
+        id: h.replid.to_string(),
+        offset: h.offset() as i64,
+    })
+}
+
+/// After start-up loaded `path`: a replica resumes the history the file records
+/// (`repl-id`, `repl-offset`, `repl-stream-db`), so its first PSYNC can continue
+/// partially (Redis's `loadDataFromDisk` → `replicationCacheMasterUsingMyself`).
+pub fn restore_from_rdb(shared: &Shared, path: &std::path::Path) {
+    let Ok(file) = std::fs::File::open(path) else {
+        return;
+    };
+    let mut decoder = ferrodis_rdb::Decoder::new(std::io::BufReader::new(file));
+    let (mut id, mut offset, mut db) = (None, None, 0usize);
+    // Aux fields come first: stop at the first record that is not one.
+    while let Ok(Some(ferrodis_rdb::Item::Aux { key, value })) = decoder.next_item() {
+        let text = String::from_utf8_lossy(&value).into_owned();
+        match &key[..] {
+            b"repl-id" => id = text.parse::<ReplId>().ok(),
+            b"repl-offset" => offset = text.parse::<u64>().ok(),
+            b"repl-stream-db" => db = text.parse().unwrap_or(0),
+            _ => {}
+        }
+    }
+    if let (Some(id), Some(offset)) = (id, offset) {
+        tracing::info!("Restoring replication history {id}:{offset} from the RDB file");
+        replica::restore_history(shared, id, offset, db);
+    }
+}

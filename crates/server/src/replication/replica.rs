@@ -102,6 +102,22 @@ pub fn restore_history(
     state.stream_db = stream_db;
 }
 
+/// Shutdown: stop the link but keep the history as it is (the shutdown save
+/// records it, so the restarted replica continues with PSYNC).
+pub fn halt(shared: &Shared) {
+    shared.replication.next_generation();
+    if let Some(task) = shared
+        .replication
+        .state()
+        .master
+        .as_mut()
+        .and_then(|m| m.link.take())
+    {
+        task.abort();
+    }
+    kill_master_clients(shared);
+}
+
 fn kill_master_clients(shared: &Shared) {
     for c in shared.clients.all() {
         if c.kind() == crate::clients::Kind::Master {

@@ -21,7 +21,14 @@ pub struct Ferrodis {
 impl Ferrodis {
     /// Start with redis-server style arguments, e.g. `["--requirepass", "x"]`.
     pub fn start(args: &[&str]) -> Ferrodis {
-        let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        // No save rules unless the test sets some (Redis's defaults would write
+        // dump.rdb into the working directory at shutdown); a later `--save`
+        // replaces this one.
+        let args: Vec<String> = ["--save", ""]
+            .iter()
+            .chain(args)
+            .map(|s| s.to_string())
+            .collect();
         let config = match ferrodis_server::Config::from_args(&args) {
             Ok(ferrodis_server::Startup::Run(config)) => config,
             other => panic!("bad test config {args:?}: {other:?}"),
