@@ -81,3 +81,101 @@ fn rdb_files_written_from_code_read_back() {
     assert!(out.contains("7 keys\n"), "{out}");
     assert!(out.contains("  string  int          1\n"), "{out}");
 }
+
+/// The CDC tap against a real redis-server 7.0: the snapshot's keys, then the
+/// changes as they are written.
+#[test]
+fn cdc_tap_prints_a_redis_masters_changes() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::net::TcpStream;
+    use std::process::Stdio;
+
+    let server = ["/usr/bin/redis-server", "/usr/local/bin/redis-server"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())
+        .expect("redis-server not found: `apt-get install -y redis-server redis-tools`");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let dir = std::env::temp_dir().join(format!("ferrodis-cdc-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let mut redis = Command::new(server)
+        .args([
+            "--port",
+            &port.to_string(),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ])
+        .args([
+            "--repl-diskless-sync-delay",
+            "0",
+            "--dir",
+            dir.to_str().expect("utf-8"),
+        ])
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("start redis-server");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mut conn = loop {
+        match TcpStream::connect(("127.0.0.1", port)) {
+            Ok(c) => break c,
+            Err(_) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(20))
+            }
+            Err(e) => panic!("redis-server: {e}"),
+        }
+    };
+    let mut replies = conn.try_clone().expect("clone");
+    let mut send = |cmd: &str| {
+        let words: Vec<&str> = cmd.split(' ').collect();
+        let mut raw = format!("*{}\r\n", words.len());
+        for w in words {
+            raw.push_str(&format!("${}\r\n{w}\r\n", w.len()));
+        }
+        conn.write_all(raw.as_bytes()).expect("write");
+    };
+    send("SET before 1");
+    // The key is in before the tap connects.
+    let mut ok = [0u8; 5];
+    std::io::Read::read_exact(&mut replies, &mut ok).expect("+OK");
+    assert_eq!(&ok, b"+OK\r\n");
+    let mut tap = Command::new(env!("CARGO_BIN_EXE_cdc_tap"))
+        .args(["127.0.0.1", &port.to_string(), "--max-changes", "3"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start the tap");
+    let mut lines = BufReader::new(tap.stdout.take().expect("stdout")).lines();
+    let mut seen = Vec::new();
+    // Write once the tap has its snapshot.
+    for line in lines.by_ref() {
+        let line = line.expect("line");
+        let synced = line.starts_with("synced ");
+        seen.push(line);
+        if synced {
+            break;
+        }
+    }
+    send("SELECT 2");
+    send("RPUSH queue a b");
+    send("INCR counter");
+    send("DEL queue");
+    seen.extend(lines.map(|l| l.expect("line")));
+    let status = tap.wait().expect("tap exits");
+    let _ = redis.kill();
+    let _ = redis.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(status.success());
+    assert_eq!(seen[0], "snapshot 0 string before");
+    assert!(seen[1].starts_with("synced "), "{seen:?}");
+    assert_eq!(
+        seen[2..],
+        [
+            "change 2 RPUSH queue a b",
+            "change 2 INCR counter",
+            "change 2 DEL queue"
+        ]
+    );
+}

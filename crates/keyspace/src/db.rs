@@ -9,7 +9,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::blocking::Waits;
 pub(crate) use crate::entry::Entry;
-use crate::keyspace::Now;
+use crate::keyspace::{Expiry, Now};
 use crate::notify::{self, Notes};
 use crate::table::{self, Keyed, Table};
 use crate::value::Value;
@@ -163,6 +163,10 @@ impl Db {
             return Found::Missing;
         };
         if entry.get().is_expired_lazy(now) {
+            if now.expiry == Expiry::Replica {
+                // A replica's clients do not see it, but only the master deletes it.
+                return Found::Missing;
+            }
             entry.remove();
             unindex(&mut self.expires, hash);
             return Found::Expired;
@@ -182,7 +186,10 @@ impl Db {
         let expires = &mut self.expires;
         let waits = &mut self.waits;
         match self.table.entry(hash, |e| e.key() == key) {
-            table::Entry::Occupied(entry) if entry.get().is_expired_lazy(now) => {
+            // A replica keeps expired keys until its master deletes them.
+            table::Entry::Occupied(entry)
+                if now.expiry != Expiry::Replica && entry.get().is_expired_lazy(now) =>
+            {
                 let (_, entry) = entry.remove_keep_vacant();
                 unindex(expires, hash);
                 let vacant = Vacant {

@@ -213,9 +213,10 @@ impl Entry {
     }
 
     /// [`Entry::is_expired`], reading the clock only for a key with a TTL.
+    /// Never true for a replica's master link, which sees every key as live.
     pub(crate) fn is_expired_lazy(&self, now: &mut Now) -> bool {
         let at = self.header().expire_at;
-        at != NO_EXPIRE && now.get() > at
+        at != NO_EXPIRE && now.expiry != crate::keyspace::Expiry::MasterLink && now.get() > at
     }
 }
 

@@ -37,6 +37,11 @@ impl Keyspace {
     /// It also becomes the time of access stamps (OBJECT IDLETIME) until the next
     /// call, as Redis's `serverCron()` refreshes its cached LRU clock.
     pub fn active_expire_cycle(&mut self, now_ms: i64, budget: ExpireBudget) -> usize {
+        if self.expiry != crate::keyspace::Expiry::Master {
+            // Replicas wait for their master's DELs (Redis's `activeExpireCycle` runs
+            // only `if (iAmMaster())`).
+            return 0;
+        }
         self.access = crate::access::AccessClock::at(now_ms);
         let start = Instant::now();
         let ndbs = self.dbs.len();

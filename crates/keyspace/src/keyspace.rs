@@ -59,6 +59,23 @@ impl Clock {
     }
 }
 
+/// How keys past their expiry time are treated: Redis's `expireIfNeeded()` differs
+/// by role, because a replica must not diverge from its master by expiring keys on
+/// its own; it waits for the master's `DEL`.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub enum Expiry {
+    /// A master: expired keys are deleted on access (and their `DEL` propagated), and
+    /// the active cycle reclaims them.
+    #[default]
+    Master,
+    /// A replica serving its own clients: an expired key reads as missing but is
+    /// neither deleted nor propagated; the active cycle does nothing.
+    Replica,
+    /// A replica applying its master's stream: every key is live until the master
+    /// deletes it (`server.current_client == server.master` in `expireIfNeeded()`).
+    MasterLink,
+}
+
 /// The time of one command: read from the clock on first use only, since most
 /// commands touch no key with a TTL and never need it (a clock read can cost as much
 /// as the rest of a GET).
@@ -68,6 +85,8 @@ pub(crate) struct Now {
     ms: Option<i64>,
     /// The access stamp a key created by this command gets (see `access.rs`).
     lru: u32,
+    /// How expired keys are treated.
+    pub(crate) expiry: Expiry,
 }
 
 impl Now {
@@ -76,6 +95,7 @@ impl Now {
             clock,
             ms: None,
             lru,
+            expiry: Expiry::Master,
         }
     }
 
@@ -86,12 +106,19 @@ impl Now {
             clock: Clock::Fixed(ms),
             ms: Some(ms),
             lru: 0,
+            expiry: Expiry::Master,
         }
     }
 
     /// The access stamp of a key created now.
     pub(crate) fn lru(&self) -> u32 {
         self.lru
+    }
+
+    /// This time, with expired keys treated as `expiry` says.
+    pub(crate) fn with_expiry(mut self, expiry: Expiry) -> Now {
+        self.expiry = expiry;
+        self
     }
 
     pub(crate) fn get(&mut self) -> i64 {
@@ -121,6 +148,8 @@ pub struct Keyspace {
     pub(crate) access: AccessClock,
     /// Effects to propagate and WATCHed keys.
     pub(crate) fx: Fx,
+    /// Master or replica treatment of expired keys.
+    pub(crate) expiry: Expiry,
     /// The eviction pool and the random policies' next database (evict.rs).
     pub(crate) evict: Eviction,
     /// DUMP and RESTORE's payload format, supplied by the owner (dump.rs).
@@ -146,6 +175,7 @@ impl Keyspace {
             access: AccessClock::at(Clock::System.now_ms()),
             fx: Fx::default(),
             evict: Eviction::default(),
+            expiry: Expiry::Master,
             dump_codec: None,
         }
     }
@@ -241,7 +271,7 @@ impl Keyspace {
     /// serving blocked clients (blocking.rs).
     pub(crate) fn ctx<'a>(&'a mut self, session: &'a mut Session) -> Ctx<'a> {
         Ctx {
-            now: Now::new(self.clock, self.access.initial(&self.tunables)),
+            now: Now::new(self.clock, self.access.initial(&self.tunables)).with_expiry(self.expiry),
             access: self.access,
             dbs: &mut self.dbs,
             session,
@@ -328,7 +358,7 @@ impl Keyspace {
 
     /// The clock for a write outside any command (loading).
     pub(crate) fn load_now(&self) -> Now {
-        Now::new(self.clock, self.access.initial(&self.tunables))
+        Now::new(self.clock, self.access.initial(&self.tunables)).with_expiry(self.expiry)
     }
 
     /// Start or stop recording [`Effect`]s (off by default, so a keyspace nobody
@@ -380,6 +410,17 @@ impl Keyspace {
         }
     }
 
+    /// Sets how expired keys are treated from the next command on (a replica sets
+    /// [`Expiry::Replica`], and [`Expiry::MasterLink`] around its master's commands).
+    pub fn set_expiry(&mut self, expiry: Expiry) {
+        self.expiry = expiry;
+    }
+
+    /// How expired keys are treated.
+    pub fn expiry(&self) -> Expiry {
+        self.expiry
+    }
+
     /// Whether a watched key is untouched: not written, deleted or flushed since
     /// WATCH, and not expired by now (Redis 7.0's `isWatchedKeyExpired` check at EXEC;
     /// the expired key is deleted and its DEL propagated, as an access would).
@@ -387,7 +428,7 @@ impl Keyspace {
         if self.fx.watched.version(token.db, &token.key) != token.version {
             return false;
         }
-        let mut now = Now::new(self.clock, 0);
+        let mut now = Now::new(self.clock, 0).with_expiry(self.expiry);
         let Some(db) = self.dbs.get_mut(token.db) else {
             return true;
         };

@@ -80,6 +80,7 @@ mod load;
 pub mod notify;
 mod num;
 mod persist;
+mod replace;
 mod rewrite;
 mod spec;
 mod stats;
@@ -100,7 +101,7 @@ pub use crate::{
     evict::Evicted,
     expire_cycle::ExpireBudget,
     glob::glob_match,
-    keyspace::{Clock, Keyspace, Session, WatchToken},
+    keyspace::{Clock, Expiry, Keyspace, Session, WatchToken},
     load::LoadValue,
     notify::Notification,
     persist::PersistSink,

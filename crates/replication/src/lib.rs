@@ -6,9 +6,14 @@
 //! offset conventions (`master_repl_offset`, `repl_backlog_first_byte_offset`),
 //! and [`PsyncReply`], the master's answer as a replica parses it.
 //!
-//! What it is not (yet): the master and replica state machines (handshake,
-//! `REPLCONF`, RDB transfer, `WAIT`), replid2/PSYNC2 bookkeeping. No sockets,
-//! no tokio: it works on bytes handed to it.
+//! The replica's [`Handshake`] (PING, AUTH, REPLCONF, PSYNC), the RDB payload
+//! framing of a full sync ([`BulkHeader`], [`Payload`]: `$<len>` and diskless
+//! `$EOF:<mark>`), a server's [`History`] (replid, replid2/second offset, backlog,
+//! and the PSYNC decision), and the master's view of its replicas
+//! ([`ReplicaInfo`], [`Replconf`], WAIT's and min-replicas' counts).
+//!
+//! What it is not: a transport. No sockets, no tokio, no clock: it works on bytes
+//! and times handed to it (ferrodis-server drives it).
 //!
 //! ```
 //! use ferrodis_replication::{Backlog, PsyncReply, ReplId};
@@ -36,15 +41,56 @@
 //!     .is_retryable());
 //! # Ok::<(), ferrodis_replication::Error>(())
 //! ```
+//!
+//! A master's PSYNC decision, and what a promotion keeps (PSYNC2):
+//!
+//! ```
+//! use ferrodis_replication::{History, PsyncDecision, ReplId};
+//!
+//! let old = ReplId::from_random_bytes([1; 20]);
+//! let mut replica = History::new(ReplId::NONE);
+//! replica.reset_to(old, 100, 1 << 20); // full sync from `old` at offset 100
+//! replica.append(b"*1\r\n$4\r\nPING\r\n"); // 14 stream bytes: offset 114
+//!
+//! // REPLICAOF NO ONE: a new id; `old` stays valid up to offset 114.
+//! replica.shift(ReplId::from_random_bytes([2; 20]));
+//! // A sibling that had everything from `old` continues partially with us.
+//! assert_eq!(replica.decide(Some(&old), 115), PsyncDecision::Continue { offset: 115 });
+//! ```
+//!
+//! A replica's handshake, bytes out and lines in:
+//!
+//! ```
+//! use ferrodis_replication::{Handshake, HandshakeConfig, Progress, PsyncReply};
+//!
+//! let (mut h, ping) = Handshake::start(HandshakeConfig { listening_port: 6380, ..Default::default() });
+//! assert_eq!(ping, b"*1\r\n$4\r\nPING\r\n");
+//! assert!(matches!(h.on_line(b"+PONG")?, Progress::Send(_))); // REPLCONF x2
+//! assert_eq!(h.on_line(b"+OK")?, Progress::Wait);
+//! assert!(matches!(h.on_line(b"+OK")?, Progress::Send(_))); // PSYNC ? -1
+//! let line = format!("+FULLRESYNC {} 0", "a".repeat(40));
+//! assert!(matches!(h.on_line(line.as_bytes())?, Progress::Done(PsyncReply::FullResync { .. })));
+//! # Ok::<(), ferrodis_replication::HandshakeError>(())
+//! ```
 
 mod backlog;
 mod error;
+mod handshake;
+mod history;
 mod psync;
+mod replicas;
 mod replid;
+mod transfer;
 
 pub use crate::{
     backlog::Backlog,
     error::{Error, Result},
+    handshake::{command, split_line, Handshake, HandshakeConfig, HandshakeError, Progress},
+    history::{FullReason, History, PsyncDecision},
     psync::PsyncReply,
+    replicas::{
+        count_acked, count_good, parse_psync_args, LinkState, Replconf, ReplconfOption, ReplicaInfo,
+    },
     replid::ReplId,
+    transfer::{BadHeader, BulkHeader, Payload, Pushed, EOF_MARK_LEN},
 };

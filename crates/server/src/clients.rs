@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
@@ -57,6 +57,19 @@ pub struct Client {
     blocked: AtomicBool,
     /// Cancels the connection task; set right after the task is spawned.
     task: OnceLock<AbortHandle>,
+    /// [`Kind`] as a byte: a normal client, our master's link, or a replica.
+    kind: AtomicU8,
+}
+
+/// What a connection is to replication (CLIENT LIST flags M and S, CLIENT KILL TYPE).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A client.
+    Normal = 0,
+    /// The link to this server's master.
+    Master = 1,
+    /// A replica of this server.
+    Replica = 2,
 }
 
 impl Client {
@@ -78,6 +91,20 @@ impl Client {
             if let Some(task) = self.task.get() {
                 task.abort();
             }
+        }
+    }
+
+    /// Marks the connection as a master link or a replica.
+    pub fn set_kind(&self, kind: Kind) {
+        self.kind.store(kind as u8, Ordering::Relaxed);
+    }
+
+    /// What the connection is to replication.
+    pub fn kind(&self) -> Kind {
+        match self.kind.load(Ordering::Relaxed) {
+            1 => Kind::Master,
+            2 => Kind::Replica,
+            _ => Kind::Normal,
         }
     }
 
@@ -129,7 +156,12 @@ impl Client {
             m.name,
             now.duration_since(self.created).as_secs(),
             now.duration_since(m.last_interaction).as_secs(),
-            flags(self.pubsub.active(), m.multi >= 0, self.is_blocked()),
+            flags(
+                self.kind(),
+                self.pubsub.active(),
+                m.multi >= 0,
+                self.is_blocked()
+            ),
             m.db,
             sub,
             psub,
@@ -154,9 +186,15 @@ impl Client {
     }
 }
 
-/// Redis's flag letters, in `catClientInfoString()`'s order: P = pub/sub, x = in
-/// MULTI, b = blocked, N = none.
-fn flags(pubsub: bool, multi: bool, blocked: bool) -> &'static str {
+/// Redis's flag letters, in `catClientInfoString()`'s order: S = replica, M =
+/// master, P = pub/sub, x = in MULTI, b = blocked, N = none.
+fn flags(kind: Kind, pubsub: bool, multi: bool, blocked: bool) -> &'static str {
+    match kind {
+        Kind::Replica => return "S",
+        Kind::Master if multi => return "Mx",
+        Kind::Master => return "M",
+        Kind::Normal => {}
+    }
     match (pubsub, multi, blocked) {
         (false, false, false) => "N",
         (true, false, false) => "P",
@@ -203,6 +241,7 @@ impl Clients {
             watching: AtomicBool::new(false),
             blocked: AtomicBool::new(false),
             task: OnceLock::new(),
+            kind: AtomicU8::new(Kind::Normal as u8),
         });
         self.lock().insert(id, client.clone());
         client

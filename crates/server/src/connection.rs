@@ -62,9 +62,37 @@ pub struct Conn {
     pub deny_blocking: bool,
     /// The command that just ran blocked: what to wait on instead of replying.
     pub blocked: Option<blocking::Wait>,
+    /// This is the link to our master: its commands bypass READONLY and the like.
+    pub master_link: bool,
+    /// What PSYNC or WAIT asked the connection to do after the batch.
+    pub repl: Option<crate::replication::ConnAction>,
 }
 
 impl Conn {
+    /// The state of a new connection of `client`.
+    pub fn new(client: Arc<Client>, shared: &Shared) -> Conn {
+        let (settings, gen) = shared.settings();
+        let is_local = client.addr.ip().is_loopback();
+        Conn {
+            client,
+            session: Session::default(),
+            authenticated: settings.requirepass.is_none(),
+            close_after_reply: false,
+            no_reply: false,
+            settings_gen: gen,
+            settings,
+            is_local,
+            multi: None,
+            watches: Vec::new(),
+            pubsub: None,
+            pushes: Vec::new(),
+            deny_blocking: false,
+            blocked: None,
+            master_link: false,
+            repl: None,
+        }
+    }
+
     /// A RESP2 client with subscriptions may only run the pub/sub commands, PING,
     /// QUIT and RESET (Redis's `processCommand`); RESP3 ones may run anything.
     pub fn in_pubsub_context(&self) -> bool {
@@ -90,24 +118,7 @@ impl Conn {
 /// Serve one accepted connection until it closes, is killed, or breaks the protocol.
 pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, client: Arc<Client>) {
     let _ = stream.set_nodelay(true);
-    let (settings, gen) = shared.settings();
-    let is_local = client.addr.ip().is_loopback();
-    let mut conn = Conn {
-        client,
-        session: Session::default(),
-        authenticated: settings.requirepass.is_none(),
-        close_after_reply: false,
-        no_reply: false,
-        settings_gen: gen,
-        settings,
-        is_local,
-        multi: None,
-        watches: Vec::new(),
-        pubsub: None,
-        pushes: Vec::new(),
-        deny_blocking: false,
-        blocked: None,
-    };
+    let mut conn = Conn::new(client, &shared);
     let mut decoder = CommandDecoder::new(conn.settings.limits);
     decoder.set_auth_required(!conn.authenticated);
     // Unregisters the client however the task ends, including when it is aborted.
@@ -133,6 +144,31 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, client: Arc<Clien
                 Step::Read => break,
                 Step::Flushed => continue,
                 Step::Close => return,
+                Step::Repl => match conn.repl.take() {
+                    Some(crate::replication::ConnAction::Feed(request)) => {
+                        // The connection is a replica from now on.
+                        crate::replication::master::serve(
+                            stream,
+                            shared.clone(),
+                            conn,
+                            rbuf,
+                            request,
+                        )
+                        .await;
+                        return;
+                    }
+                    Some(crate::replication::ConnAction::Wait {
+                        offset,
+                        replicas,
+                        timeout_ms,
+                    }) => {
+                        let reply =
+                            crate::replication::master::wait(&shared, offset, replicas, timeout_ms)
+                                .await;
+                        write_reply(&shared, &reply, conn.session.protocol, &mut wbuf);
+                    }
+                    None => {}
+                },
                 Step::Block(wait) => {
                     let limit = conn.settings.query_buffer_limit;
                     let waited =
@@ -223,6 +259,8 @@ enum Step {
     /// The last command blocked: write the pending replies, wait for its reply,
     /// then continue with the buffer.
     Block(blocking::Wait),
+    /// PSYNC or WAIT: write the pending replies, then do what `Conn::repl` says.
+    Repl,
 }
 
 /// Run the complete commands in `rbuf`, encoding replies into `wbuf`, until the
@@ -258,12 +296,17 @@ fn run_batch(
                     last_argv = Some(argv);
                     break Step::Block(wait);
                 }
+                if conn.repl.is_some() {
+                    last_argv = Some(argv);
+                    break Step::Repl;
+                }
                 if !conn.pushes.is_empty() {
                     for push in conn.pushes.drain(..) {
                         encode(&push, conn.session.protocol, wbuf);
                     }
                 }
-                if !conn.no_reply {
+                // Reset per command: REPLCONF ACK from a non-replica gets no reply either.
+                if !std::mem::take(&mut conn.no_reply) {
                     write_reply(shared, &reply, conn.session.protocol, wbuf);
                 }
                 last_argv = Some(argv);

@@ -16,8 +16,8 @@
 //!
 //! Persistence: RDB saves (SAVE, BGSAVE on a fork-free snapshot, save rules,
 //! shutdown saves), DUMP/RESTORE, the AOF (Redis 7's multi-part directory, fsync
-//! policies, BGREWRITEAOF) and loading at start-up. What it is not (yet):
-//! replication and scripting come with later work; see the README.
+//! policies, BGREWRITEAOF) and loading at start-up. Replication both ways with
+//! redis-server (`replication`). What it is not (yet): scripting; see the README.
 
 mod alloc;
 mod aof;
@@ -36,6 +36,7 @@ mod notify;
 pub mod propagate;
 mod pubsub;
 pub mod rdb_snapshot;
+pub mod replication;
 mod save;
 mod shared;
 mod stats;
@@ -88,6 +89,7 @@ pub async fn try_run(
         let _ = config.set(&[("port", port.to_string())], config::SetContext::default());
     }
     let shared = Arc::new(Shared::new(config, port));
+    shared.set_self();
     if let Err(e) = aof::startup::load_data_from_disk(&shared) {
         for line in e.lines() {
             tracing::warn!("{line}");
@@ -100,6 +102,11 @@ pub async fn try_run(
     let dirty = shared.keyspace().dirty();
     shared.rdb.start(&shared, dirty);
     let cron = tokio::spawn(cron::run(shared.clone()));
+    let repl_cron = tokio::spawn(replication::cron::run(shared.clone()));
+    let replicaof = shared.config().replicaof();
+    if let Some((host, port)) = replicaof {
+        replication::replica::set_master(&shared, host, port);
+    }
     tracing::info!("Ready to accept connections");
 
     let mut stop = shared.stop_signal();
@@ -118,6 +125,8 @@ pub async fn try_run(
     }
     accepting.abort_all();
     cron.abort();
+    repl_cron.abort();
+    replication::replica::halt(&shared);
     shared.clients.kill_all();
     // After the clients: no batch can feed the AOF any more.
     shared.aof.shutdown(&shared);

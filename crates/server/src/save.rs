@@ -138,8 +138,11 @@ impl Target {
         }
     }
 
-    fn aux() -> AuxFields {
-        AuxFields::redis_7_0(crate::alloc::allocated().unwrap_or(0))
+    fn aux(shared: &Shared) -> AuxFields {
+        let mut aux = AuxFields::redis_7_0(crate::alloc::allocated().unwrap_or(0));
+        // repl-id, repl-offset, repl-stream-db: a restarted replica resumes with PSYNC.
+        aux.replication = crate::replication::rdb_aux(shared);
+        aux
     }
 }
 
@@ -266,7 +269,7 @@ pub fn save_now(shared: &Shared, keyspace: &Keyspace) -> Result<u64, ()> {
     let target = Target::of(&shared.config());
     let temp = format!("temp-{}.rdb", std::process::id());
     let written = write_file(&target, &temp, |out| {
-        rdb_snapshot::write_now(keyspace, target.options.clone(), &Target::aux(), out)
+        rdb_snapshot::write_now(keyspace, target.options.clone(), &Target::aux(shared), out)
     })?;
     let mut inner = lock(&shared.rdb.inner);
     inner.lastsave = unix_time().as_secs();
@@ -381,7 +384,7 @@ pub fn start_bgsave(shared: &Shared, keyspace: &mut Keyspace) -> BgStart {
     inner.saves += 1;
     inner.last_try = unix_time().as_secs();
     let target = Target::of(&shared.config());
-    let sink = match rdb_snapshot::begin(keyspace, target.options.clone(), &Target::aux()) {
+    let sink = match rdb_snapshot::begin(keyspace, target.options.clone(), &Target::aux(shared)) {
         Ok(sink) => sink,
         Err(e) => {
             tracing::warn!("Can't save in background: {e}");

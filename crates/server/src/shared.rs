@@ -126,6 +126,10 @@ pub struct Shared {
     dump_codec: std::sync::Arc<crate::dump_codec::RdbDumpCodec>,
     /// The append-only file.
     pub aof: std::sync::Arc<crate::aof::Aof>,
+    /// Replication: role, ids, backlog, replicas, the master link.
+    pub replication: crate::replication::Replication,
+    /// This state's own `Arc`, for commands that start tasks (REPLICAOF).
+    me: OnceLock<std::sync::Weak<Shared>>,
 }
 
 impl Shared {
@@ -162,7 +166,19 @@ impl Shared {
             rdb: crate::save::RdbState::default(),
             dump_codec,
             aof: std::sync::Arc::default(),
+            replication: crate::replication::Replication::default(),
+            me: OnceLock::new(),
         }
+    }
+
+    /// Remembers the `Arc` this state lives in (set once by `run`).
+    pub fn set_self(self: &std::sync::Arc<Shared>) {
+        let _ = self.me.set(std::sync::Arc::downgrade(self));
+    }
+
+    /// This state's `Arc`, once `run` has set it.
+    pub fn self_arc(&self) -> Option<std::sync::Arc<Shared>> {
+        self.me.get()?.upgrade()
     }
 
     /// The keyspace, locked. Commands run one at a time under this lock (DESIGN.md

@@ -45,6 +45,10 @@ pub struct Stats {
     pub net_input_bytes: Counter,
     /// `total_net_output_bytes`
     pub net_output_bytes: Counter,
+    /// `total_net_repl_input_bytes`
+    pub net_repl_input_bytes: Counter,
+    /// `total_net_repl_output_bytes`
+    pub net_repl_output_bytes: Counter,
     /// `total_error_replies`
     pub error_replies: Counter,
     /// `total_reads_processed`

@@ -159,7 +159,7 @@ fn expire_generic(
         when = when.checked_mul(1000).ok_or_else(invalid)?;
     }
     let when = when.checked_add(basetime).ok_or_else(invalid)?;
-    let now = ctx.now();
+    let past = ctx.already_expired(when);
     let Some(mut entry) = ctx.write(&argv[1]) else {
         return Ok(Frame::Integer(0));
     };
@@ -167,7 +167,7 @@ fn expire_generic(
         return Ok(Frame::Integer(0));
     }
     // `checkAlreadyExpired()`.
-    let event = if when <= now {
+    let event = if past {
         entry.remove();
         // Propagated as the deletion it was (`expireGenericCommand`).
         ctx.propagate_one(&[b"DEL", &argv[1]]);

@@ -304,6 +304,12 @@ impl Ctx<'_> {
         self.now.get()
     }
 
+    /// Redis's `checkAlreadyExpired()`: an expire time at or before now deletes the
+    /// key at once, except on a replica, which keeps it for its master's DEL.
+    pub(crate) fn already_expired(&mut self, when: i64) -> bool {
+        self.now.expiry == crate::keyspace::Expiry::Master && when <= self.now.get()
+    }
+
     /// The selected database.
     pub(crate) fn db(&mut self) -> &mut Db {
         &mut self.dbs[self.session.db]

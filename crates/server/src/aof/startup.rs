@@ -36,6 +36,9 @@ pub fn load_data_from_disk(shared: &Arc<Shared>) -> Result<(), String> {
             let keys = load_rdb(&mut keyspace, &rdb_path, now_ms)
                 .map_err(|e| format!("Fatal error loading the DB: {e}. Exiting."))?;
             shared.rdb.note_load(keys, 0);
+            if shared.config().replicaof().is_some() {
+                crate::replication::restore_from_rdb(shared, &rdb_path);
+            }
             tracing::info!(
                 "DB loaded from disk: {:.3} seconds",
                 started.elapsed().as_secs_f64()

@@ -208,16 +208,20 @@ enum ClientType {
     Normal,
     /// Has subscriptions (the CLIENT_PUBSUB flag).
     Pubsub,
-    /// Master or replica: no ferrodis client is one until replication exists.
-    Other,
+    /// This server's master link.
+    Master,
+    /// A replica of this server.
+    Replica,
 }
 
 impl ClientType {
     fn matches(self, c: &Client) -> bool {
-        match self {
-            ClientType::Normal => !c.pubsub.active(),
-            ClientType::Pubsub => c.pubsub.active(),
-            ClientType::Other => false,
+        use crate::clients::Kind;
+        match (self, c.kind()) {
+            (ClientType::Master, Kind::Master) | (ClientType::Replica, Kind::Replica) => true,
+            (ClientType::Normal, Kind::Normal) => !c.pubsub.active(),
+            (ClientType::Pubsub, Kind::Normal) => c.pubsub.active(),
+            _ => false,
         }
     }
 }
@@ -226,7 +230,8 @@ fn client_type(ty: &[u8]) -> Result<ClientType, Frame> {
     match ty.to_ascii_lowercase().as_slice() {
         b"normal" => Ok(ClientType::Normal),
         b"pubsub" => Ok(ClientType::Pubsub),
-        b"master" | b"replica" | b"slave" => Ok(ClientType::Other),
+        b"master" => Ok(ClientType::Master),
+        b"replica" | b"slave" => Ok(ClientType::Replica),
         _ => Err(Frame::error(format!(
             "ERR Unknown client type '{}'",
             super::lossy(ty, 128)

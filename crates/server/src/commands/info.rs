@@ -192,12 +192,23 @@ fn write_section(batch: &mut Batch<'_>, section: &str, out: &mut String) {
             f("instantaneous_ops_per_sec", &ops);
             f("total_net_input_bytes", &stats.net_input_bytes.get());
             f("total_net_output_bytes", &stats.net_output_bytes.get());
+            f(
+                "total_net_repl_input_bytes",
+                &stats.net_repl_input_bytes.get(),
+            );
+            f(
+                "total_net_repl_output_bytes",
+                &stats.net_repl_output_bytes.get(),
+            );
             f("instantaneous_input_kbps", &format!("{input_kbps:.2}"));
             f("instantaneous_output_kbps", &format!("{output_kbps:.2}"));
+            f("instantaneous_input_repl_kbps", &"0.00");
+            f("instantaneous_output_repl_kbps", &"0.00");
             f("rejected_connections", &stats.rejected_connections.get());
-            f("sync_full", &0);
-            f("sync_partial_ok", &0);
-            f("sync_partial_err", &0);
+            let (full, partial_ok, partial_err) = crate::replication::info::sync_stats(shared);
+            f("sync_full", &full);
+            f("sync_partial_ok", &partial_ok);
+            f("sync_partial_err", &partial_err);
             f("expired_keys", &ks.expired_keys);
             f("evicted_keys", &ks.evicted_keys);
             f("evicted_clients", &0);
@@ -214,25 +225,7 @@ fn write_section(batch: &mut Batch<'_>, section: &str, out: &mut String) {
             f("total_reads_processed", &stats.reads_processed.get());
             f("total_writes_processed", &stats.writes_processed.get());
         }
-        "replication" => {
-            f("role", &"master");
-            f("connected_slaves", &0);
-            f("master_failover_state", &"no-failover");
-            f("master_replid", &shared.run_id);
-            f(
-                "master_replid2",
-                &"0000000000000000000000000000000000000000",
-            );
-            f("master_repl_offset", &0);
-            f("second_repl_offset", &-1);
-            f("repl_backlog_active", &0);
-            f(
-                "repl_backlog_size",
-                &shared.config().get_int("repl-backlog-size"),
-            );
-            f("repl_backlog_first_byte_offset", &0);
-            f("repl_backlog_histlen", &0);
-        }
+        "replication" => crate::replication::info::section(shared, &mut f),
         "cpu" => {
             let ((sys, user), (csys, cuser)) = cpu_times();
             f("used_cpu_sys", &format!("{sys:.6}"));

@@ -22,10 +22,15 @@ mod ping;
 mod pubsub;
 mod pubsub_info;
 mod quit;
+mod replconf;
+mod replicaof;
 mod reset;
+mod role;
 mod save;
 mod shutdown;
+mod sync;
 mod time;
+mod wait;
 mod watch;
 
 use std::sync::{MutexGuard, OnceLock};
@@ -207,6 +212,42 @@ pub static SERVER_COMMANDS: &[ServerCommand] = &[
         subcommands: &[],
         run: watch::unwatch,
     },
+    // Replication.
+    ServerCommand {
+        spec: &replicaof::SPEC,
+        subcommands: &[],
+        run: replicaof::run,
+    },
+    ServerCommand {
+        spec: &replicaof::SLAVEOF_SPEC,
+        subcommands: &[],
+        run: replicaof::run,
+    },
+    ServerCommand {
+        spec: &role::SPEC,
+        subcommands: &[],
+        run: role::run,
+    },
+    ServerCommand {
+        spec: &sync::SYNC_SPEC,
+        subcommands: &[],
+        run: sync::sync,
+    },
+    ServerCommand {
+        spec: &sync::PSYNC_SPEC,
+        subcommands: &[],
+        run: sync::psync,
+    },
+    ServerCommand {
+        spec: &replconf::SPEC,
+        subcommands: &[],
+        run: replconf::run,
+    },
+    ServerCommand {
+        spec: &wait::SPEC,
+        subcommands: &[],
+        run: wait::run,
+    },
 ];
 
 /// The server command called `name` (any case).
@@ -305,7 +346,13 @@ pub fn dispatch(conn: &mut Conn, batch: &mut Batch<'_>, argv: &[Bytes]) -> Frame
     // A RESP2 client with subscriptions may only run the pub/sub commands, PING,
     // QUIT and RESET (checked after existence, arity and auth, as in Redis 7.0).
     let pubsub_context = conn.in_pubsub_context();
-    if conn.multi.is_some() || !conn.authenticated || server.is_some() || pubsub_context {
+    let repl_checks = batch.shared.replication.may_refuse() && !conn.master_link;
+    if conn.multi.is_some()
+        || !conn.authenticated
+        || server.is_some()
+        || pubsub_context
+        || repl_checks
+    {
         let spec = match check(conn, server, argv) {
             Ok(spec) => spec,
             Err(reply) => {
@@ -322,6 +369,14 @@ pub fn dispatch(conn: &mut Conn, batch: &mut Batch<'_>, argv: &[Bytes]) -> Frame
         }
         if batch.shared.rdb.may_refuse_writes() {
             if let Some(reply) = misconf(conn, batch.shared, spec) {
+                if let Some(multi) = conn.multi.as_mut() {
+                    multi.aborted = true;
+                }
+                return reply;
+            }
+        }
+        if repl_checks {
+            if let Some(reply) = crate::replication::refuse(batch.shared, spec, pubsub_context) {
                 if let Some(multi) = conn.multi.as_mut() {
                     multi.aborted = true;
                 }

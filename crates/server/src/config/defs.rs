@@ -169,7 +169,7 @@ pub static CONFIGS: &[C] = &[
     C::boolean("lazyfree-lazy-user-del", false),
     C::boolean("lazyfree-lazy-user-flush", false),
     C::boolean("repl-disable-tcp-nodelay", false),
-    C::boolean("repl-diskless-sync", true),
+    C::boolean("repl-diskless-sync", true).implemented(),
     C::boolean("aof-rewrite-incremental-fsync", true),
     C::boolean("no-appendfsync-on-rewrite", false),
     C::boolean("cluster-require-full-coverage", true),
@@ -179,8 +179,12 @@ pub static CONFIGS: &[C] = &[
     C::boolean("aof-timestamp-enabled", false).implemented(),
     C::boolean("cluster-replica-no-failover", false).alias("cluster-slave-no-failover"),
     C::boolean("replica-lazy-flush", false).alias("slave-lazy-flush"),
-    C::boolean("replica-serve-stale-data", true).alias("slave-serve-stale-data"),
-    C::boolean("replica-read-only", true).alias("slave-read-only"),
+    C::boolean("replica-serve-stale-data", true)
+        .alias("slave-serve-stale-data")
+        .implemented(),
+    C::boolean("replica-read-only", true)
+        .alias("slave-read-only")
+        .implemented(),
     C::boolean("replica-ignore-maxmemory", true).alias("slave-ignore-maxmemory"),
     C::boolean("jemalloc-bg-thread", true),
     C::boolean("activedefrag", false).check_bool(check_activedefrag),
@@ -202,8 +206,10 @@ pub static CONFIGS: &[C] = &[
     C::string("aclfile", "").immutable(),
     C::nullable("unixsocket").immutable(),
     C::nullable("pidfile").immutable().implemented(),
-    C::nullable("replica-announce-ip").alias("slave-announce-ip"),
-    C::nullable("masteruser").sensitive(),
+    C::nullable("replica-announce-ip")
+        .alias("slave-announce-ip")
+        .implemented(),
+    C::nullable("masteruser").sensitive().implemented(),
     C::nullable("cluster-announce-ip"),
     C::string("cluster-config-file", "nodes.conf").immutable(),
     C::nullable("cluster-announce-hostname").check_str(check_hostname),
@@ -229,7 +235,7 @@ pub static CONFIGS: &[C] = &[
         .check_str(check_proc_title),
     C::nullable("bind-source-addr"),
     C::string("logfile", "").immutable().implemented(),
-    C::nullable("masterauth").sensitive(),
+    C::nullable("masterauth").sensitive().implemented(),
     C::nullable("requirepass").sensitive().implemented(),
     // Enums.
     C::enumeration("supervised", SUPERVISED, 0).immutable(),
@@ -273,11 +279,13 @@ pub static CONFIGS: &[C] = &[
     C::int("lfu-log-factor", 0, INT_MAX, 10).implemented(),
     C::int("lfu-decay-time", 0, INT_MAX, 1).implemented(),
     C::int("replica-priority", 0, INT_MAX, 100).alias("slave-priority"),
-    C::int("repl-diskless-sync-delay", 0, INT_MAX, 5),
+    C::int("repl-diskless-sync-delay", 0, INT_MAX, 5).implemented(),
     C::int("maxmemory-samples", 1, INT_MAX, 5).implemented(),
     C::int("maxmemory-eviction-tenacity", 0, 100, 10).implemented(),
     C::int("timeout", 0, INT_MAX, 0).implemented(),
-    C::int("replica-announce-port", 0, 65535, 0).alias("slave-announce-port"),
+    C::int("replica-announce-port", 0, 65535, 0)
+        .alias("slave-announce-port")
+        .implemented(),
     C::int("tcp-backlog", 0, INT_MAX, 511)
         .immutable()
         .implemented(),
@@ -285,8 +293,10 @@ pub static CONFIGS: &[C] = &[
     C::int("cluster-announce-bus-port", 0, 65535, 0),
     C::int("cluster-announce-port", 0, 65535, 0),
     C::int("cluster-announce-tls-port", 0, 65535, 0),
-    C::int("repl-timeout", 1, INT_MAX, 60),
-    C::int("repl-ping-replica-period", 1, INT_MAX, 10).alias("repl-ping-slave-period"),
+    C::int("repl-timeout", 1, INT_MAX, 60).implemented(),
+    C::int("repl-ping-replica-period", 1, INT_MAX, 10)
+        .alias("repl-ping-slave-period")
+        .implemented(),
     C::int("list-compress-depth", 0, INT_MAX, 0),
     C::int("rdb-key-save-delay", INT_MIN, INT_MAX, 0)
         .hidden()
@@ -294,8 +304,12 @@ pub static CONFIGS: &[C] = &[
     C::int("key-load-delay", INT_MIN, INT_MAX, 0).hidden(),
     C::int("active-expire-effort", 1, 10, 1),
     C::int("hz", 0, INT_MAX, 10).implemented(),
-    C::int("min-replicas-to-write", 0, INT_MAX, 0).alias("min-slaves-to-write"),
-    C::int("min-replicas-max-lag", 0, INT_MAX, 10).alias("min-slaves-max-lag"),
+    C::int("min-replicas-to-write", 0, INT_MAX, 0)
+        .alias("min-slaves-to-write")
+        .implemented(),
+    C::int("min-replicas-max-lag", 0, INT_MAX, 10)
+        .alias("min-slaves-max-lag")
+        .implemented(),
     C::int("watchdog-period", 0, INT_MAX, 0).hidden(),
     C::int("shutdown-timeout", 0, INT_MAX, 10),
     C::int("repl-diskless-sync-max-replicas", 0, INT_MAX, 0),
@@ -320,7 +334,7 @@ pub static CONFIGS: &[C] = &[
     )
     .implemented(),
     C::int("stream-node-max-entries", 0, LLONG_MAX, 100),
-    C::memory("repl-backlog-size", 1, LLONG_MAX, 1024 * 1024),
+    C::memory("repl-backlog-size", 1, LLONG_MAX, 1024 * 1024).implemented(),
     C::memory("maxmemory", 0, ULLONG_MAX, 0).implemented(),
     C::memory("cluster-link-sendbuf-limit", 0, ULLONG_MAX, 0),
     C::int("hash-max-listpack-entries", 0, LONG_MAX, 512)
@@ -348,7 +362,7 @@ pub static CONFIGS: &[C] = &[
     )
     .implemented(),
     C::memory("maxmemory-clients", -100, SSIZE_MAX, 0).num_format(NumFormat::MemoryOrPercent),
-    C::int("repl-backlog-ttl", 0, LONG_MAX, 60 * 60),
+    C::int("repl-backlog-ttl", 0, LONG_MAX, 60 * 60).implemented(),
     C::memory("auto-aof-rewrite-min-size", 0, LLONG_MAX, 64 * 1024 * 1024).implemented(),
     C::int(
         "loading-process-events-interval-bytes",
@@ -394,7 +408,8 @@ pub static CONFIGS: &[C] = &[
     C::special("bind", Special::Bind).implemented(),
     C::special("replicaof", Special::ReplicaOf)
         .alias("slaveof")
-        .immutable(),
+        .immutable()
+        .implemented(),
     C::special(
         "latency-tracking-info-percentiles",
         Special::LatencyTrackingInfoPercentiles,
@@ -447,6 +462,22 @@ mod tests {
             .collect();
         got.sort_unstable();
         let mut want = vec![
+            // Replication.
+            "repl-diskless-sync",
+            "replica-serve-stale-data",
+            "replica-read-only",
+            "replica-announce-ip",
+            "repl-diskless-sync-delay",
+            "replica-announce-port",
+            "repl-timeout",
+            "repl-ping-replica-period",
+            "min-replicas-to-write",
+            "min-replicas-max-lag",
+            "repl-backlog-size",
+            "repl-backlog-ttl",
+            "masterauth",
+            "masteruser",
+            "replicaof",
             "port",
             "bind",
             "protected-mode",
