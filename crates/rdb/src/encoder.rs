@@ -7,7 +7,7 @@
 use std::io::Write;
 
 use crate::encode_value::{type_byte, ValueWriter};
-use crate::format::{magic, opcode};
+use crate::format::{magic, opcode, rdb_type};
 use crate::header::Header;
 use crate::item::{Encoding, Item, Key};
 use crate::lzf_compress::Compressor;
@@ -289,6 +289,29 @@ impl<W: Write> Encoder<W> {
     pub fn key(&mut self, key: &[u8], value: &Value, meta: KeyMeta) -> Result<Encoding> {
         let offset = self.offset();
         let encoding = self.values().choose(value).map_err(|e| e.shifted(offset))?;
+        self.key_meta(meta);
+        self.buf.push(type_byte(encoding));
+        let mut w = self.values();
+        w.string(key);
+        let encoding = w.value(value, encoding)?;
+        self.maybe_flush()?;
+        Ok(encoding)
+    }
+
+    /// [`Encoder::key`] for a string value given as bytes, which spares callers
+    /// that hold the bytes elsewhere (a keyspace snapshot) building a [`Value`].
+    pub fn string_key(&mut self, key: &[u8], value: &[u8], meta: KeyMeta) -> Result<Encoding> {
+        self.key_meta(meta);
+        self.buf.push(rdb_type::STRING);
+        let mut w = self.values();
+        w.string(key);
+        let storage = w.string(value);
+        self.maybe_flush()?;
+        Ok(Encoding::String(storage))
+    }
+
+    /// The EXPIRETIME_MS, IDLE and FREQ records before a key.
+    fn key_meta(&mut self, meta: KeyMeta) {
         if let Some(ms) = meta.expire_ms {
             self.buf.push(opcode::EXPIRETIME_MS);
             self.buf.extend_from_slice(&ms.to_le_bytes());
@@ -300,12 +323,6 @@ impl<W: Write> Encoder<W> {
         if let Some(freq) = meta.lfu_freq {
             self.buf.extend_from_slice(&[opcode::FREQ, freq]);
         }
-        self.buf.push(type_byte(encoding));
-        let mut w = self.values();
-        w.string(key);
-        let encoding = w.value(value, encoding)?;
-        self.maybe_flush()?;
-        Ok(encoding)
     }
 
     /// Writes a decoded record back (for conversions): keys, aux fields, dbs,
@@ -437,4 +454,36 @@ pub fn dump_payload(value: &Value, options: &Options) -> Result<Vec<u8>> {
     let crc = crc64(0, &out);
     out.extend_from_slice(&crc.to_le_bytes());
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// `string_key` writes exactly what `key` writes for the same string.
+    #[test]
+    fn string_key_matches_key() {
+        let long = "v".repeat(300);
+        for value in ["", "12", "-5", "300000", "hello", long.as_str()] {
+            for compression in [true, false] {
+                let options = Options {
+                    compression,
+                    ..Options::default()
+                };
+                let meta = KeyMeta {
+                    expire_ms: Some(1_700_000_000_000),
+                    ..KeyMeta::default()
+                };
+                let mut a = Encoder::new(Vec::new(), options.clone()).unwrap();
+                let ea = a
+                    .key(b"k", &Value::String(value.as_bytes().to_vec().into()), meta)
+                    .unwrap();
+                let mut b = Encoder::new(Vec::new(), options).unwrap();
+                let eb = b.string_key(b"k", value.as_bytes(), meta).unwrap();
+                assert_eq!(ea, eb, "{value:?}");
+                assert_eq!(a.finish().unwrap(), b.finish().unwrap(), "{value:?}");
+            }
+        }
+    }
 }

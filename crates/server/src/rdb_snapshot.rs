@@ -134,9 +134,12 @@ impl RdbSink {
             expire_ms: entry.expire_at,
             ..KeyMeta::default()
         };
-        encoder
-            .key(entry.key, &to_rdb_value(&entry.value), meta)
-            .map_err(|e| e.to_string())?;
+        match entry.value {
+            // Strings go straight from the keyspace's bytes, without a Value.
+            ValueView::String(s) => s.with_bytes(|v| encoder.string_key(entry.key, v, meta)),
+            ref other => encoder.key(entry.key, &to_rdb_value(other), meta),
+        }
+        .map_err(|e| e.to_string())?;
         self.keys += 1;
         Ok(())
     }
