@@ -30,30 +30,9 @@ fn b(s: &str) -> Bytes {
 /// What the test wrote, per (db, key), normalized for comparison.
 type Model = BTreeMap<(u64, Vec<u8>), Value>;
 
-fn normalize(value: &Value) -> Value {
-    match value {
-        Value::Set(m) => {
-            let mut m = m.clone();
-            m.sort();
-            Value::Set(m)
-        }
-        Value::Hash(h) => {
-            let mut h = h.clone();
-            h.sort();
-            Value::Hash(h)
-        }
-        Value::SortedSet(z) => {
-            let mut z = z.clone();
-            z.sort_by(|a, b| a.0.cmp(&b.0));
-            Value::SortedSet(z)
-        }
-        other => other.clone(),
-    }
-}
-
 fn fill(c: &mut Client, model: &mut Model) {
     let mut put = |db: u64, key: &[u8], v: Value| {
-        model.insert((db, key.to_vec()), normalize(&v));
+        model.insert((db, key.to_vec()), common::normalize(&v));
     };
     // Strings: raw, int-encoded, too big for an int, LZF-compressible, not.
     for (k, v) in [
@@ -281,7 +260,7 @@ fn files_written_by_redis_7_0_decode_to_what_was_written() {
     for (id, want) in &model {
         let key = decoded[id];
         assert_eq!(
-            &normalize(&key.value),
+            &common::normalize(&key.value),
             want,
             "{:?}",
             String::from_utf8_lossy(&id.1)

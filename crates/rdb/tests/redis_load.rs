@@ -272,21 +272,6 @@ fn write_file(model: &Model, options: Options) -> Vec<u8> {
 
 fn normalize(value: &Value, version: u32) -> Value {
     match value {
-        Value::Set(m) => {
-            let mut m = m.clone();
-            m.sort();
-            Value::Set(m)
-        }
-        Value::Hash(h) => {
-            let mut h = h.clone();
-            h.sort();
-            Value::Hash(h)
-        }
-        Value::SortedSet(z) => {
-            let mut z = z.clone();
-            z.sort_by(|a, b| a.0.cmp(&b.0));
-            Value::SortedSet(z)
-        }
         // A v9 stream lacks the v2 metadata: Redis 7.0 derives it on load.
         Value::Stream(s) if version < 10 => {
             let mut s = (**s).clone();
@@ -296,7 +281,7 @@ fn normalize(value: &Value, version: u32) -> Value {
             s.groups.iter_mut().for_each(|g| g.entries_read = None);
             Value::Stream(Box::new(s))
         }
-        other => other.clone(),
+        other => common::normalize(other),
     }
 }
 

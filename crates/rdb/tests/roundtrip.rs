@@ -3,6 +3,8 @@
 //! several databases, aux fields, expires, LRU/LFU, functions and module data.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use bytes::Bytes;
 use ferrodis_rdb::{
     decode, dump_payload, AuxFields, Checksum, Consumer, ConsumerGroup, Encoder, Encoding,
@@ -208,7 +210,7 @@ fn value() -> impl Strategy<Value = Value> {
 fn expected(value: &Value, version: u32) -> Value {
     match value {
         Value::HashWithTtl(h) if h.iter().all(|f| f.expire_ms.is_none()) => {
-            normalize(&Value::Hash(
+            common::normalize(&Value::Hash(
                 h.iter()
                     .map(|f| (f.field.clone(), f.value.clone()))
                     .collect(),
@@ -233,33 +235,7 @@ fn expected(value: &Value, version: u32) -> Value {
             }
             Value::Stream(Box::new(s))
         }
-        other => normalize(other),
-    }
-}
-
-fn normalize(value: &Value) -> Value {
-    match value {
-        Value::Set(m) => {
-            let mut m = m.clone();
-            m.sort();
-            Value::Set(m)
-        }
-        Value::Hash(h) => {
-            let mut h = h.clone();
-            h.sort();
-            Value::Hash(h)
-        }
-        Value::HashWithTtl(h) => {
-            let mut h = h.clone();
-            h.sort_by(|a, b| a.field.cmp(&b.field));
-            Value::HashWithTtl(h)
-        }
-        Value::SortedSet(z) => {
-            let mut z = z.clone();
-            z.sort_by(|a, b| a.0.cmp(&b.0));
-            Value::SortedSet(z)
-        }
-        other => other.clone(),
+        other => common::normalize(other),
     }
 }
 
@@ -289,7 +265,7 @@ proptest! {
         let items = decode(&file).unwrap();
         let Some(Item::Key(key)) = items.first() else { panic!("{items:?}") };
         prop_assert_eq!(key.encoding, encoding);
-        prop_assert_eq!(normalize(&key.value), expected(&value, version));
+        prop_assert_eq!(common::normalize(&key.value), expected(&value, version));
         let verified = matches!(items.last(), Some(Item::Eof { checksum: Checksum::Verified(_) }));
         prop_assert!(verified);
 

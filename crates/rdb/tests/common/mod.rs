@@ -1,6 +1,6 @@
 //! A real redis-server 7.0 for interop tests: started on a free port in its
 //! own directory (optionally with an RDB file to load), killed by PID on drop,
-//! and a minimal RESP2 client.
+//! and a minimal RESP2 client; and [`normalize`], for comparing decoded values.
 #![allow(clippy::unwrap_used, dead_code)]
 
 use std::io::{BufRead, BufReader, Write};
@@ -198,5 +198,35 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// `value` with the order of unordered collections fixed (sets and hash fields
+/// sorted, sorted-set members by name), so decoded values compare equal to what
+/// was written whatever order the file holds them in.
+pub fn normalize(value: &ferrodis_rdb::Value) -> ferrodis_rdb::Value {
+    use ferrodis_rdb::Value;
+    match value {
+        Value::Set(m) => {
+            let mut m = m.clone();
+            m.sort();
+            Value::Set(m)
+        }
+        Value::Hash(h) => {
+            let mut h = h.clone();
+            h.sort();
+            Value::Hash(h)
+        }
+        Value::HashWithTtl(h) => {
+            let mut h = h.clone();
+            h.sort_by(|a, b| a.field.cmp(&b.field));
+            Value::HashWithTtl(h)
+        }
+        Value::SortedSet(z) => {
+            let mut z = z.clone();
+            z.sort_by(|a, b| a.0.cmp(&b.0));
+            Value::SortedSet(z)
+        }
+        other => other.clone(),
     }
 }
