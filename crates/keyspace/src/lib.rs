@@ -102,7 +102,7 @@ pub use crate::{
     expire_cycle::ExpireBudget,
     glob::glob_match,
     keyspace::{Clock, Expiry, Keyspace, Session, WatchToken},
-    load::LoadValue,
+    load::{EachPair, EachScalar, EachScored, LoadValue},
     notify::Notification,
     persist::PersistSink,
     rewrite::{rewrite_commands, REWRITE_ITEMS_PER_CMD},

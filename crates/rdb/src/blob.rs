@@ -13,7 +13,7 @@ use crate::{Error, Result};
 
 /// One element of a listpack or ziplist: both store small integers as integers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) enum Element<'a> {
+pub enum Element<'a> {
     /// Bytes, a sub-slice of the blob.
     Str(&'a [u8]),
     /// An integer, which Redis hands out as its decimal text.
@@ -32,7 +32,7 @@ impl Element<'_> {
 
     /// The element as an integer, if it is one or is the text of one (Redis's
     /// `lpGetIntegerIfValid` accepts both).
-    pub(crate) fn as_i64(self) -> Option<i64> {
+    pub fn as_i64(self) -> Option<i64> {
         match self {
             Element::Int(i) => Some(i),
             Element::Str(s) => std::str::from_utf8(s).ok()?.parse().ok(),
@@ -41,7 +41,7 @@ impl Element<'_> {
 
     /// The element as a sorted-set score (Redis's `zzlGetScore`: integers as
     /// they are, strings through `strtod`).
-    pub(crate) fn as_score(self) -> Option<f64> {
+    pub fn as_score(self) -> Option<f64> {
         match self {
             Element::Int(i) => Some(i as f64),
             Element::Str(s) => parse_double(s),
@@ -52,7 +52,48 @@ impl Element<'_> {
 /// Parses a double the way Redis's `strtod`/`%lg` calls accept what Redis
 /// writes: decimal and exponent forms, `inf`, `-inf`, `nan`.
 pub(crate) fn parse_double(s: &[u8]) -> Option<f64> {
+    if let Some(v) = short_decimal(s) {
+        return Some(v);
+    }
     std::str::from_utf8(s).ok()?.trim_start().parse().ok()
+}
+
+/// Powers of ten a double holds exactly.
+const POW10: [f64; 16] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+];
+
+/// The common case of scores in listpacks, `[-]digits[.digits]` with at most
+/// 15 digits, without the general parser: the digits make an integer below
+/// 2^53 and the point a power of ten below 10^16, both exact as doubles, so
+/// one division rounds correctly, to the very double the full parser gives
+/// (Clinger's fast path). Anything else is `None`.
+fn short_decimal(s: &[u8]) -> Option<f64> {
+    let (negative, body) = match s.split_first()? {
+        (b'-', rest) => (true, rest),
+        _ => (false, s),
+    };
+    if body.len() > 16 {
+        return None;
+    }
+    let mut mantissa = 0u64;
+    let mut digits = 0usize;
+    let mut point = None;
+    for (i, &c) in body.iter().enumerate() {
+        match c {
+            b'0'..=b'9' => {
+                mantissa = mantissa * 10 + u64::from(c - b'0');
+                digits += 1;
+            }
+            b'.' if point.is_none() => point = Some(body.len() - 1 - i),
+            _ => return None,
+        }
+    }
+    if digits == 0 || digits > 15 {
+        return None;
+    }
+    let value = mantissa as f64 / POW10[point.unwrap_or(0)];
+    Some(if negative { -value } else { value })
 }
 
 /// A parse failure: where (the unparsed rest of the blob) and why.
@@ -133,6 +174,55 @@ mod tests {
         assert_eq!(Element::Str(b"-inf").as_score(), Some(f64::NEG_INFINITY));
         assert!(Element::Str(b"x").as_score().is_none());
         assert_eq!(Element::Str(b"x").as_i64(), None);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn decimals_parse_like_the_full_parser(text in "-?[0-9]{0,17}(\\.[0-9]{0,17})?") {
+            let full: Option<f64> = text.parse().ok();
+            proptest::prop_assert_eq!(
+                parse_double(text.as_bytes()).map(f64::to_bits),
+                full.map(f64::to_bits)
+            );
+        }
+    }
+
+    #[test]
+    fn short_decimals_parse_like_the_full_parser() {
+        let cases = [
+            "0",
+            "-0",
+            "3.5",
+            "-3.5",
+            "0.1",
+            "0.3",
+            "123456789012345",
+            "1.23456789012345",
+            "99999999999999.9",
+            "5.",
+            ".5",
+            "-.5",
+            "1e5",
+            "+1",
+            " 1",
+            "1.2.3",
+            "",
+            "-",
+            ".",
+            "1234567890123456",
+            "0.000000000000001",
+            "inf",
+            "nan",
+        ];
+        for case in cases {
+            let full: Option<f64> = case.trim_start().parse().ok();
+            let got = parse_double(case.as_bytes());
+            assert_eq!(
+                got.map(f64::to_bits),
+                full.map(f64::to_bits),
+                "{case:?}: {got:?} vs {full:?}"
+            );
+        }
     }
 
     #[test]

@@ -36,6 +36,8 @@ pub struct Decoder<R> {
     /// opcodes, as Redis keeps them).
     pending: Pending,
     empty_keys_skipped: u64,
+    /// Small collections as [`Value::Packed`] (see [`Decoder::keep_packed`]).
+    packed: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,7 +65,16 @@ impl<R: Read> Decoder<R> {
             db: 0,
             pending: Pending::default(),
             empty_keys_skipped: 0,
+            packed: false,
         }
+    }
+
+    /// Yields listpack-encoded lists (quicklist 2), sets, hashes and sorted sets
+    /// as [`Value::Packed`], checked but not unpacked, for loaders that convert
+    /// them in one pass (see [`Packed`](crate::Packed)). Off by default.
+    pub fn keep_packed(&mut self, on: bool) -> &mut Self {
+        self.packed = on;
+        self
     }
 
     /// The file's header, read now if no record was read yet.
@@ -229,7 +240,7 @@ impl<R: Read> Decoder<R> {
             Encoding::StreamListpacks | Encoding::StreamListpacks2 | Encoding::StreamListpacks3 => {
                 Some((stream::read(&mut self.input, encoding)?, encoding))
             }
-            _ => objects::read(&mut self.input, encoding, at)?,
+            _ => objects::read(&mut self.input, encoding, at, self.packed)?,
         };
         Ok(decoded.map(|(value, encoding)| Key {
             db: self.db,

@@ -94,6 +94,7 @@ impl ValueWriter<'_> {
         let v9 = self.version < 10;
         let empty = |kind: &str| unsupported(format!("an empty {kind} (Redis deletes empty keys)"));
         Ok(match value {
+            Value::Packed(p) => return self.choose(&p.unpack()),
             Value::String(_) => Encoding::String(StringStorage::Raw),
             Value::List(items) if items.is_empty() => return Err(empty("list")),
             Value::List(_) if v9 => Encoding::Quicklist,
@@ -230,6 +231,7 @@ impl ValueWriter<'_> {
     /// the encoding with a string's actual storage.
     pub(crate) fn value(&mut self, value: &Value, encoding: Encoding) -> Result<Encoding> {
         match (value, encoding) {
+            (Value::Packed(p), _) => return self.value(&p.unpack(), encoding),
             (Value::String(s), _) => return Ok(Encoding::String(self.string(s))),
             (Value::List(items), _) => self.list(items),
             (Value::Set(members), Encoding::Intset) => {

@@ -14,7 +14,7 @@
 
 use std::io::Read;
 
-use crate::{Decoder, Item, Result};
+use crate::{Decoder, Item, Result, Value};
 
 /// Decodes `data` (layout above) and checks the invariants, panicking on a
 /// violation so that the fuzzer reports it.
@@ -38,6 +38,10 @@ pub fn decode(data: &[u8]) {
     if at_once.is_ok() {
         assert!(whole.offset() <= payload.len() as u64);
     }
+    let mut packed = Decoder::new(payload);
+    packed.keep_packed(true);
+    let packed: Result<Vec<Item>> = packed.collect();
+    assert_eq!(at_once, packed.map(unpack), "packed decoding differs");
     if sizes.is_empty() {
         return;
     }
@@ -48,6 +52,22 @@ pub fn decode(data: &[u8]) {
     })
     .collect();
     assert_eq!(at_once, chunked, "chunked decoding differs");
+}
+
+/// Items with their packed values unpacked.
+pub fn unpack(items: Vec<Item>) -> Vec<Item> {
+    items
+        .into_iter()
+        .map(|item| match item {
+            Item::Key(mut key) => {
+                if let Value::Packed(p) = &key.value {
+                    key.value = p.unpack();
+                }
+                Item::Key(key)
+            }
+            other => other,
+        })
+        .collect()
 }
 
 struct Chunked<'a> {

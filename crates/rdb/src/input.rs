@@ -245,14 +245,27 @@ impl<R: Read> Input<R> {
             ));
         }
         let data_offset = self.offset();
-        let compressed = self.bytes(compressed_len, expected)?;
         let len = usize::try_from(len).map_err(|_| self.eof(expected))?;
-        lzf::decompress(&compressed, len).map_err(|e| {
+        let corrupt = |e: lzf::LzfError| {
             Error::corrupt(
                 data_offset,
                 format!("Invalid LZF compressed string: {}", e.describe()),
             )
-        })
+        };
+        // Usually the compressed bytes fit in the buffer: decompressed from
+        // there, without a copy of their own.
+        let in_buffer = usize::try_from(compressed_len).ok().filter(|&n| n <= CHUNK);
+        if let Some(n) = in_buffer {
+            if !self.fill(n)? {
+                return Err(self.eof(expected));
+            }
+            let compressed = self.buf.get(self.pos..self.pos + n).unwrap_or_default();
+            let out = lzf::decompress(compressed, len).map_err(corrupt)?;
+            self.consume(n);
+            return Ok(out);
+        }
+        let compressed = self.bytes(compressed_len, expected)?;
+        lzf::decompress(&compressed, len).map_err(corrupt)
     }
 
     /// A little-endian i64 (millisecond times; RDB >= 9 writes them LE and

@@ -124,6 +124,7 @@ mod lzf;
 mod lzf_compress;
 mod module;
 mod objects;
+mod packed;
 mod stream;
 mod stream_write;
 mod value;
@@ -135,6 +136,7 @@ mod zipmap;
 pub mod fuzzing;
 
 pub use crate::{
+    blob::Element,
     crc::crc64,
     decoder::{decode, decode_file, Decoder},
     encoder::{
@@ -147,6 +149,7 @@ pub use crate::{
     item::{Checksum, Encoding, Item, Key, StringStorage},
     length_codec::{read_length, write_length, Length, StringEncoding},
     module::module_name,
+    packed::{Elements, Packed, PackedKind, PackedNode},
     stream::{Consumer, ConsumerGroup, PendingEntry, Stream, StreamEntry, StreamId},
     value::{Bin, HashField, ModuleValue, Value},
 };

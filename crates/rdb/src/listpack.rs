@@ -33,6 +33,17 @@ pub(crate) const COUNT_UNKNOWN: u16 = u16::MAX;
 
 /// Parses a whole listpack into its elements.
 pub(crate) fn parse(blob: &[u8]) -> PResult<'_, Vec<Element<'_>>> {
+    let claimed = blob
+        .get(4..6)
+        .map_or(0, |c| usize::from(u16::from_le_bytes([c[0], c[1]])));
+    let mut elements = Vec::with_capacity(capacity(claimed, blob.len(), 2));
+    let (rest, _) = walk(blob, |e| elements.push(e))?;
+    Ok((rest, elements))
+}
+
+/// Checks a whole listpack as [`parse`] does, handing each element to `each`
+/// instead of collecting them; returns how many there are.
+pub(crate) fn walk<'a>(blob: &'a [u8], mut each: impl FnMut(Element<'a>)) -> PResult<'a, usize> {
     let start = blob;
     if blob.len() < HEADER_LEN + 1 {
         return fail(blob, "shorter than a listpack header and end byte");
@@ -42,7 +53,7 @@ pub(crate) fn parse(blob: &[u8]) -> PResult<'_, Vec<Element<'_>>> {
         return fail(start, "the header's size differs from the blob's length");
     }
     let (mut input, count) = le_u16(input)?;
-    let mut elements = Vec::with_capacity(capacity(usize::from(count), start.len(), 2));
+    let mut found = 0usize;
     loop {
         match input.first() {
             None => return fail(input, "no end byte"),
@@ -54,15 +65,51 @@ pub(crate) fn parse(blob: &[u8]) -> PResult<'_, Vec<Element<'_>>> {
             }
             Some(_) => {
                 let (rest, element) = entry(input)?;
-                elements.push(element);
+                each(element);
+                found += 1;
                 input = rest;
             }
         }
     }
-    if count != COUNT_UNKNOWN && usize::from(count) != elements.len() {
+    if count != COUNT_UNKNOWN && usize::from(count) != found {
         return fail(start, "the header's element count differs from the entries");
     }
-    Ok((&input[input.len()..], elements))
+    Ok((&input[input.len()..], found))
+}
+
+/// The elements of a listpack [`walk`] has accepted, one at a time, without
+/// allocating. On a listpack it would refuse, it stops at the first bad entry.
+#[derive(Debug, Clone)]
+pub(crate) struct Entries<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Entries<'a> {
+    pub(crate) fn new(blob: &'a [u8]) -> Entries<'a> {
+        Entries {
+            rest: blob.get(HEADER_LEN..).unwrap_or_default(),
+        }
+    }
+}
+
+impl<'a> Iterator for Entries<'a> {
+    type Item = Element<'a>;
+
+    fn next(&mut self) -> Option<Element<'a>> {
+        if self.rest.first().is_none_or(|&b| b == END) {
+            return None;
+        }
+        match entry(self.rest) {
+            Ok((rest, element)) => {
+                self.rest = rest;
+                Some(element)
+            }
+            Err(_) => {
+                self.rest = &[];
+                None
+            }
+        }
+    }
 }
 
 /// One entry, its backlen checked.

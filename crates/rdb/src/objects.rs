@@ -17,6 +17,7 @@ use crate::blob::{self, Element};
 use crate::input::Input;
 use crate::item::{Encoding, StringStorage};
 use crate::length_codec::StringEncoding;
+use crate::packed::{self, Packed, PackedKind, PackedNode};
 use crate::value::{HashField, Value};
 use crate::{intset, listpack, ziplist, zipmap, Error, Result};
 
@@ -37,7 +38,14 @@ pub(crate) fn read<R: Read>(
     input: &mut Input<R>,
     encoding: Encoding,
     offset: u64,
+    packed: bool,
 ) -> Result<Option<(Value, Encoding)>> {
+    if packed {
+        if let Some(kind) = packed_kind(encoding) {
+            let value = packed_value(input, encoding, kind)?;
+            return Ok(value.map(|v| (Value::Packed(v), encoding)));
+        }
+    }
     let value = match encoding {
         Encoding::String(_) => {
             let (s, enc) = input.string_with_encoding("a string value")?;
@@ -117,6 +125,63 @@ pub(crate) fn read<R: Read>(
         _ => blob_value(input, encoding, offset)?,
     };
     Ok(value.map(|v| (v, encoding)))
+}
+
+/// The encodings [`read`] can leave packed.
+fn packed_kind(encoding: Encoding) -> Option<PackedKind> {
+    Some(match encoding {
+        Encoding::Quicklist2 => PackedKind::List,
+        Encoding::SetListpack => PackedKind::Set,
+        Encoding::HashListpack => PackedKind::Hash,
+        Encoding::ZsetListpack => PackedKind::SortedSet,
+        _ => return None,
+    })
+}
+
+/// A listpack-encoded value left packed, checked as its unpacked decoding is.
+fn packed_value<R: Read>(
+    input: &mut Input<R>,
+    encoding: Encoding,
+    kind: PackedKind,
+) -> Result<Option<Packed>> {
+    let mut nodes = Vec::new();
+    let mut elements = 0usize;
+    let node_count = if encoding == Encoding::Quicklist2 {
+        input.len("a quicklist node count")?
+    } else {
+        1
+    };
+    for _ in 0..node_count {
+        let at = input.offset();
+        let container = if encoding == Encoding::Quicklist2 {
+            input.len("a quicklist node container")?
+        } else {
+            CONTAINER_PACKED
+        };
+        if container != CONTAINER_PLAIN && container != CONTAINER_PACKED {
+            return Err(Error::corrupt(at, "Quicklist integrity check failed."));
+        }
+        let (data, base) = if encoding == Encoding::Quicklist2 {
+            read_blob(input, "a quicklist node")?
+        } else {
+            read_blob(input, "an encoded value")?
+        };
+        if data.is_empty() && encoding == Encoding::Quicklist2 {
+            return Err(Error::corrupt(at, "empty quicklist node"));
+        }
+        if container == CONTAINER_PLAIN {
+            nodes.push(PackedNode::Plain(data));
+            elements += 1;
+            continue;
+        }
+        let count = packed::check_listpack(&data, base, kind)?;
+        // An empty listpack adds nothing, as in the unpacked decoding.
+        if count > 0 {
+            nodes.push(PackedNode::Listpack(data));
+            elements += count;
+        }
+    }
+    Ok((elements > 0).then(|| Packed::new(kind, elements, nodes)))
 }
 
 fn non_empty<T>(items: Vec<T>, make: impl FnOnce(Vec<T>) -> Value) -> Option<Value> {

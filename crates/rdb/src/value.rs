@@ -4,6 +4,8 @@
 use bytes::Bytes;
 use serde::{Serialize, Serializer};
 
+use crate::packed::{Packed, PackedKind};
+
 use crate::stream::Stream;
 
 /// A value as Redis's data types see it, whatever encoding it was stored in.
@@ -28,6 +30,10 @@ pub enum Value {
     Stream(Box<Stream>),
     /// A module value, kept opaque.
     Module(ModuleValue),
+    /// A small list, set, hash or sorted set still in its file encoding: only
+    /// from a decoder asked to [keep them packed](crate::Decoder::keep_packed).
+    /// Serializes as its content wrapped in `{"type": "packed", "value": ...}`.
+    Packed(Packed),
 }
 
 impl Value {
@@ -41,6 +47,12 @@ impl Value {
             Value::Hash(_) | Value::HashWithTtl(_) => "hash",
             Value::Stream(_) => "stream",
             Value::Module(_) => "module",
+            Value::Packed(p) => match p.kind() {
+                PackedKind::List => "list",
+                PackedKind::Set => "set",
+                PackedKind::Hash => "hash",
+                PackedKind::SortedSet => "zset",
+            },
         }
     }
 }

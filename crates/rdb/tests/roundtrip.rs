@@ -7,7 +7,7 @@ mod common;
 
 use bytes::Bytes;
 use ferrodis_rdb::{
-    decode, dump_payload, AuxFields, Checksum, Consumer, ConsumerGroup, Encoder, Encoding,
+    decode, dump_payload, AuxFields, Checksum, Consumer, ConsumerGroup, Decoder, Encoder, Encoding,
     EncodingLimits, HashField, Item, KeyMeta, ModuleValue, Options, PendingEntry, ReplicationAux,
     Stream, StreamEntry, StreamId, Value,
 };
@@ -268,6 +268,17 @@ proptest! {
         prop_assert_eq!(common::normalize(&key.value), expected(&value, version));
         let verified = matches!(items.last(), Some(Item::Eof { checksum: Checksum::Verified(_) }));
         prop_assert!(verified);
+        // Left packed, the value unpacks to the same.
+        let mut packed = Decoder::new(&file[..]);
+        packed.keep_packed(true);
+        let packed: Vec<Item> = packed.collect::<Result<_, _>>().unwrap();
+        let packable = matches!(
+            encoding,
+            Encoding::Quicklist2 | Encoding::SetListpack | Encoding::HashListpack | Encoding::ZsetListpack
+        );
+        let Some(Item::Key(first)) = packed.first() else { panic!("{packed:?}") };
+        prop_assert_eq!(matches!(first.value, Value::Packed(_)), packable);
+        prop_assert_eq!(ferrodis_rdb::fuzzing::unpack(packed), items.clone());
 
         // The DUMP payload holds the same value bytes.
         let payload = dump_payload(&value, &options(version, compression)).unwrap();

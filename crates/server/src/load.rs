@@ -10,8 +10,8 @@ use std::path::Path;
 
 use bytes::Bytes;
 use ferrodis_aof::{load_files, AofDir, LoadEvent, LoadReport};
-use ferrodis_keyspace::{Keyspace, LoadValue, Session};
-use ferrodis_rdb::{Item, Value};
+use ferrodis_keyspace::{Keyspace, LoadValue, Scalar, Session};
+use ferrodis_rdb::{Element, Item, Packed, PackedKind, Value};
 
 /// Applies one RDB key. Keys already expired are skipped, as a master skips them
 /// (`rdbLoadRioWithLoadingCtx`: "if (iAmMaster() && expiretime < now)"); types the
@@ -39,6 +39,7 @@ pub fn apply_rdb_key(
         Value::List(items) => return load(ks, db, name, LoadValue::List(&items), expire),
         Value::Set(items) => return load(ks, db, name, LoadValue::Set(&items), expire),
         Value::SortedSet(pairs) => pairs,
+        Value::Packed(packed) => return load_packed(ks, db, name, &packed, expire),
         Value::Hash(pairs) => return load(ks, db, name, LoadValue::Hash(&pairs), expire),
         Value::HashWithTtl(fields) => {
             // Redis 7.0 has no field TTLs: the fields load without them.
@@ -55,6 +56,58 @@ pub fn apply_rdb_key(
         }
     };
     load(ks, db, name, LoadValue::SortedSet(&value), expire)
+}
+
+/// Builds a key from a value the decoder left in its listpacks, walking them
+/// once with no element buffer in between.
+fn load_packed(
+    ks: &mut Keyspace,
+    db: usize,
+    key: &[u8],
+    packed: &Packed,
+    expire: Option<i64>,
+) -> Result<bool, String> {
+    let bytes_hint = packed.byte_len();
+    match packed.kind() {
+        PackedKind::List => {
+            let each = &mut |sink: &mut dyn FnMut(Scalar<'_>)| {
+                packed.elements().for_each(|e| sink(scalar(e)));
+            };
+            load(ks, db, key, LoadValue::ListOf { each, bytes_hint }, expire)
+        }
+        PackedKind::Set => {
+            let each = &mut |sink: &mut dyn FnMut(Scalar<'_>)| {
+                packed.elements().for_each(|e| sink(scalar(e)));
+            };
+            load(ks, db, key, LoadValue::SetOf { each, bytes_hint }, expire)
+        }
+        PackedKind::Hash => {
+            let each = &mut |sink: &mut dyn FnMut(Scalar<'_>, Scalar<'_>)| {
+                packed.pairs().for_each(|(f, v)| sink(scalar(f), scalar(v)));
+            };
+            load(ks, db, key, LoadValue::HashOf { each, bytes_hint }, expire)
+        }
+        PackedKind::SortedSet => {
+            let each = &mut |sink: &mut dyn FnMut(Scalar<'_>, f64)| {
+                packed.scored().for_each(|(m, s)| sink(scalar(m), s));
+            };
+            load(
+                ks,
+                db,
+                key,
+                LoadValue::SortedSetOf { each, bytes_hint },
+                expire,
+            )
+        }
+    }
+}
+
+/// A listpack element as the keyspace takes it.
+fn scalar(e: Element<'_>) -> Scalar<'_> {
+    match e {
+        Element::Str(s) => Scalar::Bytes(s),
+        Element::Int(i) => Scalar::Int(i),
+    }
 }
 
 /// Builds the key in place (Redis's rdbLoadObject), not replayed as commands.
@@ -110,6 +163,7 @@ pub fn load_rdb(ks: &mut Keyspace, path: &Path, now_ms: i64) -> Result<u64, Stri
     let len = file.metadata().map_or(u64::MAX, |m| m.len());
     let mut hints = RdbHints::for_len(len);
     let mut decoder = ferrodis_rdb::Decoder::new(file);
+    decoder.keep_packed(true);
     let mut loaded = 0;
     while let Some(item) = decoder.next_item().map_err(|e| e.to_string())? {
         match item {

@@ -147,6 +147,29 @@ impl Hash {
         }
     }
 
+    /// Loading: [`Hash::set`], but a listpack skips the search for the field
+    /// unless `maybe_present` (the loader's filter of fields seen so far).
+    pub(crate) fn load_set(
+        &mut self,
+        field: &[u8],
+        value: &[u8],
+        maybe_present: bool,
+        tunables: &Tunables,
+    ) {
+        if let Hash::Listpack(lp) = self {
+            let max = tunables.hash_max_listpack_value;
+            if field.len() <= max
+                && value.len() <= max
+                && lp.len() < tunables.hash_max_listpack_entries
+                && !(maybe_present && lp.get(field).is_some())
+            {
+                lp.push_pair(field, value);
+                return;
+            }
+        }
+        self.set(field, value, tunables);
+    }
+
     /// Deletes a field; false if it was not there. A table never converts back.
     pub(crate) fn remove(&mut self, field: &[u8]) -> bool {
         match self {

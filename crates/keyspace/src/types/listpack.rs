@@ -117,6 +117,11 @@ impl Listpack {
         }
     }
 
+    /// Gives back any spare capacity: the buffer ends exactly sized.
+    pub(crate) fn fit(&mut self) {
+        self.buf.shrink_to_fit();
+    }
+
     fn find(&self, field: &[u8]) -> Option<Position> {
         let mut pos = 0;
         while pos < self.buf.len() {
@@ -154,12 +159,17 @@ impl Listpack {
             self.trim();
             return false;
         }
+        self.push_pair(field, value);
+        true
+    }
+
+    /// Appends a pair whose field is not in the listpack (the caller knows).
+    pub(crate) fn push_pair(&mut self, field: &[u8], value: &[u8]) {
         self.buf
             .reserve_exact(Self::pair_size(field.len(), value.len()));
         self.push_entry(field);
         self.push_entry(value);
         self.pairs += 1;
-        true
     }
 
     fn push_entry(&mut self, bytes: &[u8]) {

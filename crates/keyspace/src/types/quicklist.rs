@@ -151,6 +151,11 @@ impl QuickList {
         self.push_elem(end, Elem::from_arg(elem), fill);
     }
 
+    /// Pushes an integer element (as its decimal text would be stored).
+    pub(crate) fn push_int(&mut self, end: End, n: i64, fill: i64) {
+        self.push_elem(end, Elem::Int(n), fill);
+    }
+
     fn push_elem(&mut self, end: End, elem: Elem<'_>, fill: i64) {
         let fill = clamp_fill(fill);
         let enc = Encoded::from_elem(elem);

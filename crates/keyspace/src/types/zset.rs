@@ -108,6 +108,34 @@ impl ZSet {
         }
     }
 
+    /// Loading: adds a new member or updates a repeated one like [`ZSet::add`],
+    /// appending without a search while members arrive in order (as an RDB
+    /// listpack holds them). `last` is the loader's: where the previous append
+    /// started, `None` to start with and after any other change; `maybe_present`
+    /// comes from its filter of members seen so far.
+    pub(crate) fn load_push(
+        &mut self,
+        member: &[u8],
+        score: f64,
+        last: &mut Option<usize>,
+        maybe_present: bool,
+        t: &Tunables,
+    ) -> Result<()> {
+        if score.is_nan() {
+            return Err(Error::ScoreNan);
+        }
+        if let ZSet::Listpack(lp) = self {
+            if lp.len() < t.zset_max_listpack_entries && member.len() <= t.zset_max_listpack_value {
+                if let Some(at) = lp.append_in_order(*last, member, score, maybe_present) {
+                    *last = Some(at);
+                    return Ok(());
+                }
+            }
+        }
+        *last = None;
+        self.add(member, score, AddFlags::default(), t).map(drop)
+    }
+
     /// Appends a member that is not in the set and sorts after all of it.
     pub(crate) fn push_sorted(&mut self, member: &[u8], score: f64) {
         match self {

@@ -70,18 +70,7 @@ impl<'a> Iterator for Iter<'a> {
 
 /// Reads the entry at `pos`; `None` at the end of the buffer.
 fn decode(buf: &[u8], pos: usize) -> Option<Entry<'_>> {
-    let mut at = pos;
-    let mut len = 0usize;
-    for shift in (0..MAX_VARINT_LEN * 7).step_by(7) {
-        let b = *buf.get(at)?;
-        at += 1;
-        len |= usize::from(b & 0x7f) << shift;
-        if b & 0x80 == 0 {
-            break;
-        }
-    }
-    let member = buf.get(at..at + len)?;
-    at += len;
+    let (member, mut at) = member_at(buf, pos)?;
     let tag = *buf.get(at)?;
     at += 1;
     let (score, payload) = match tag {
@@ -96,6 +85,21 @@ fn decode(buf: &[u8], pos: usize) -> Option<Entry<'_>> {
         start: pos,
         end: at + payload,
     })
+}
+
+/// The member of the entry at `pos` and where its score's tag byte is.
+fn member_at(buf: &[u8], pos: usize) -> Option<(&[u8], usize)> {
+    let mut at = pos;
+    let mut len = 0usize;
+    for shift in (0..MAX_VARINT_LEN * 7).step_by(7) {
+        let b = *buf.get(at)?;
+        at += 1;
+        len |= usize::from(b & 0x7f) << shift;
+        if b & 0x80 == 0 {
+            break;
+        }
+    }
+    Some((buf.get(at..at + len)?, at + len))
 }
 
 fn array<const N: usize>(buf: &[u8], at: usize) -> Option<[u8; N]> {
@@ -188,6 +192,47 @@ impl Listpack {
             .find(|e| before(score, member, e.score, e.member))
             .map_or(self.buf.len(), |e| e.start);
         self.insert_at(at, member, score);
+    }
+
+    /// Makes room for about `additional` more bytes at once (loading), so that
+    /// the exact-size growth of inserts does not reallocate per entry; see
+    /// [`Listpack::fit`].
+    pub(crate) fn reserve_exact(&mut self, additional: usize) {
+        self.buf.reserve_exact(additional);
+    }
+
+    /// Gives back any spare capacity: the buffer ends exactly sized.
+    pub(crate) fn fit(&mut self) {
+        self.buf.shrink_to_fit();
+    }
+
+    /// Loading in order: appends `member` if it sorts after the entry that
+    /// starts at `last` (the previous append; `None` for an empty listpack)
+    /// and, when `maybe_present`, a scan of the members does not find it.
+    /// Returns where the new entry starts, or `None` with nothing changed.
+    pub(crate) fn append_in_order(
+        &mut self,
+        last: Option<usize>,
+        member: &[u8],
+        score: f64,
+        maybe_present: bool,
+    ) -> Option<usize> {
+        match last {
+            None if !self.buf.is_empty() => return None,
+            None => {}
+            Some(at) => {
+                let e = decode(&self.buf, at)?;
+                if e.end != self.buf.len() || !before(e.score, e.member, score, member) {
+                    return None;
+                }
+            }
+        }
+        if maybe_present && self.iter().any(|e| e.member == member) {
+            return None;
+        }
+        let start = self.buf.len();
+        self.push(member, score);
+        Some(start)
     }
 
     /// Appends an entry that sorts after every other one.

@@ -1,0 +1,276 @@
+//! Small collections left in the encoding the file holds them in (listpacks,
+//! quicklist nodes), for loaders that convert a value in one pass instead of
+//! building a `Vec<Bytes>` of its elements first.
+//!
+//! Redis loads these encodings by keeping the blob (`rdbLoadObject()` hands a
+//! listpack to the new object as it is), which is much of why its loading is
+//! fast; a loader with its own in-memory layout gets closest by walking the
+//! blob once, without an allocation per element. [`Decoder::keep_packed`]
+//! turns this on; the decoder checks the blobs exactly as it does for the
+//! unpacked values (deep listpack integrity, pairs, scores), so the iterators
+//! here cannot fail.
+//!
+//! [`Decoder::keep_packed`]: crate::Decoder::keep_packed
+
+use bytes::Bytes;
+use serde::{Serialize, Serializer};
+
+use crate::blob::Element;
+use crate::listpack::{self, Entries};
+use crate::value::Value;
+
+/// The type of a [`Packed`] value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PackedKind {
+    /// A list, elements head first.
+    List,
+    /// A set.
+    Set,
+    /// A hash: elements alternate field, value.
+    Hash,
+    /// A sorted set: elements alternate member, score, lowest score first.
+    SortedSet,
+}
+
+/// One blob of a packed value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PackedNode {
+    /// A whole listpack (header, entries, end byte), already checked.
+    Listpack(Bytes),
+    /// One element on its own (a quicklist `PLAIN` node).
+    Plain(Bytes),
+}
+
+/// A value still in its file encoding: see the module documentation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Packed {
+    kind: PackedKind,
+    /// Elements in all nodes (a hash or sorted set counts two per pair).
+    elements: usize,
+    nodes: Vec<PackedNode>,
+}
+
+impl Packed {
+    /// A value of `kind` made of `nodes` holding `elements` elements in all.
+    pub(crate) fn new(kind: PackedKind, elements: usize, nodes: Vec<PackedNode>) -> Packed {
+        Packed {
+            kind,
+            elements,
+            nodes,
+        }
+    }
+
+    /// Its type.
+    pub fn kind(&self) -> PackedKind {
+        self.kind
+    }
+
+    /// Elements of a list or set, pairs of a hash or sorted set.
+    pub fn len(&self) -> usize {
+        match self.kind {
+            PackedKind::List | PackedKind::Set => self.elements,
+            PackedKind::Hash | PackedKind::SortedSet => self.elements / 2,
+        }
+    }
+
+    /// Whether it holds nothing (the decoder never yields such a value).
+    pub fn is_empty(&self) -> bool {
+        self.elements == 0
+    }
+
+    /// Bytes of all the blobs together.
+    pub fn byte_len(&self) -> usize {
+        self.nodes
+            .iter()
+            .map(|n| match n {
+                PackedNode::Listpack(b) | PackedNode::Plain(b) => b.len(),
+            })
+            .sum()
+    }
+
+    /// The blobs, in order.
+    pub fn nodes(&self) -> &[PackedNode] {
+        &self.nodes
+    }
+
+    /// Every element in order: list elements, set members, or a hash's or
+    /// sorted set's entries alternating (field, value) / (member, score).
+    pub fn elements(&self) -> Elements<'_> {
+        Elements {
+            nodes: &self.nodes,
+            current: NodeIter::Plain(None),
+        }
+    }
+
+    /// A hash's (field, value) pairs.
+    pub fn pairs(&self) -> impl Iterator<Item = (Element<'_>, Element<'_>)> + '_ {
+        let mut elements = self.elements();
+        std::iter::from_fn(move || Some((elements.next()?, elements.next()?)))
+    }
+
+    /// A sorted set's (member, score) pairs, lowest score first.
+    pub fn scored(&self) -> impl Iterator<Item = (Element<'_>, f64)> + '_ {
+        // The decoder checked every score: NaN never comes out.
+        self.pairs()
+            .map(|(member, score)| (member, score.as_score().unwrap_or(0.0)))
+    }
+
+    /// The value as the decoder gives it without packing.
+    pub fn unpack(&self) -> Value {
+        let text = |e: Element<'_>| match e {
+            Element::Str(s) => Bytes::copy_from_slice(s),
+            Element::Int(i) => Bytes::from(i.to_string()),
+        };
+        match self.kind {
+            PackedKind::List => Value::List(self.elements().map(text).collect()),
+            PackedKind::Set => Value::Set(self.elements().map(text).collect()),
+            PackedKind::Hash => {
+                Value::Hash(self.pairs().map(|(f, v)| (text(f), text(v))).collect())
+            }
+            PackedKind::SortedSet => {
+                Value::SortedSet(self.scored().map(|(m, s)| (text(m), s)).collect())
+            }
+        }
+    }
+}
+
+impl Serialize for Packed {
+    /// As the unpacked value.
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.unpack().serialize(serializer)
+    }
+}
+
+/// The elements of a [`Packed`] value, node after node.
+#[derive(Debug, Clone)]
+pub struct Elements<'a> {
+    nodes: &'a [PackedNode],
+    current: NodeIter<'a>,
+}
+
+impl<'a> Iterator for Elements<'a> {
+    type Item = Element<'a>;
+
+    fn next(&mut self) -> Option<Element<'a>> {
+        loop {
+            let next = match &mut self.current {
+                NodeIter::Listpack(entries) => entries.next(),
+                NodeIter::Plain(element) => element.take(),
+            };
+            if next.is_some() {
+                return next;
+            }
+            let (node, rest) = self.nodes.split_first()?;
+            self.nodes = rest;
+            self.current = match node {
+                PackedNode::Listpack(blob) => NodeIter::Listpack(Entries::new(blob)),
+                PackedNode::Plain(element) => NodeIter::Plain(Some(Element::Str(element))),
+            };
+        }
+    }
+}
+
+/// The elements of one node.
+#[derive(Debug, Clone)]
+enum NodeIter<'a> {
+    Listpack(Entries<'a>),
+    Plain(Option<Element<'a>>),
+}
+
+/// Checks a listpack blob as the unpacked decoding would, and counts its elements.
+/// A sorted set's scores must parse and not be NaN, a hash's and a sorted set's
+/// elements come in pairs. The error is the text the unpacked path gives.
+pub(crate) fn check_listpack(blob: &[u8], base: u64, kind: PackedKind) -> crate::Result<usize> {
+    let mut bad_score = None;
+    let mut index = 0usize;
+    let count = crate::blob::run(blob, base, "listpack", |b| {
+        listpack::walk(b, |e| {
+            if kind == PackedKind::SortedSet && index % 2 == 1 && bad_score.is_none() {
+                match e.as_score() {
+                    None => bad_score = Some("invalid sorted set score"),
+                    Some(s) if s.is_nan() => bad_score = Some("Zset with NAN score detected"),
+                    Some(_) => {}
+                }
+            }
+            index += 1;
+        })
+    })?;
+    let corrupt = |what: &str| crate::Error::corrupt(base, what.to_string());
+    let paired = matches!(kind, PackedKind::Hash | PackedKind::SortedSet);
+    if paired && count % 2 != 0 {
+        return Err(corrupt(match kind {
+            PackedKind::Hash => "hash blob with an odd number of elements",
+            _ => "sorted set blob with an odd number of elements",
+        }));
+    }
+    if let Some(what) = bad_score {
+        return Err(corrupt(what));
+    }
+    Ok(count)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::listpack::tests::build;
+
+    #[test]
+    fn iterates_like_the_unpacked_value() {
+        let lp = Bytes::from(build(&[b"\x81a", &[5], b"\x81b", b"\x832.5"], None));
+        let hash = Packed::new(
+            PackedKind::Hash,
+            check_listpack(&lp, 0, PackedKind::Hash).unwrap(),
+            vec![PackedNode::Listpack(lp.clone())],
+        );
+        assert_eq!(hash.len(), 2);
+        assert_eq!(
+            hash.unpack(),
+            Value::Hash(vec![
+                (Bytes::from("a"), Bytes::from("5")),
+                (Bytes::from("b"), Bytes::from("2.5")),
+            ])
+        );
+        let zset = Packed::new(PackedKind::SortedSet, 4, vec![PackedNode::Listpack(lp)]);
+        let scored: Vec<_> = zset.scored().collect();
+        assert_eq!(
+            scored,
+            vec![(Element::Str(b"a"), 5.0), (Element::Str(b"b"), 2.5)]
+        );
+        let list = Packed::new(
+            PackedKind::List,
+            3,
+            vec![
+                PackedNode::Plain(Bytes::from("big")),
+                PackedNode::Listpack(Bytes::from(build(&[&[1], &[2]], None))),
+            ],
+        );
+        assert_eq!(
+            list.unpack(),
+            Value::List(vec![Bytes::from("big"), Bytes::from("1"), Bytes::from("2")])
+        );
+        assert_eq!(
+            serde_json::to_string(&list).unwrap(),
+            serde_json::to_string(&list.unpack()).unwrap()
+        );
+    }
+
+    #[test]
+    fn checks_what_the_unpacked_path_checks() {
+        let odd = build(&[b"\x81a"], None);
+        assert!(check_listpack(&odd, 0, PackedKind::Hash).is_err());
+        assert_eq!(check_listpack(&odd, 0, PackedKind::List).unwrap(), 1);
+        let bad_score = build(&[b"\x81a", b"\x81x"], None);
+        let err = check_listpack(&bad_score, 7, PackedKind::SortedSet).unwrap_err();
+        assert!(
+            err.to_string().contains("invalid sorted set score"),
+            "{err}"
+        );
+        let nan = build(&[b"\x81a", b"\x83nan"], None);
+        let err = check_listpack(&nan, 7, PackedKind::SortedSet).unwrap_err();
+        assert!(err.to_string().contains("NAN"), "{err}");
+        let mut broken = build(&[b"\x81a", &[1]], None);
+        broken[0] += 1;
+        assert!(check_listpack(&broken, 0, PackedKind::Set).is_err());
+    }
+}
