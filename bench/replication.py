@@ -63,6 +63,7 @@ def main():
     ap.add_argument("--tests", default="set,incr,lpush")
     ap.add_argument("--ferrodis", default=os.path.join(ROOT, "target/release/ferrodis-server"))
     ap.add_argument("--no-build", action="store_true")
+    ap.add_argument("--sync-only", action="store_true", help="skip the throughput part")
     args = ap.parse_args()
 
     redis_server = shutil.which("redis-server")
@@ -109,6 +110,8 @@ def main():
         f, rd = statistics.median(syncs["ferrodis"]), statistics.median(syncs["redis"])
         keys = info_field(masters["ferrodis"], "db0")
         print(f"full sync ({keys}): ferrodis {f:.3f} s, redis {rd:.3f} s, ratio {f / rd:.2f}")
+        if args.sync_only:
+            return
 
         print(f"\nmaster throughput, redis-benchmark -c 50 -n {args.requests} (ops/s)")
         print(f"{'server':<9} {'test':<6} {'alone':>10} {'1 replica':>10} {'ratio':>6}")

@@ -60,7 +60,7 @@ pub use crate::{
     dir::{AofDir, FileToLoad, Format},
     error::{Error, Result},
     feed::{write_command, Feeder, Fsync},
-    load::{load_files, LoadEvent, LoadReport, Truncation},
+    load::{load_files, load_files_with, LoadEvent, LoadOptions, LoadReport, Truncation},
     manifest::{FileKind, Manifest, ManifestEntry},
     naming::{
         base_name, incr_name, manifest_name, temp_manifest_name, DEFAULT_DIR_NAME,

@@ -61,11 +61,34 @@ pub struct LoadReport {
 pub fn load_files(
     files: &[FileToLoad],
     truncated_ok: bool,
+    apply: impl FnMut(LoadEvent) -> Result<()>,
+) -> Result<LoadReport> {
+    let options = LoadOptions {
+        truncated_ok,
+        keep_packed: false,
+    };
+    load_files_with(files, options, apply)
+}
+
+/// How [`load_files_with`] loads.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LoadOptions {
+    /// `aof-load-truncated`: a cut last file loads up to its last whole command.
+    pub truncated_ok: bool,
+    /// RDB bases hand small collections over still packed
+    /// ([`Decoder::keep_packed`](ferrodis_rdb::Decoder::keep_packed)).
+    pub keep_packed: bool,
+}
+
+/// [`load_files`] with every option.
+pub fn load_files_with(
+    files: &[FileToLoad],
+    options: LoadOptions,
     mut apply: impl FnMut(LoadEvent) -> Result<()>,
 ) -> Result<LoadReport> {
     let mut report = LoadReport::default();
     for file in files {
-        load_file(file, truncated_ok, &mut apply, &mut report)?;
+        load_file(file, options, &mut apply, &mut report)?;
         report.files += 1;
     }
     Ok(report)
@@ -73,10 +96,11 @@ pub fn load_files(
 
 fn load_file(
     file: &FileToLoad,
-    truncated_ok: bool,
+    options: LoadOptions,
     apply: &mut impl FnMut(LoadEvent) -> Result<()>,
     report: &mut LoadReport,
 ) -> Result<()> {
+    let truncated_ok = options.truncated_ok;
     let path = &file.path;
     let io = |source| Error::Io {
         path: path.display().to_string(),
@@ -88,6 +112,7 @@ fn load_file(
     let mut loader = Loader::new();
     if file.format()? == Format::Rdb {
         let mut decoder = Decoder::new(reader);
+        decoder.keep_packed(options.keep_packed);
         loop {
             match decoder.next_item() {
                 Ok(Some(item)) => {

@@ -9,7 +9,7 @@
 use std::path::Path;
 
 use bytes::Bytes;
-use ferrodis_aof::{load_files, AofDir, LoadEvent, LoadReport};
+use ferrodis_aof::{load_files_with, AofDir, LoadEvent, LoadOptions, LoadReport};
 use ferrodis_keyspace::{Keyspace, LoadValue, Scalar, Session};
 use ferrodis_rdb::{Element, Item, Packed, PackedKind, Value};
 
@@ -24,6 +24,12 @@ pub fn apply_rdb_key(
     if key.expire_ms.is_some_and(|at| at < now_ms) {
         return Ok(false);
     }
+    store_rdb_key(ks, key)
+}
+
+/// Builds one RDB key in the keyspace, expired or not (a replica keeps expired
+/// keys for its master's DEL); false for nothing stored (an empty collection).
+pub fn store_rdb_key(ks: &mut Keyspace, key: ferrodis_rdb::Key) -> Result<bool, String> {
     let db = usize::try_from(key.db).unwrap_or(usize::MAX);
     if db >= ks.databases() {
         return Err(format!(
@@ -221,7 +227,11 @@ pub fn load_aof(
         };
         let len = std::fs::metadata(&file.path).map_or(u64::MAX, |m| m.len());
         let mut hints = RdbHints::for_len(len);
-        let report = load_files(std::slice::from_ref(file), truncated_ok, |event| {
+        let options = LoadOptions {
+            truncated_ok,
+            keep_packed: true,
+        };
+        let report = load_files_with(std::slice::from_ref(file), options, |event| {
             match event {
                 LoadEvent::Rdb(Item::Key(key)) => apply_rdb_key(ks, key, now_ms).map(drop),
                 LoadEvent::Rdb(other) => {

@@ -1,15 +1,13 @@
 //! Loading a master's RDB payload on a replica, off to the side: one thread
-//! decodes the bytes as they arrive, another applies the keys to a fresh keyspace
-//! (as `load.rs` does at start-up, but keeping keys already expired: a replica
-//! keeps them for its master's DEL).
+//! decodes the bytes as they arrive, another builds the keys in a fresh keyspace
+//! (with `load.rs`'s `store_rdb_key`, as at start-up, but keeping keys already
+//! expired: a replica keeps them for its master's DEL).
 
 use std::io::Read;
 use std::sync::mpsc::sync_channel;
 
-use bytes::Bytes;
-use ferrodis_keyspace::Session;
 use ferrodis_keyspace::{Expiry, Keyspace};
-use ferrodis_rdb::{Item, Key, Value};
+use ferrodis_rdb::{Item, Key};
 use tokio::sync::mpsc::Receiver;
 
 use crate::shared::Shared;
@@ -65,8 +63,8 @@ pub fn load(shared: &Shared, rx: Receiver<Vec<u8>>) -> Result<Loaded, String> {
     let (keys_tx, keys_rx) = sync_channel::<Vec<Key>>(16);
     let applier = std::thread::spawn(move || -> Result<Keyspace, String> {
         for batch in keys_rx {
-            for key in &batch {
-                apply_key(&mut keyspace, key)?;
+            for key in batch {
+                crate::load::store_rdb_key(&mut keyspace, key)?;
             }
         }
         keyspace.set_expiry(Expiry::Replica);
@@ -100,6 +98,7 @@ fn decode(
     let fail =
         |e: String| format!("Failed trying to load the MASTER synchronization DB from socket: {e}");
     let mut decoder = ferrodis_rdb::Decoder::new(input);
+    decoder.keep_packed(true);
     let mut batch = Vec::with_capacity(BATCH);
     let mut stream_db = 0;
     loop {
@@ -134,133 +133,12 @@ fn decode(
     Ok(stream_db)
 }
 
-/// Elements per generated command: large, since the load is one of the costs of a
-/// full sync (start-up loading uses AOF-rewrite-sized batches instead).
-const ITEMS_PER_COMMAND: usize = 1024;
-
-/// One RDB key into the keyspace with as few commands as possible: strings with
-/// their expiry in one SET, scores in their shortest exact form. Expired keys load
-/// too (a replica keeps them until its master's DEL).
-fn apply_key(ks: &mut Keyspace, key: &Key) -> Result<(), String> {
-    let mut session = Session {
-        db: usize::try_from(key.db).unwrap_or(usize::MAX),
-        ..Session::default()
-    };
-    let mut run = |argv: Vec<Bytes>| match ks.execute(&mut session, &argv) {
-        Some(ferrodis_resp::Frame::Error(e)) => Err(String::from_utf8_lossy(&e).into_owned()),
-        _ => Ok(()),
-    };
-    let k = &key.key;
-    let word = Bytes::from_static;
-    let mut expire_after = key.expire_ms;
-    match &key.value {
-        Value::String(v) => {
-            let mut argv = vec![word(b"SET"), k.clone(), v.clone()];
-            if let Some(at) = expire_after.take() {
-                argv.extend([word(b"PXAT"), Bytes::from(at.to_string())]);
-            }
-            run(argv)?;
-        }
-        Value::List(items) => each(b"RPUSH", k, items.iter().cloned(), 1, &mut run)?,
-        Value::Set(items) => each(b"SADD", k, items.iter().cloned(), 1, &mut run)?,
-        Value::SortedSet(pairs) => each(
-            b"ZADD",
-            k,
-            pairs
-                .iter()
-                .flat_map(|(m, s)| [Bytes::from(score(*s)), m.clone()]),
-            2,
-            &mut run,
-        )?,
-        Value::Hash(pairs) => each(
-            b"HSET",
-            k,
-            pairs.iter().flat_map(|(f, v)| [f.clone(), v.clone()]),
-            2,
-            &mut run,
-        )?,
-        Value::HashWithTtl(fields) => each(
-            b"HSET",
-            k,
-            fields
-                .iter()
-                .flat_map(|f| [f.field.clone(), f.value.clone()]),
-            2,
-            &mut run,
-        )?,
-        other => {
-            return Err(format!(
-                "key {:?} holds a {}, which ferrodis does not support",
-                String::from_utf8_lossy(k),
-                other.type_name()
-            ))
-        }
-    }
-    if let Some(at) = expire_after {
-        run(vec![
-            word(b"PEXPIREAT"),
-            k.clone(),
-            Bytes::from(at.to_string()),
-        ])?;
-    }
-    Ok(())
-}
-
-/// Runs `name key args...` with at most [`ITEMS_PER_COMMAND`] elements of `per`
-/// arguments each per command.
-fn each(
-    name: &'static [u8],
-    key: &Bytes,
-    args: impl Iterator<Item = Bytes>,
-    per: usize,
-    run: &mut impl FnMut(Vec<Bytes>) -> Result<(), String>,
-) -> Result<(), String> {
-    let mut argv = vec![Bytes::from_static(name), key.clone()];
-    for arg in args {
-        argv.push(arg);
-        if argv.len() - 2 == ITEMS_PER_COMMAND * per {
-            run(std::mem::replace(
-                &mut argv,
-                vec![Bytes::from_static(name), key.clone()],
-            ))?;
-        }
-    }
-    if argv.len() > 2 {
-        run(argv)?;
-    }
-    Ok(())
-}
-
-/// The shortest text that parses back to exactly `s` (Rust's `Display` for `f64`
-/// round-trips; infinities print as ZADD reads them).
-fn score(s: f64) -> String {
-    s.to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn scores_round_trip() {
-        for s in [
-            0.1,
-            -2.25,
-            1e300,
-            5e-324,
-            f64::INFINITY,
-            f64::NEG_INFINITY,
-            3.0,
-        ] {
-            let text = score(s);
-            let back: f64 = match text.as_str() {
-                "inf" => f64::INFINITY,
-                "-inf" => f64::NEG_INFINITY,
-                t => t.parse().unwrap_or(f64::NAN),
-            };
-            assert_eq!(back.to_bits(), s.to_bits(), "{text}");
-        }
-    }
+    use bytes::Bytes;
+    use ferrodis_keyspace::Session;
+    use ferrodis_rdb::Value;
 
     #[test]
     fn every_type_loads() {
@@ -288,7 +166,7 @@ mod tests {
             ),
             key("h", Value::Hash(vec![(b("f"), b("v"))]), None),
         ] {
-            apply_key(&mut ks, &k).unwrap_or_else(|e| panic!("{e}"));
+            crate::load::store_rdb_key(&mut ks, k).unwrap_or_else(|e| panic!("{e}"));
         }
         assert_eq!(ks.dbsize(1), 5, "expired keys kept");
         let mut session = Session {
