@@ -367,9 +367,24 @@ fn strerror(e: &std::io::Error) -> String {
     }
 }
 
+/// Told how a background save ended: the RDB file's path, or `Err` (failed or
+/// cancelled). Called on the save's thread, with no lock held.
+pub type SaveDone = Box<dyn FnOnce(Result<PathBuf, ()>) + Send>;
+
 /// BGSAVE: starts the snapshot now, under the caller's hold of the keyspace, and
 /// writes it from a thread of its own.
 pub fn start_bgsave(shared: &Shared, keyspace: &mut Keyspace) -> BgStart {
+    start_bgsave_then(shared, keyspace, None)
+}
+
+/// [`start_bgsave`], then `done` with the outcome (a full sync to disk sends the
+/// file to the replicas waiting for it, Redis's `updateSlavesWaitingBgsave`).
+/// `done` is dropped uncalled if the save does not start.
+pub fn start_bgsave_then(
+    shared: &Shared,
+    keyspace: &mut Keyspace,
+    done: Option<SaveDone>,
+) -> BgStart {
     let state = &shared.rdb;
     let mut inner = lock(&state.inner);
     if inner.running.is_some() {
@@ -383,6 +398,7 @@ pub fn start_bgsave(shared: &Shared, keyspace: &mut Keyspace) -> BgStart {
     };
     inner.saves += 1;
     inner.last_try = unix_time().as_secs();
+    shared.stats.forks.inc();
     let target = Target::of(&shared.config());
     let sink = match rdb_snapshot::begin(keyspace, target.options.clone(), &Target::aux(shared)) {
         Ok(sink) => sink,
@@ -402,7 +418,12 @@ pub fn start_bgsave(shared: &Shared, keyspace: &mut Keyspace) -> BgStart {
     let job_cancel = cancel.clone();
     let spawned = std::thread::Builder::new()
         .name("rdb-bgsave".into())
-        .spawn(move || run_bgsave(&owner, &sink, &target, &job_cancel, dirty_before));
+        .spawn(move || {
+            let outcome = run_bgsave(&owner, &sink, &target, &job_cancel, dirty_before);
+            if let Some(done) = done {
+                done(outcome.map(|()| target.dir.join(&target.file)));
+            }
+        });
     if let Err(e) = spawned {
         keyspace.end_snapshot();
         tracing::warn!("Can't save in background: fork: {e}");
@@ -427,7 +448,7 @@ fn run_bgsave(
     target: &Target,
     cancel: &AtomicBool,
     dirty_before: u64,
-) {
+) -> Result<(), ()> {
     let state = &shared.rdb;
     let temp = format!("temp-bgsave-{}.rdb", std::process::id());
     let mut last_keys = 0;
@@ -455,7 +476,7 @@ fn run_bgsave(
     let mut inner = lock(&state.inner);
     if cancel.load(Ordering::Relaxed) {
         // Cancelled: whoever cancelled took the running state already.
-        return;
+        return Err(());
     }
     let running = inner.running.take();
     let now = unix_time().as_secs();
@@ -474,6 +495,7 @@ fn run_bgsave(
             state.failed.store(true, Ordering::Relaxed);
         }
     }
+    written.map(drop)
 }
 
 /// The cron's part (`serverCron`): a scheduled BGSAVE, or a save rule whose
