@@ -39,6 +39,9 @@ pub struct RdbState {
     owner: OnceLock<Weak<Shared>>,
     /// SHUTDOWN went through its save already; `run` must not save again.
     shutdown_done: AtomicBool,
+    /// A diskless full sync runs: Redis's RDB child too (`RDB_CHILD_TYPE_SOCKET`),
+    /// so SAVE/BGSAVE refuse and INFO shows a save in progress.
+    to_replicas: AtomicBool,
 }
 
 #[derive(Debug)]
@@ -87,6 +90,7 @@ impl Default for RdbState {
             keys_done: Arc::default(),
             owner: OnceLock::new(),
             shutdown_done: AtomicBool::new(false),
+            to_replicas: AtomicBool::new(false),
         }
     }
 }
@@ -164,9 +168,15 @@ impl RdbState {
         lock(&self.inner).lastsave
     }
 
-    /// Whether a BGSAVE runs (`rdb_bgsave_in_progress`).
+    /// Whether a BGSAVE or a diskless full sync runs (`rdb_bgsave_in_progress`,
+    /// Redis's `child_type == CHILD_TYPE_RDB`).
     pub fn bgsave_running(&self) -> bool {
-        lock(&self.inner).running.is_some()
+        lock(&self.inner).running.is_some() || self.to_replicas.load(Ordering::Relaxed)
+    }
+
+    /// A diskless full sync starts or ends.
+    pub fn set_to_replicas(&self, running: bool) {
+        self.to_replicas.store(running, Ordering::Relaxed);
     }
 
     /// Records what a start-up load or DEBUG RELOAD brought in
@@ -234,7 +244,11 @@ impl RdbState {
             "rdb_changes_since_last_save",
             &dirty.saturating_sub(inner.dirty_at_save),
         );
-        f("rdb_bgsave_in_progress", &u8::from(running.is_some()));
+        let to_replicas = self.to_replicas.load(Ordering::Relaxed);
+        f(
+            "rdb_bgsave_in_progress",
+            &u8::from(running.is_some() || to_replicas),
+        );
         f("rdb_last_save_time", &inner.lastsave);
         let status = if inner.last_bgsave_ok { "ok" } else { "err" };
         f("rdb_last_bgsave_status", &status);

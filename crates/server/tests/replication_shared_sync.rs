@@ -202,7 +202,16 @@ fn a_replica_arriving_during_a_diskless_transfer_waits_for_the_next() {
         1,
         "still the first transfer (make it longer if not)"
     );
+    // A diskless transfer is Redis's RDB child as well.
+    assert_eq!(info_int(&mut m, "persistence", "rdb_bgsave_in_progress"), 1);
+    assert_eq!(
+        m.cmd(&["BGSAVE"]),
+        Frame::error("ERR Background save already in progress")
+    );
     m.cmd(&["CONFIG", "SET", "rdb-key-save-delay", "0"]);
     check_same(&mut m, &all, 30_000);
     assert_eq!(info_int(&mut m, "stats", "total_forks"), 2);
+    wait_until("the transfer's end", || {
+        info_int(&mut m, "persistence", "rdb_bgsave_in_progress") == 0
+    });
 }

@@ -10,7 +10,9 @@
 //! PSYNC/SYNC (commands) → the connection            offset += bytes, forward verbatim
 //!   becomes a replica feeder (master.rs):           to our own replicas (State::feed)
 //!   +CONTINUE + backlog, or +FULLRESYNC +         REPLCONF ACK every second / on GETACK
-//!   snapshot RDB (fullsync.rs), then the stream
+//!   snapshot RDB (fullsync.rs; one snapshot pass
+//!   shared by the replicas syncing together:
+//!   sync_job.rs, socket_sync.rs), then the stream
 //! ```
 //!
 //! Lock order: keyspace, then [`Replication::state`]; the state lock is never held

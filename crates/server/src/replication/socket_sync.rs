@@ -152,6 +152,7 @@ impl Drop for EndJob<'_> {
         if installed(&self.2) {
             keyspace.end_snapshot();
         }
+        self.0.rdb.set_to_replicas(false);
         super::sync_job::finished(&mut self.0.replication.state(), self.1);
     }
 }

@@ -145,6 +145,9 @@ pub fn poll(shared: &Arc<Shared>, id: u64) -> Result<Poll, String> {
     let mut keyspace = shared.keyspace();
     // Effects of writes before the snapshot belong to the stream before its offset.
     shared.propagation.flush(&mut keyspace);
+    // Before the replication lock: a BGSAVE takes the save state, then this one.
+    // (A diskless job counts as a BGSAVE too, but is handled first below.)
+    let user_bgsave = shared.rdb.bgsave_running();
     let mut state = shared.replication.state();
     let r = state.replica(id).ok_or("replica gone")?;
     let first = match &mut r.sync {
@@ -169,7 +172,7 @@ pub fn poll(shared: &Arc<Shared>, id: u64) -> Result<Poll, String> {
         return Ok(attach(&mut state, id, first));
     }
     if keyspace.snapshot_running() {
-        if first && shared.rdb.bgsave_running() {
+        if first && user_bgsave {
             // A BGSAVE not for replication: nobody buffers writes since its start.
             tracing::info!(
                 "Can't attach the replica to the current BGSAVE. Waiting for next BGSAVE for SYNC"
@@ -294,6 +297,7 @@ fn start_sockets(
         return Err("another snapshot is in progress".into());
     }
     shared.stats.forks.inc();
+    shared.rdb.set_to_replicas(true);
     // The stream selects its database again after the snapshot
     // (`server.slaveseldb = -1`).
     state.selected_db = None;
