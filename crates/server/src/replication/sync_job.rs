@@ -192,10 +192,13 @@ pub fn poll(shared: &Arc<Shared>, id: u64) -> Result<Poll, String> {
         })
         .max()
         .unwrap_or(0);
-    let go = !diskless
-        || !all_eof
-        || (max_replicas > 0 && waiting.len() >= max_replicas)
-        || oldest >= delay;
+    let go = should_start(
+        diskless && all_eof,
+        waiting.len(),
+        max_replicas,
+        oldest,
+        delay,
+    );
     if !go {
         if first {
             tracing::info!("Delay next BGSAVE for diskless SYNC");
@@ -219,6 +222,21 @@ pub fn poll(shared: &Arc<Shared>, id: u64) -> Result<Poll, String> {
         Some(Slot::Joined { ticket, .. }) => ticket.take().map(Poll::Go).ok_or("no ticket".into()),
         _ => Err("the replica left".into()),
     }
+}
+
+/// Redis's `shouldStartChildReplication` once no snapshot runs: a disk-based
+/// sync (by configuration, or because a waiting replica lacks `capa eof`)
+/// starts at once; a diskless one when `max_replicas` (if set) are waiting or
+/// the oldest has waited `delay` seconds.
+fn should_start(
+    diskless: bool,
+    waiting: usize,
+    max_replicas: usize,
+    oldest_secs: u64,
+    delay_secs: u64,
+) -> bool {
+    waiting > 0
+        && (!diskless || (max_replicas > 0 && waiting >= max_replicas) || oldest_secs >= delay_secs)
 }
 
 /// Replicas waiting for a job, and whether each takes a diskless payload.
@@ -430,5 +448,25 @@ fn fullresync_point(state: &State) -> (ReplId, u64, usize) {
 pub fn finished(state: &mut State, id: u64) {
     if state.job.as_ref().is_some_and(|j| j.id == id) {
         state.job = None;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::should_start;
+
+    #[test]
+    fn a_diskless_job_waits_for_the_delay_or_enough_replicas() {
+        // Disk-based: at once.
+        assert!(should_start(false, 1, 0, 0, 5));
+        // Diskless: the delay from the oldest arrival...
+        assert!(!should_start(true, 2, 0, 4, 5));
+        assert!(should_start(true, 2, 0, 5, 5));
+        assert!(should_start(true, 1, 0, 0, 0));
+        // ...or as soon as max-replicas wait (0: no such limit).
+        assert!(!should_start(true, 2, 3, 0, 5));
+        assert!(should_start(true, 3, 3, 0, 5));
+        // Nobody waiting: nothing to start.
+        assert!(!should_start(false, 0, 0, 9, 0));
     }
 }
