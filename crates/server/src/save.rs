@@ -39,6 +39,9 @@ pub struct RdbState {
     owner: OnceLock<Weak<Shared>>,
     /// SHUTDOWN went through its save already; `run` must not save again.
     shutdown_done: AtomicBool,
+    /// A diskless full sync runs: Redis's RDB child too (`RDB_CHILD_TYPE_SOCKET`),
+    /// so SAVE/BGSAVE refuse and INFO shows a save in progress.
+    to_replicas: AtomicBool,
 }
 
 #[derive(Debug)]
@@ -87,6 +90,7 @@ impl Default for RdbState {
             keys_done: Arc::default(),
             owner: OnceLock::new(),
             shutdown_done: AtomicBool::new(false),
+            to_replicas: AtomicBool::new(false),
         }
     }
 }
@@ -164,9 +168,15 @@ impl RdbState {
         lock(&self.inner).lastsave
     }
 
-    /// Whether a BGSAVE runs (`rdb_bgsave_in_progress`).
+    /// Whether a BGSAVE or a diskless full sync runs (`rdb_bgsave_in_progress`,
+    /// Redis's `child_type == CHILD_TYPE_RDB`).
     pub fn bgsave_running(&self) -> bool {
-        lock(&self.inner).running.is_some()
+        lock(&self.inner).running.is_some() || self.to_replicas.load(Ordering::Relaxed)
+    }
+
+    /// A diskless full sync starts or ends.
+    pub fn set_to_replicas(&self, running: bool) {
+        self.to_replicas.store(running, Ordering::Relaxed);
     }
 
     /// Records what a start-up load or DEBUG RELOAD brought in
@@ -234,7 +244,11 @@ impl RdbState {
             "rdb_changes_since_last_save",
             &dirty.saturating_sub(inner.dirty_at_save),
         );
-        f("rdb_bgsave_in_progress", &u8::from(running.is_some()));
+        let to_replicas = self.to_replicas.load(Ordering::Relaxed);
+        f(
+            "rdb_bgsave_in_progress",
+            &u8::from(running.is_some() || to_replicas),
+        );
         f("rdb_last_save_time", &inner.lastsave);
         let status = if inner.last_bgsave_ok { "ok" } else { "err" };
         f("rdb_last_bgsave_status", &status);
@@ -367,9 +381,24 @@ fn strerror(e: &std::io::Error) -> String {
     }
 }
 
+/// Told how a background save ended: the RDB file's path, or `Err` (failed or
+/// cancelled). Called on the save's thread, with no lock held.
+pub type SaveDone = Box<dyn FnOnce(Result<PathBuf, ()>) + Send>;
+
 /// BGSAVE: starts the snapshot now, under the caller's hold of the keyspace, and
 /// writes it from a thread of its own.
 pub fn start_bgsave(shared: &Shared, keyspace: &mut Keyspace) -> BgStart {
+    start_bgsave_then(shared, keyspace, None)
+}
+
+/// [`start_bgsave`], then `done` with the outcome (a full sync to disk sends the
+/// file to the replicas waiting for it, Redis's `updateSlavesWaitingBgsave`).
+/// `done` is dropped uncalled if the save does not start.
+pub fn start_bgsave_then(
+    shared: &Shared,
+    keyspace: &mut Keyspace,
+    done: Option<SaveDone>,
+) -> BgStart {
     let state = &shared.rdb;
     let mut inner = lock(&state.inner);
     if inner.running.is_some() {
@@ -383,6 +412,7 @@ pub fn start_bgsave(shared: &Shared, keyspace: &mut Keyspace) -> BgStart {
     };
     inner.saves += 1;
     inner.last_try = unix_time().as_secs();
+    shared.stats.forks.inc();
     let target = Target::of(&shared.config());
     let sink = match rdb_snapshot::begin(keyspace, target.options.clone(), &Target::aux(shared)) {
         Ok(sink) => sink,
@@ -402,7 +432,12 @@ pub fn start_bgsave(shared: &Shared, keyspace: &mut Keyspace) -> BgStart {
     let job_cancel = cancel.clone();
     let spawned = std::thread::Builder::new()
         .name("rdb-bgsave".into())
-        .spawn(move || run_bgsave(&owner, &sink, &target, &job_cancel, dirty_before));
+        .spawn(move || {
+            let outcome = run_bgsave(&owner, &sink, &target, &job_cancel, dirty_before);
+            if let Some(done) = done {
+                done(outcome.map(|()| target.dir.join(&target.file)));
+            }
+        });
     if let Err(e) = spawned {
         keyspace.end_snapshot();
         tracing::warn!("Can't save in background: fork: {e}");
@@ -427,7 +462,7 @@ fn run_bgsave(
     target: &Target,
     cancel: &AtomicBool,
     dirty_before: u64,
-) {
+) -> Result<(), ()> {
     let state = &shared.rdb;
     let temp = format!("temp-bgsave-{}.rdb", std::process::id());
     let mut last_keys = 0;
@@ -455,7 +490,7 @@ fn run_bgsave(
     let mut inner = lock(&state.inner);
     if cancel.load(Ordering::Relaxed) {
         // Cancelled: whoever cancelled took the running state already.
-        return;
+        return Err(());
     }
     let running = inner.running.take();
     let now = unix_time().as_secs();
@@ -474,6 +509,7 @@ fn run_bgsave(
             state.failed.store(true, Ordering::Relaxed);
         }
     }
+    written.map(drop)
 }
 
 /// The cron's part (`serverCron`): a scheduled BGSAVE, or a save rule whose

@@ -55,6 +55,9 @@ pub struct Stats {
     pub reads_processed: Counter,
     /// `total_writes_processed`
     pub writes_processed: Counter,
+    /// `total_forks`: snapshots begun (BGSAVE, AOF rewrite, full sync), ferrodis's
+    /// fork-free counterpart of Redis's child processes.
+    pub forks: Counter,
     /// `client_recent_max_input_buffer` (simplified: the max seen since RESETSTAT)
     pub max_input_buffer: Counter,
     /// `client_recent_max_output_buffer`
@@ -148,6 +151,7 @@ impl Stats {
             &self.writes_processed,
             &self.max_input_buffer,
             &self.max_output_buffer,
+            &self.forks,
         ] {
             c.reset();
         }

@@ -7,9 +7,18 @@
 mod common;
 mod replication_support;
 
-use common::{text, Ferrodis, RealRedis};
+use common::{text, Ferrodis, RealRedis, TempDir};
 use ferrodis_resp::Frame;
 use replication_support::*;
+
+/// A master whose disk-based syncs (replicas without `capa eof`, or
+/// `repl-diskless-sync no`) write their BGSAVE file in a directory of its own.
+fn master_in_temp_dir(args: &[&str]) -> (Ferrodis, TempDir) {
+    let dir = TempDir::new("repl-master");
+    let mut all = vec!["--dir", dir.path.to_str().unwrap()];
+    all.extend_from_slice(args);
+    (Ferrodis::start(&all), dir)
+}
 
 fn redis_replica_of(port: u16, extra: &[&str]) -> RealRedis {
     let port = port.to_string();
@@ -21,7 +30,7 @@ fn redis_replica_of(port: u16, extra: &[&str]) -> RealRedis {
 #[test]
 fn redis_replica_of_a_ferrodis_master() {
     for diskless in ["yes", "no"] {
-        let ferrodis = Ferrodis::start(&[
+        let (ferrodis, _dir) = master_in_temp_dir(&[
             "--repl-diskless-sync",
             diskless,
             "--repl-diskless-sync-delay",
@@ -174,7 +183,7 @@ fn wait_and_min_replicas() {
 #[test]
 fn hostile_replicas_are_dropped_and_the_master_goes_on() {
     use std::io::{Read, Write};
-    let ferrodis = Ferrodis::start(&["--repl-diskless-sync-delay", "0"]);
+    let (ferrodis, _dir) = master_in_temp_dir(&["--repl-diskless-sync-delay", "0"]);
     let mut m = ferrodis.client();
     m.cmd(&["SET", "k", "v"]);
     // A wrong replid gets a full resync, with a payload the RDB decoder reads.
@@ -218,7 +227,7 @@ fn hostile_replicas_are_dropped_and_the_master_goes_on() {
 #[test]
 fn a_replica_that_does_not_read_is_dropped_at_its_output_limit() {
     use std::io::Write;
-    let ferrodis = Ferrodis::start(&["--repl-diskless-sync-delay", "0"]);
+    let (ferrodis, _dir) = master_in_temp_dir(&["--repl-diskless-sync-delay", "0"]);
     let mut m = ferrodis.client();
     assert_eq!(
         m.cmd(&[

@@ -160,6 +160,7 @@ pub fn start_rewrite(shared: &Shared, keyspace: &mut Keyspace) -> RewriteStart {
         }
     };
     keyspace.begin_snapshot(sink.clone());
+    shared.stats.forks.inc();
     let cancel = Arc::new(AtomicBool::new(false));
     let walking = Arc::new(AtomicBool::new(true));
     let job = Job {

@@ -221,6 +221,7 @@ fn write_section(batch: &mut Batch<'_>, section: &str, out: &mut String) {
             f("pubsub_channels", &channels);
             f("pubsub_patterns", &patterns);
             f("pubsubshard_channels", &shard);
+            f("total_forks", &stats.forks.get());
             f("total_error_replies", &stats.error_replies.get());
             f("total_reads_processed", &stats.reads_processed.get());
             f("total_writes_processed", &stats.writes_processed.get());

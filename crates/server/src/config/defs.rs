@@ -312,7 +312,7 @@ pub static CONFIGS: &[C] = &[
         .implemented(),
     C::int("watchdog-period", 0, INT_MAX, 0).hidden(),
     C::int("shutdown-timeout", 0, INT_MAX, 10),
-    C::int("repl-diskless-sync-max-replicas", 0, INT_MAX, 0),
+    C::int("repl-diskless-sync-max-replicas", 0, INT_MAX, 0).implemented(),
     // Numbers: unsigned int, long, long long, size_t, time_t, off_t.
     C::int("maxclients", 1, UINT_MAX, 10000).implemented(),
     C::int("unixsocketperm", 0, 0o777, 0)
@@ -468,6 +468,7 @@ mod tests {
             "replica-read-only",
             "replica-announce-ip",
             "repl-diskless-sync-delay",
+            "repl-diskless-sync-max-replicas",
             "replica-announce-port",
             "repl-timeout",
             "repl-ping-replica-period",

@@ -1,32 +1,30 @@
-//! A full sync from the fork-free snapshot (DESIGN.md "Snapshots without fork").
+//! A replica's full sync, from its side of a shared job (sync_job.rs).
 //!
 //! ```text
-//! wait_bgsave   repl-diskless-sync-delay (diskless), "\n" keepalives every second;
-//!               wait for any other snapshot to end (one at a time)
-//! under the keyspace lock, then the replication lock:
-//!               begin_snapshot, offset = master_repl_offset, the replica starts
-//!               receiving the stream (buffered in its outbox), next command SELECTs
-//! send_bulk     +FULLRESYNC <replid> <offset>
-//!               diskless ($EOF:<mark>): snapshot steps streamed as encoded, mark
-//!               disk-based ($<len>): the whole RDB encoded first, then sent
-//! online        after the payload (disk-based) or the replica's first ACK (diskless)
+//! wait      poll the job registry every 100 ms; "\n" keepalives every second
+//!           (repl-diskless-sync-delay, another snapshot, a socket job running)
+//! joined    +FULLRESYNC <replid> <offset> of the job's snapshot; the outbox has
+//!           buffered every write since that offset
+//! payload   sockets: $EOF:<mark>, the job's chunks as the snapshot walks, mark
+//!           disk: "\n" every second until the BGSAVE ends, then $<len> + file
+//! online    after the file (disk) or on the replica's first ACK (sockets)
 //! ```
-//!
-//! The RDB holds exactly the keys as of the offset in +FULLRESYNC, and the outbox
-//! every write after it, so the replica's offset accounting lines up.
 
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::os::unix::fs::FileExt;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-use ferrodis_replication::{BulkHeader, LinkState};
+use ferrodis_replication::{BulkHeader, LinkState, EOF_MARK_LEN};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
+use tokio::sync::{mpsc, watch};
 
-use super::rdb_out::{options, RdbWriter, Sink};
+use super::socket_sync::Chunk;
+use super::sync_job::{self, Payload, Poll, Saved, Slot};
 use crate::shared::Shared;
 
-/// Segments walked per step (a few hundred keys each) between writes.
-const STEP_SEGMENTS: usize = 16;
+/// How often a waiting feeder looks again.
+const POLL: Duration = Duration::from_millis(100);
 
 /// Runs the full sync of replica `id`.
 pub async fn run(
@@ -34,130 +32,108 @@ pub async fn run(
     stream: &mut TcpStream,
     id: u64,
     outbox: &super::Outbox,
-    capa_eof: bool,
     psync: bool,
 ) -> Result<(), String> {
-    let (diskless, delay) = {
-        let c = shared.config();
-        (
-            c.get_bool("repl-diskless-sync") && capa_eof,
-            c.get_int("repl-diskless-sync-delay").max(0) as u64,
-        )
-    };
-    if diskless && delay > 0 {
-        for _ in 0..delay {
-            tokio::time::sleep(Duration::from_secs(1)).await;
-            write(stream, b"\n").await?;
-        }
-    }
-    let sink = Sink::default();
-    let (writer, replid, offset) = loop {
-        if let Some(started) = begin(shared, id, &sink)? {
-            break started;
-        }
-        // Another snapshot (a save, another sync) is running: keep the link alive.
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        write(stream, b"\n").await?;
-    };
-    let _end = EndSnapshot(shared);
-    if psync {
-        write(
-            stream,
-            format!("+FULLRESYNC {replid} {offset}\r\n").as_bytes(),
-        )
-        .await?;
-    }
-    let header = if diskless {
-        let mut mark = [0u8; 20];
-        mark.copy_from_slice(&super::new_replid().as_bytes()[..20]);
-        let header = BulkHeader::eof_from_random(mark);
-        write(stream, &header.to_line()).await?;
-        Some(header)
-    } else {
-        None
-    };
-    let mut disk = Vec::new();
-    loop {
-        let done = shared.keyspace().snapshot_step(STEP_SEGMENTS);
+    let mut keepalive = Instant::now();
+    let ticket = loop {
         if outbox.is_closed() {
-            // Dropped (our dataset was replaced, limits): the snapshot may have been
-            // ended under us, so never finish the RDB as if it were whole.
-            return Err("replica dropped during the full sync".into());
+            return Err("replica dropped while waiting for the snapshot".into());
         }
-        let bytes = sink.take();
-        if diskless {
-            write(stream, &bytes).await?;
-        } else {
-            disk.extend_from_slice(&bytes);
+        if let Poll::Go(ticket) = sync_job::poll(shared, id)? {
+            break ticket;
         }
-        if done {
-            break;
+        tokio::time::sleep(POLL).await;
+        if keepalive.elapsed() >= Duration::from_secs(1) {
+            write(stream, b"\n").await?;
+            keepalive = Instant::now();
         }
-        tokio::task::yield_now().await;
+    };
+    if psync {
+        let line = format!("+FULLRESYNC {} {}\r\n", ticket.replid, ticket.offset);
+        write(stream, line.as_bytes()).await?;
     }
-    writer.lock().unwrap_or_else(|e| e.into_inner()).finish()?;
-    let tail = sink.take();
-    match header {
-        Some(BulkHeader::Eof(mark)) => {
-            write(stream, &tail).await?;
-            write(stream, &mark).await?;
-        }
-        _ => {
-            disk.extend_from_slice(&tail);
-            write(stream, &BulkHeader::Sized(disk.len() as u64).to_line()).await?;
-            write(stream, &disk).await?;
-        }
-    }
-    shared.stats.net_repl_output_bytes.add(0);
+    let diskless = matches!(ticket.payload, Payload::Sockets { .. });
+    let sent = match ticket.payload {
+        Payload::Sockets { mark, chunks } => sockets(stream, mark, chunks).await?,
+        Payload::Disk(saved) => disk(shared, stream, id, saved).await?,
+    };
+    shared.stats.net_repl_output_bytes.add(sent);
     let mut state = shared.replication.state();
     if let Some(r) = state.replica(id) {
+        r.sync = Slot::None;
         if !diskless {
             r.info.state = LinkState::Online;
             r.info.ack_time_ms = super::now_ms();
         }
         r.outbox.notify.notify_one();
     }
-    tracing::info!("Synchronization with replica succeeded");
+    if diskless {
+        tracing::info!("Streamed RDB transfer with replica succeeded (socket). Waiting for REPLCONF ACK from slave to enable streaming");
+    } else {
+        tracing::info!("Synchronization with replica succeeded");
+    }
     Ok(())
 }
 
-type Started = (Arc<Mutex<RdbWriter>>, ferrodis_replication::ReplId, u64);
+/// `$EOF:<mark>` and the job's chunks; the bytes sent.
+async fn sockets(
+    stream: &mut TcpStream,
+    mark: [u8; EOF_MARK_LEN],
+    mut chunks: mpsc::Receiver<Chunk>,
+) -> Result<u64, String> {
+    write(stream, &BulkHeader::Eof(mark).to_line()).await?;
+    let mut sent = 0;
+    loop {
+        match chunks.recv().await {
+            Some(Chunk::Data(bytes)) => {
+                write(stream, &bytes).await?;
+                sent += bytes.len() as u64;
+            }
+            Some(Chunk::End) => return Ok(sent),
+            None => return Err("the diskless transfer failed".into()),
+        }
+    }
+}
 
-/// Starts the snapshot if none runs; the replica starts receiving the stream.
-fn begin(shared: &Arc<Shared>, id: u64, sink: &Sink) -> Result<Option<Started>, String> {
-    let opts = options(&shared.config());
-    let mut keyspace = shared.keyspace();
-    if keyspace.snapshot_running() {
-        return Ok(None);
-    }
-    // Effects of writes before the snapshot belong to the stream before the offset.
-    shared.propagation.flush(&mut keyspace);
-    let mut state = shared.replication.state();
-    let replid = state.history.replid;
-    let offset = state.history.offset();
-    // A replica forwards its master's stream as is: the sub-replica must start in
-    // the database that stream has selected (`rsi->repl_stream_db`). A master's own
-    // stream selects again after the snapshot (`selected_db = None` below).
-    let stream_db = if state.master.is_some() {
-        state.stream_db
-    } else {
-        0
+/// Keepalives until the job's BGSAVE ends, then `$<len>` and the file.
+async fn disk(
+    shared: &Shared,
+    stream: &mut TcpStream,
+    id: u64,
+    mut saved: watch::Receiver<Saved>,
+) -> Result<u64, String> {
+    let file = loop {
+        if let Some(outcome) = saved.borrow_and_update().clone() {
+            break outcome?;
+        }
+        match tokio::time::timeout(Duration::from_secs(1), saved.changed()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(_)) => return Err("SYNC failed. BGSAVE child returned an error".into()),
+            // Redis's cron sends a newline to replicas waiting for a disk save.
+            Err(_) => write(stream, b"\n").await?,
+        }
     };
-    let writer = Arc::new(Mutex::new(RdbWriter::new(
-        sink.clone(),
-        opts,
-        replid.as_str(),
-        offset,
-        stream_db,
-    )?));
-    if !keyspace.begin_snapshot(writer.clone()) {
-        return Ok(None);
+    if let Some(r) = shared.replication.state().replica(id) {
+        r.info.state = LinkState::SendBulk;
     }
-    state.selected_db = None;
-    let r = state.replica(id).ok_or("replica gone")?;
-    r.receiving = true;
-    r.info.state = LinkState::SendBulk;
-    Ok(Some((writer, replid, offset)))
+    write(stream, &BulkHeader::Sized(file.len).to_line()).await?;
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut pos = 0;
+    while pos < file.len {
+        // A positioned read of a local file: page cache, short; this file
+        // handle is shared by every member.
+        let n = file
+            .file
+            .read_at(&mut buf, pos)
+            .map_err(|e| format!("SYNC failed. Can't read DB after BGSAVE: {e}"))?;
+        if n == 0 {
+            return Err("SYNC failed. The RDB file is shorter than its size".into());
+        }
+        let n = n.min((file.len - pos) as usize);
+        write(stream, &buf[..n]).await?;
+        pos += n as u64;
+    }
+    Ok(file.len)
 }
 
 async fn write(stream: &mut TcpStream, bytes: &[u8]) -> Result<(), String> {
@@ -165,13 +141,4 @@ async fn write(stream: &mut TcpStream, bytes: &[u8]) -> Result<(), String> {
         .write_all(bytes)
         .await
         .map_err(|e| format!("write to replica: {e}"))
-}
-
-/// Ends the snapshot however the sync ends.
-struct EndSnapshot<'a>(&'a Shared);
-
-impl Drop for EndSnapshot<'_> {
-    fn drop(&mut self) {
-        self.0.keyspace().end_snapshot();
-    }
 }

@@ -40,20 +40,8 @@ pub async fn serve(
     let partial = attach(&shared, &client, &outbox, &request);
     let _detach = Detach(&shared, client.id);
     if !partial {
-        let capa_eof = shared
-            .replication
-            .state()
-            .replica(client.id)
-            .is_some_and(|r| r.info.capa_eof);
-        if let Err(e) = super::fullsync::run(
-            &shared,
-            &mut stream,
-            client.id,
-            &outbox,
-            capa_eof,
-            request.psync,
-        )
-        .await
+        if let Err(e) =
+            super::fullsync::run(&shared, &mut stream, client.id, &outbox, request.psync).await
         {
             tracing::warn!("Full sync of replica {} failed: {e}", client.addr);
             return;
@@ -161,6 +149,14 @@ fn attach(
         receiving: partial,
         client: client.clone(),
         soft_since: None,
+        sync: if partial {
+            super::sync_job::Slot::None
+        } else {
+            super::sync_job::Slot::Waiting {
+                since: Instant::now(),
+                logged: false,
+            }
+        },
     });
     partial
 }

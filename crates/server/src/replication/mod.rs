@@ -10,7 +10,9 @@
 //! PSYNC/SYNC (commands) → the connection            offset += bytes, forward verbatim
 //!   becomes a replica feeder (master.rs):           to our own replicas (State::feed)
 //!   +CONTINUE + backlog, or +FULLRESYNC +         REPLCONF ACK every second / on GETACK
-//!   snapshot RDB (fullsync.rs), then the stream
+//!   snapshot RDB (fullsync.rs; one snapshot pass
+//!   shared by the replicas syncing together:
+//!   sync_job.rs, socket_sync.rs), then the stream
 //! ```
 //!
 //! Lock order: keyspace, then [`Replication::state`]; the state lock is never held
@@ -24,7 +26,9 @@ pub mod load;
 pub mod master;
 pub mod rdb_out;
 pub mod replica;
+pub mod socket_sync;
 pub mod stream;
+pub mod sync_job;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -106,6 +110,14 @@ impl Outbox {
         self.notify.notify_one();
     }
 
+    /// Queues a copy of what `other` holds (a replica attaching to a save
+    /// another one started gets the writes since its offset: Redis's
+    /// `copyReplicaOutputBuffer`).
+    pub fn copy_from(&self, other: &Outbox) {
+        let data = other.lock().clone();
+        self.push(&data);
+    }
+
     /// Takes everything queued.
     pub fn take(&self) -> BytesMut {
         self.lock().split()
@@ -150,6 +162,8 @@ pub struct Attached {
     pub client: Arc<crate::clients::Client>,
     /// Since when its outbox is over the soft limit.
     pub soft_since: Option<Instant>,
+    /// Where it is in a full sync (sync_job.rs).
+    pub sync: sync_job::Slot,
 }
 
 /// Everything replication keeps, under one lock.
@@ -183,6 +197,8 @@ pub struct State {
     /// offset reached. A sub-replica's RDB carries it (`repl-stream-db`), since the
     /// forwarded stream will not select it again.
     pub stream_db: usize,
+    /// The snapshot pass running for replicas, if any (sync_job.rs).
+    pub job: Option<sync_job::Job>,
 }
 
 impl State {
@@ -294,6 +310,7 @@ impl Default for Replication {
                 handshakes: Vec::new(),
                 obuf_limit: (256 << 20, 64 << 20, 60),
                 stream_db: 0,
+                job: None,
             }),
             read_only: AtomicBool::new(false),
             stale_denied: AtomicBool::new(false),

@@ -41,6 +41,8 @@ pub struct RdbWriter {
     db: Option<usize>,
     /// The first encoding error; the sync fails with it.
     pub error: Option<String>,
+    /// Keys encoded so far (for `rdb-key-save-delay`).
+    pub keys: u64,
 }
 
 impl RdbWriter {
@@ -65,6 +67,7 @@ impl RdbWriter {
             encoder: Some(encoder),
             db: None,
             error: None,
+            keys: 0,
         })
     }
 
@@ -101,8 +104,9 @@ impl PersistSink for RdbWriter {
                 .key(entry.key, &to_value(entry.value), meta)
                 .map(drop)
         })();
-        if let Err(e) = result {
-            self.error = Some(e.to_string());
+        match result {
+            Ok(()) => self.keys += 1,
+            Err(e) => self.error = Some(e.to_string()),
         }
     }
 }

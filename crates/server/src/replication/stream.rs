@@ -112,6 +112,7 @@ mod tests {
                 receiving,
                 client: clients.register(addr, addr, -1),
                 soft_since: None,
+                sync: Default::default(),
             });
         }
         let mut out = Vec::new();
