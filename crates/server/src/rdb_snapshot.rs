@@ -20,6 +20,27 @@ use crate::shared::Shared;
 /// Segments (a few hundred keys each) encoded per hold of the keyspace lock.
 const SEGMENTS_PER_STEP: usize = 16;
 
+/// Encoding options from the configuration (`rdbcompression`, `rdbchecksum`, the
+/// listpack thresholds): what every RDB the server writes uses.
+pub fn options(config: &crate::config::Config) -> Options {
+    let size = |name: &str| config.get_int(name).max(0) as usize;
+    let limits = ferrodis_rdb::EncodingLimits {
+        hash_max_listpack_entries: size("hash-max-listpack-entries"),
+        hash_max_listpack_value: size("hash-max-listpack-value"),
+        zset_max_listpack_entries: size("zset-max-listpack-entries"),
+        zset_max_listpack_value: size("zset-max-listpack-value"),
+        set_max_intset_entries: size("set-max-intset-entries"),
+        list_max_listpack_size: config.get_int("list-max-listpack-size"),
+        ..ferrodis_rdb::EncodingLimits::default()
+    };
+    Options {
+        compression: config.get_bool("rdbcompression"),
+        checksum: config.get_bool("rdbchecksum"),
+        limits,
+        ..Options::default()
+    }
+}
+
 /// Encodes snapshot keys as RDB.
 pub struct RdbSink {
     encoder: Option<Encoder<Vec<u8>>>,

@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
 use ferrodis_keyspace::Keyspace;
-use ferrodis_rdb::{AuxFields, EncodingLimits, Options};
+use ferrodis_rdb::{AuxFields, Options};
 
 use crate::config::Config;
 use crate::rdb_snapshot;
@@ -119,25 +119,10 @@ struct Target {
 
 impl Target {
     fn of(config: &Config) -> Target {
-        let size = |name: &str| config.get_int(name).max(0) as usize;
-        let limits = EncodingLimits {
-            hash_max_listpack_entries: size("hash-max-listpack-entries"),
-            hash_max_listpack_value: size("hash-max-listpack-value"),
-            zset_max_listpack_entries: size("zset-max-listpack-entries"),
-            zset_max_listpack_value: size("zset-max-listpack-value"),
-            set_max_intset_entries: size("set-max-intset-entries"),
-            list_max_listpack_size: config.get_int("list-max-listpack-size"),
-            ..EncodingLimits::default()
-        };
         Target {
             dir: config.dir().to_path_buf(),
             file: config.get_str("dbfilename").to_string(),
-            options: Options {
-                compression: config.get_bool("rdbcompression"),
-                checksum: config.get_bool("rdbchecksum"),
-                limits,
-                ..Options::default()
-            },
+            options: rdb_snapshot::options(config),
             key_delay_us: config.get_int("rdb-key-save-delay").max(0) as u64,
         }
     }

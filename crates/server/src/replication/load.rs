@@ -1,19 +1,16 @@
-//! Loading a master's RDB payload on a replica, off to the side: one thread
-//! decodes the bytes as they arrive, another builds the keys in a fresh keyspace
-//! (with `load.rs`'s `store_rdb_key`, as at start-up, but keeping keys already
-//! expired: a replica keeps them for its master's DEL).
+//! Loading a master's RDB payload on a replica, off to the side: a blocking
+//! thread decodes the bytes as they arrive and builds the keys in a fresh
+//! keyspace (with `load.rs`'s `store_rdb_key`, as at start-up, but keeping keys
+//! already expired: a replica keeps them for its master's DEL).
 
 use std::io::Read;
-use std::sync::mpsc::sync_channel;
 
 use ferrodis_keyspace::{Expiry, Keyspace};
-use ferrodis_rdb::{Item, Key};
+use ferrodis_rdb::Item;
 use tokio::sync::mpsc::Receiver;
 
+use crate::load::RdbHints;
 use crate::shared::Shared;
-
-/// Keys per hand-over from the decoder to the applier.
-const BATCH: usize = 512;
 
 /// Bytes arriving on a channel, as a `Read` (end of input when the sender is gone).
 struct ChannelReader {
@@ -60,46 +57,36 @@ pub fn load(shared: &Shared, rx: Receiver<Vec<u8>>) -> Result<Loaded, String> {
         (ks, databases)
     };
     keyspace.set_expiry(Expiry::MasterLink);
-    let (keys_tx, keys_rx) = sync_channel::<Vec<Key>>(16);
-    let applier = std::thread::spawn(move || -> Result<Keyspace, String> {
-        for batch in keys_rx {
-            for key in batch {
-                crate::load::store_rdb_key(&mut keyspace, key)?;
-            }
-        }
-        keyspace.set_expiry(Expiry::Replica);
-        Ok(keyspace)
-    });
-    let stream_db = decode(
-        ChannelReader {
-            rx,
-            chunk: Vec::new(),
-            pos: 0,
-        },
-        databases,
-        &keys_tx,
-    );
-    drop(keys_tx);
-    let applied = applier
-        .join()
-        .map_err(|_| "the loading thread panicked".to_string())?;
-    let stream_db = stream_db?;
+    let input = ChannelReader {
+        rx,
+        chunk: Vec::new(),
+        pos: 0,
+    };
+    let stream_db = decode_into(&mut keyspace, input, databases)?;
+    keyspace.set_expiry(Expiry::Replica);
     Ok(Loaded {
-        keyspace: applied?,
+        keyspace,
         stream_db,
     })
 }
 
-fn decode(
+/// Decodes the payload and builds its keys in `keyspace` as they come, on this
+/// one thread (a second thread to build keys was measured slower: every value
+/// allocated on one thread and freed or kept on the other contends in malloc).
+/// Returns the `repl-stream-db` aux field.
+fn decode_into(
+    keyspace: &mut Keyspace,
     input: ChannelReader,
     databases: usize,
-    out: &std::sync::mpsc::SyncSender<Vec<Key>>,
 ) -> Result<usize, String> {
     let fail =
         |e: String| format!("Failed trying to load the MASTER synchronization DB from socket: {e}");
     let mut decoder = ferrodis_rdb::Decoder::new(input);
     decoder.keep_packed(true);
-    let mut batch = Vec::with_capacity(BATCH);
+    // RESIZEDB sizes the tables up front, as at start-up. A socket has no
+    // length to bound the hint by: at most 16M keys (~150 MB of table) on a
+    // master's word alone.
+    let mut hints = RdbHints::for_len(2 << 24);
     let mut stream_db = 0;
     loop {
         match decoder.next_item().map_err(|e| fail(e.to_string()))? {
@@ -107,13 +94,7 @@ fn decode(
                 if usize::try_from(key.db).map_or(true, |db| db >= databases) {
                     return Err(fail(format!("database {} out of range", key.db)));
                 }
-                batch.push(key);
-                if batch.len() == BATCH {
-                    // The applier is gone only after an error, which it returns.
-                    if out.send(std::mem::take(&mut batch)).is_err() {
-                        return Ok(stream_db);
-                    }
-                }
+                crate::load::store_rdb_key(keyspace, key)?;
             }
             Some(Item::Aux { key, value }) if &key[..] == b"repl-stream-db" => {
                 stream_db = std::str::from_utf8(&value)
@@ -123,12 +104,9 @@ fn decode(
                     .unwrap_or(0);
             }
             Some(Item::Eof { .. }) => break,
-            Some(_) => {}
+            Some(other) => hints.apply(keyspace, &other),
             None => return Err(fail("the transfer ended before the RDB did".into())),
         }
-    }
-    if !batch.is_empty() {
-        let _ = out.send(batch);
     }
     Ok(stream_db)
 }
@@ -138,7 +116,7 @@ mod tests {
     use super::*;
     use bytes::Bytes;
     use ferrodis_keyspace::Session;
-    use ferrodis_rdb::Value;
+    use ferrodis_rdb::{Key, Value};
 
     #[test]
     fn every_type_loads() {

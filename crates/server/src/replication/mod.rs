@@ -24,7 +24,6 @@ pub mod fullsync;
 pub mod info;
 pub mod load;
 pub mod master;
-pub mod rdb_out;
 pub mod replica;
 pub mod socket_sync;
 pub mod stream;

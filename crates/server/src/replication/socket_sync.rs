@@ -12,8 +12,8 @@ use bytes::Bytes;
 use ferrodis_replication::EOF_MARK_LEN;
 use tokio::sync::mpsc;
 
-use super::rdb_out::{RdbWriter, Sink};
 use super::Outbox;
+use crate::rdb_snapshot::RdbSink;
 use crate::shared::Shared;
 
 /// Segments walked per step (a few hundred keys each) between sends.
@@ -41,16 +41,15 @@ pub struct Member {
 pub async fn drive(
     shared: Arc<Shared>,
     job: u64,
-    writer: Arc<Mutex<RdbWriter>>,
-    sink: Sink,
+    writer: Arc<Mutex<RdbSink>>,
     mut members: Vec<Member>,
     mark: [u8; EOF_MARK_LEN],
     key_delay_us: u64,
 ) {
     let ended = EndJob(&shared, job, writer.clone());
-    let result = walk(&shared, &writer, &sink, &mut members, key_delay_us).await;
+    let result = walk(&shared, &writer, &mut members, key_delay_us).await;
     let result = match result {
-        Ok(()) => finish(&writer, &sink, &mut members, mark).await,
+        Ok(()) => finish(&writer, &mut members, mark).await,
         Err(e) => Err(e),
     };
     drop(ended);
@@ -65,8 +64,7 @@ pub async fn drive(
 
 async fn walk(
     shared: &Shared,
-    writer: &Arc<Mutex<RdbWriter>>,
-    sink: &Sink,
+    writer: &Arc<Mutex<RdbSink>>,
     members: &mut Vec<Member>,
     key_delay_us: u64,
 ) -> Result<(), String> {
@@ -86,13 +84,14 @@ async fn walk(
         if members.is_empty() {
             return Err("Diskless rdb transfer, last replica dropped, killing fork child.".into());
         }
-        send_all(members, Chunk::Data(Bytes::from(sink.take()))).await;
+        let bytes = writer.lock().unwrap_or_else(|e| e.into_inner()).take();
+        send_all(members, Chunk::Data(Bytes::from(bytes))).await;
         if done {
             return Ok(());
         }
         if key_delay_us > 0 {
             // `rdb-key-save-delay`: microseconds per key, a test knob of Redis's.
-            let keys = writer.lock().unwrap_or_else(|e| e.into_inner()).keys;
+            let keys = writer.lock().unwrap_or_else(|e| e.into_inner()).keys();
             let us = key_delay_us.saturating_mul(keys - last_keys);
             last_keys = keys;
             tokio::time::sleep(Duration::from_micros(us)).await;
@@ -104,13 +103,11 @@ async fn walk(
 
 /// EOF, checksum and mark to everyone, then the end.
 async fn finish(
-    writer: &Mutex<RdbWriter>,
-    sink: &Sink,
+    writer: &Mutex<RdbSink>,
     members: &mut Vec<Member>,
     mark: [u8; EOF_MARK_LEN],
 ) -> Result<(), String> {
-    writer.lock().unwrap_or_else(|e| e.into_inner()).finish()?;
-    let mut tail = sink.take();
+    let mut tail = writer.lock().unwrap_or_else(|e| e.into_inner()).finish()?;
     tail.extend_from_slice(&mark);
     send_all(members, Chunk::Data(Bytes::from(tail))).await;
     send_all(members, Chunk::End).await;
@@ -138,13 +135,13 @@ const JOB_HANDLES: usize = 2;
 
 /// Whether the keyspace still runs the snapshot into `writer`: it holds clones
 /// of the sink until the snapshot ends (call with the keyspace locked).
-fn installed(writer: &Arc<Mutex<RdbWriter>>) -> bool {
+fn installed(writer: &Arc<Mutex<RdbSink>>) -> bool {
     Arc::strong_count(writer) > JOB_HANDLES
 }
 
 /// Ends the snapshot (if still ours) and frees the job's place however the job
 /// ends.
-struct EndJob<'a>(&'a Shared, u64, Arc<Mutex<RdbWriter>>);
+struct EndJob<'a>(&'a Shared, u64, Arc<Mutex<RdbSink>>);
 
 impl Drop for EndJob<'_> {
     fn drop(&mut self) {

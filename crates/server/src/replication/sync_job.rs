@@ -9,7 +9,7 @@
 //!   none runs, no other snapshot, and: disk-based, or a waiting replica
 //!   without `capa eof`, or repl-diskless-sync-max-replicas waiting, or the
 //!   oldest waited repl-diskless-sync-delay ─▶ start one for ALL waiting
-//!     sockets: RdbWriter snapshot, socket_sync.rs fans each step out
+//!     sockets: RdbSink snapshot, socket_sync.rs fans each step out
 //!     disk: a BGSAVE (save.rs) to dbfilename, its file sent to each member
 //! ─▶ Slot::Joined with a Ticket: +FULLRESYNC <replid> <offset> of the job
 //! ```
@@ -25,9 +25,11 @@ use std::time::Instant;
 use ferrodis_replication::{BulkHeader, LinkState, ReplId, EOF_MARK_LEN};
 use tokio::sync::{mpsc, watch};
 
-use super::rdb_out::{options, RdbWriter, Sink};
+use ferrodis_rdb::{AuxFields, ReplicationAux};
+
 use super::socket_sync::{Chunk, Member};
 use super::{Outbox, State};
+use crate::rdb_snapshot::{self, RdbSink};
 use crate::save::{self, BgStart};
 use crate::shared::Shared;
 
@@ -302,14 +304,14 @@ fn start_sockets(
     state: &mut State,
 ) -> Result<(), String> {
     let (replid, offset, stream_db) = fullresync_point(state);
-    let sink = Sink::default();
-    let writer = RdbWriter::new(
-        sink.clone(),
-        options(&shared.config()),
-        replid.as_str(),
-        offset,
-        stream_db,
-    )?;
+    let mut aux = AuxFields::redis_7_0(crate::alloc::allocated().unwrap_or(0));
+    aux.replication = Some(ReplicationAux {
+        stream_db: stream_db as i64,
+        id: replid.to_string(),
+        offset: offset as i64,
+    });
+    let mut writer = RdbSink::new(rdb_snapshot::options(&shared.config()), &aux)?;
+    writer.note_sizes(keyspace);
     let writer = Arc::new(Mutex::new(writer));
     if !keyspace.begin_snapshot(writer.clone()) {
         return Err("another snapshot is in progress".into());
@@ -361,7 +363,6 @@ fn start_sockets(
         shared.clone(),
         job,
         writer,
-        sink,
         members,
         mark,
         key_delay_us,
