@@ -11,6 +11,7 @@
 //! an acknowledged write is in the file (fsynced with `always`), so a killed process
 //! loses none; `everysec` can lose the last second only to an OS crash.
 
+mod errors;
 mod feed;
 mod info;
 mod rewrite;
@@ -32,14 +33,13 @@ pub use feed::take_batch_end;
 pub use info::write_info;
 pub use rewrite::{cron, start_rewrite, RewriteStart};
 
+use errors::WriteStatus;
 use feed::{AofSink, Feed};
 use writer::Files;
 
 /// Counters and states for INFO persistence.
 #[derive(Debug)]
 pub struct AofStats {
-    /// `aof_last_write_status`.
-    pub last_write_ok: AtomicBool,
     /// `aof_delayed_fsync`.
     pub delayed_fsync: AtomicU64,
     /// `aof_rewrite_scheduled`.
@@ -61,7 +61,6 @@ pub struct AofStats {
 impl Default for AofStats {
     fn default() -> AofStats {
         AofStats {
-            last_write_ok: AtomicBool::new(true),
             delayed_fsync: AtomicU64::new(0),
             rewrite_scheduled: AtomicBool::new(false),
             rewrite_started: AtomicI64::new(0),
@@ -93,6 +92,8 @@ pub struct Aof {
     owner: OnceLock<Weak<Shared>>,
     /// INFO's figures.
     pub stats: AofStats,
+    /// Write errors (`aof_last_write_status`, MISCONF).
+    status: WriteStatus,
 }
 
 impl Default for Aof {
@@ -108,6 +109,7 @@ impl Default for Aof {
             rewrite: Mutex::new(None),
             owner: OnceLock::new(),
             stats: AofStats::default(),
+            status: WriteStatus::default(),
         }
     }
 }
@@ -240,6 +242,7 @@ impl Aof {
             // with what was published before.
         }
         self.set_fsync_mode(config.fsync);
+        self.status.reset();
         let me = self.clone();
         let thread = std::thread::Builder::new()
             .name("aof-writer".into())
