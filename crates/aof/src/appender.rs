@@ -129,6 +129,12 @@ pub struct Appender {
     syncer: Option<Syncer>,
     /// Set when the last write failed part way.
     short_write: Option<ShortWrite>,
+    /// `no-appendfsync-on-rewrite` while a rewrite or save runs: no fsync.
+    fsync_held: bool,
+    /// `always`: bytes were written without their fsync (held).
+    unsynced: bool,
+    /// fsyncs done or requested, for tests and INFO-like figures.
+    fsyncs: u64,
 }
 
 impl std::fmt::Debug for Appender {
@@ -160,6 +166,9 @@ impl Appender {
             delayed_fsyncs: 0,
             syncer,
             short_write: None,
+            fsync_held: false,
+            unsynced: false,
+            fsyncs: 0,
         })
     }
 
@@ -210,6 +219,10 @@ impl Appender {
     /// only once the bytes are on disk.
     pub fn flush(&mut self, now: Instant) -> io::Result<Flushed> {
         if self.pending.is_empty() {
+            if self.policy == Fsync::Always && self.unsynced && !self.fsync_held {
+                // The fsync held back during a rewrite, as soon as it may run.
+                self.fsync_now(now)?;
+            }
             self.maybe_background_sync(now);
             return Ok(Flushed::Nothing);
         }
@@ -224,14 +237,34 @@ impl Appender {
         self.postponed_since = None;
         self.write_pending()?;
         match self.policy {
-            Fsync::Always => {
-                self.file.sync_data()?;
-                self.last_sync = now;
-            }
+            Fsync::Always if self.fsync_held => self.unsynced = true,
+            Fsync::Always => self.fsync_now(now)?,
             Fsync::Everysec => self.maybe_background_sync(now),
             Fsync::No => {}
         }
         Ok(Flushed::Written)
+    }
+
+    fn fsync_now(&mut self, now: Instant) -> io::Result<()> {
+        self.file.sync_data()?;
+        self.fsyncs += 1;
+        self.unsynced = false;
+        self.last_sync = now;
+        Ok(())
+    }
+
+    /// `no-appendfsync-on-rewrite yes` while a rewrite or background save runs:
+    /// no fsync until released (Redis's `flushAppendOnlyFile()` skips its fsync
+    /// while a child process writes, to spare the disk; with `always` the held
+    /// fsync is done at the first flush after).
+    pub fn hold_fsync(&mut self, held: bool) {
+        self.fsync_held = held;
+    }
+
+    /// fsyncs done (`always`, or a forced sync) or started in the background
+    /// (everysec) so far.
+    pub fn fsyncs(&self) -> u64 {
+        self.fsyncs
     }
 
     /// Writes `pending` whole or not at all, as Redis's `flushAppendOnlyFile()`:
@@ -280,8 +313,12 @@ impl Appender {
         let Some(syncer) = &self.syncer else {
             return;
         };
+        if self.fsync_held {
+            return;
+        }
         if now.duration_since(self.last_sync) >= EVERYSEC && !syncer.busy() {
             syncer.request();
+            self.fsyncs += 1;
             self.last_sync = now;
         }
     }
@@ -291,9 +328,7 @@ impl Appender {
     pub fn sync_all(&mut self) -> io::Result<()> {
         self.write_pending()?;
         self.postponed_since = None;
-        self.file.sync_data()?;
-        self.last_sync = Instant::now();
-        Ok(())
+        self.fsync_now(Instant::now())
     }
 }
 
@@ -334,6 +369,33 @@ mod tests {
             a.buffer().extend_from_slice(b"x");
             a.sync_all().unwrap();
             assert_eq!(std::fs::read(&path).unwrap().len(), 15);
+            std::fs::remove_file(&path).unwrap();
+        }
+    }
+
+    #[test]
+    fn a_held_fsync_is_skipped_then_done_once_released() {
+        for policy in [Fsync::Always, Fsync::Everysec] {
+            let path = temp(&format!("held-{}", policy.name()));
+            let _ = std::fs::remove_file(&path);
+            let mut a = Appender::open(&path, policy).unwrap();
+            let start = Instant::now();
+            a.hold_fsync(true);
+            for i in 0..3u64 {
+                a.buffer().extend_from_slice(b"abc");
+                let now = start + Duration::from_secs(2 * i + 2);
+                assert_eq!(a.flush(now).unwrap(), Flushed::Written);
+            }
+            // Written, not fsynced.
+            assert_eq!(std::fs::read(&path).unwrap(), b"abcabcabc");
+            assert_eq!(a.fsyncs(), 0, "{policy:?}");
+            a.hold_fsync(false);
+            assert_eq!(
+                a.flush(start + Duration::from_secs(10)).unwrap(),
+                Flushed::Nothing
+            );
+            assert_eq!(a.fsyncs(), 1, "{policy:?}");
+            drop(a);
             std::fs::remove_file(&path).unwrap();
         }
     }

@@ -85,6 +85,8 @@ pub struct Aof {
     enabled: AtomicBool,
     /// Connections write inline (everysec, no); the writer thread does (always).
     inline: AtomicBool,
+    /// `no-appendfsync-on-rewrite`.
+    no_fsync_on_rewrite: AtomicBool,
     sink_id: Mutex<Option<u64>>,
     writer: Mutex<Option<JoinHandle<()>>>,
     rewrite: Mutex<Option<rewrite::Running>>,
@@ -104,6 +106,7 @@ impl Default for Aof {
             synced: watch::Sender::new(0),
             enabled: AtomicBool::new(false),
             inline: AtomicBool::new(true),
+            no_fsync_on_rewrite: AtomicBool::new(false),
             sink_id: Mutex::new(None),
             writer: Mutex::new(None),
             rewrite: Mutex::new(None),
@@ -129,6 +132,10 @@ pub struct AofConfig {
     pub rdb_preamble: bool,
     /// `aof-timestamp-enabled`.
     pub timestamps: bool,
+    /// `no-appendfsync-on-rewrite`.
+    pub no_fsync_on_rewrite: bool,
+    /// `aof-rewrite-incremental-fsync`.
+    pub incremental_fsync: bool,
 }
 
 impl AofConfig {
@@ -142,6 +149,8 @@ impl AofConfig {
             fsync: Fsync::parse(config.get_str("appendfsync")).unwrap_or_default(),
             rdb_preamble: config.get_bool("aof-use-rdb-preamble"),
             timestamps: config.get_bool("aof-timestamp-enabled"),
+            no_fsync_on_rewrite: config.get_bool("no-appendfsync-on-rewrite"),
+            incremental_fsync: config.get_bool("aof-rewrite-incremental-fsync"),
         }
     }
 }
@@ -242,6 +251,7 @@ impl Aof {
             // with what was published before.
         }
         self.set_fsync_mode(config.fsync);
+        self.set_no_fsync_on_rewrite(config.no_fsync_on_rewrite);
         self.status.reset();
         let me = self.clone();
         let thread = std::thread::Builder::new()
@@ -331,6 +341,19 @@ impl Aof {
         drop(files);
         self.set_fsync_mode(fsync);
         Ok(())
+    }
+
+    /// `no-appendfsync-on-rewrite` (CONFIG SET, start).
+    pub fn set_no_fsync_on_rewrite(&self, on: bool) {
+        self.no_fsync_on_rewrite.store(on, Ordering::Relaxed);
+    }
+
+    /// Whether fsyncs wait: `no-appendfsync-on-rewrite yes` while a rewrite or a
+    /// background save writes its file (Redis: while a child process is active).
+    /// Full syncs to replicas write no file here, so they do not count.
+    fn fsync_held(&self) -> bool {
+        self.no_fsync_on_rewrite.load(Ordering::Relaxed)
+            && (self.rewrite_running() || self.owner().is_some_and(|s| s.rdb.bgsave_running()))
     }
 
     /// CONFIG SET aof-timestamp-enabled: `#TS:` annotations from the next write on

@@ -22,6 +22,7 @@ use ferrodis_rdb::{AuxFields, Options};
 
 use super::writer::{self, Files};
 use super::{lock, Aof, AofConfig};
+use crate::autosync::AutoSync;
 use crate::rdb_snapshot::RdbSink;
 use crate::shared::{unix_time, Shared};
 
@@ -370,7 +371,7 @@ impl Job {
 
     /// Walks the snapshot into the temp file; false if cancelled.
     fn write_base(&self, temp: &Path) -> std::io::Result<bool> {
-        let mut file = File::create(temp)?;
+        let mut file = AutoSync::new(File::create(temp)?, self.config.incremental_fsync);
         loop {
             let (done, chunk) = {
                 let mut ks = self.shared.keyspace();
@@ -391,7 +392,7 @@ impl Job {
         }
         let tail = lock(&self.sink).finish().map_err(std::io::Error::other)?;
         file.write_all(&tail)?;
-        file.sync_all()?;
+        file.into_inner().sync_all()?;
         Ok(true)
     }
 

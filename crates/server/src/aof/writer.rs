@@ -93,6 +93,7 @@ pub fn write_fed(aof: &Aof, mut files: MutexGuard<'_, Files>) {
         aof.publish_synced(upto);
         return;
     };
+    app.hold_fsync(aof.fsync_held());
     let flushed = app.flush(Instant::now());
     aof.status.note_fsync(app);
     match flushed {
