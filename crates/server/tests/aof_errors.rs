@@ -173,3 +173,57 @@ fn with_appendfsync_always_a_write_error_exits() {
         );
     }
 }
+
+/// Polls INFO persistence until `aof_rewrite_in_progress:0` and `name` is `value`.
+fn wait_info(c: &mut Client, name: &str, value: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while info_field(c, "aof_rewrite_in_progress") != "0" || info_field(c, name) != value {
+        assert!(
+            Instant::now() < deadline,
+            "{name} never {value}: {}",
+            common::text(&c.cmd(&["INFO", "persistence"]))
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn failing_automatic_rewrites_back_off_but_bgrewriteaof_always_runs() {
+    let dir = TempDir::new("aof-rewrite-limit");
+    let args = ["--appendonly", "yes", "--auto-aof-rewrite-percentage", "0"];
+    let p = Proc::start(Kind::Ferrodis, &dir.path, &args);
+    // The rewrite's temp file cannot be created: a directory has its name.
+    let temp = dir
+        .path
+        .join(format!("temp-rewriteaof-bg-{}.aof", p.child.id()));
+    std::fs::create_dir(&temp).unwrap();
+    let mut c = p.client();
+    c.cmd(&["SET", "big", &"x".repeat(10_000)]);
+    c.cmd(&["CONFIG", "SET", "auto-aof-rewrite-min-size", "1"]);
+    c.cmd(&["CONFIG", "SET", "auto-aof-rewrite-percentage", "10"]);
+    wait_info(&mut c, "aof_rewrites_consecutive_failures", "3");
+    let limit = "Background AOF rewrite has repeatedly failed and triggered the limit, \
+                 will retry in 1 minutes";
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !p.log_text().contains(limit) {
+        assert!(Instant::now() < deadline, "no limit: {}", p.log_text());
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // Limited: the cron (10 times a second) starts no rewrite for a minute.
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(info_field(&mut c, "aof_rewrites"), "3");
+    assert_eq!(info_field(&mut c, "aof_last_bgrewrite_status"), "err");
+
+    // By hand it runs, and its failure counts.
+    assert_eq!(
+        show(&c.cmd(&["BGREWRITEAOF"])),
+        "Background append only file rewriting started"
+    );
+    wait_info(&mut c, "aof_rewrites_consecutive_failures", "4");
+    std::fs::remove_dir(&temp).unwrap();
+    c.cmd(&["BGREWRITEAOF"]);
+    wait_info(&mut c, "aof_rewrites_consecutive_failures", "0");
+    assert_eq!(info_field(&mut c, "aof_last_bgrewrite_status"), "ok");
+    assert_eq!(info_field(&mut c, "aof_rewrites"), "5");
+    assert_eq!(common::text(&c.cmd(&["GET", "big"])).len(), 10_000);
+}

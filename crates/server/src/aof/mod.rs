@@ -14,6 +14,7 @@
 mod errors;
 mod feed;
 mod info;
+mod limit;
 mod rewrite;
 pub mod startup;
 mod writer;
@@ -96,6 +97,8 @@ pub struct Aof {
     pub stats: AofStats,
     /// Write errors (`aof_last_write_status`, MISCONF).
     status: WriteStatus,
+    /// The cron's back-off after failed rewrites.
+    limit: limit::RewriteLimit,
 }
 
 impl Default for Aof {
@@ -113,6 +116,7 @@ impl Default for Aof {
             owner: OnceLock::new(),
             stats: AofStats::default(),
             status: WriteStatus::default(),
+            limit: limit::RewriteLimit::default(),
         }
     }
 }
