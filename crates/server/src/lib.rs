@@ -99,6 +99,9 @@ pub async fn try_run(
     }
     let (rebind_tx, mut rebind_rx) = tokio::sync::mpsc::unbounded_channel();
     shared.set_rebind(rebind_tx);
+    // Subscribed before any client can send SHUTDOWN: a receiver created after
+    // the stop was requested would never see it change.
+    let mut stop = shared.stop_signal();
     let mut accepting = accept_all(listeners, &shared);
     let dirty = shared.keyspace().dirty();
     shared.rdb.start(&shared, dirty);
@@ -110,7 +113,6 @@ pub async fn try_run(
     }
     tracing::info!("Ready to accept connections");
 
-    let mut stop = shared.stop_signal();
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
