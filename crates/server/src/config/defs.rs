@@ -527,6 +527,10 @@ mod tests {
             "aof-timestamp-enabled",
             "auto-aof-rewrite-percentage",
             "auto-aof-rewrite-min-size",
+            "no-appendfsync-on-rewrite",
+            "aof-rewrite-incremental-fsync",
+            "rdb-save-incremental-fsync",
+            "replica-ignore-disk-write-errors",
         ];
         want.sort_unstable();
         assert_eq!(got, want);
