@@ -13,7 +13,7 @@
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::mpsc::{self, Sender};
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -23,6 +23,11 @@ use crate::feed::Fsync;
 
 /// How long everysec postpones writes while a background fsync runs.
 const MAX_POSTPONE: Duration = Duration::from_secs(2);
+/// `ENOSPC` (the same number on Linux, macOS and the BSDs): what a short write
+/// reports, as in Redis.
+const ENOSPC: i32 = 28;
+/// `EIO`, for an fsync error without an errno.
+const EIO: i32 = 5;
 /// How often everysec fsyncs.
 const EVERYSEC: Duration = Duration::from_secs(1);
 
@@ -37,28 +42,43 @@ pub enum Flushed {
     Postponed,
 }
 
+/// A write that stopped part way (Redis logs it as such).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShortWrite {
+    /// Bytes the OS took.
+    pub written: usize,
+    /// Bytes there were to write.
+    pub expected: usize,
+    /// The errno of the truncation that should have removed them, if it failed
+    /// (then they stay in the file and leave the buffer).
+    pub truncate_error: Option<i32>,
+}
+
 /// The background fsync of `everysec`.
 struct Syncer {
     requests: Option<Sender<()>>,
     thread: Option<JoinHandle<()>>,
     in_progress: Arc<AtomicBool>,
-    /// Errors seen by the thread, for the next flush to report.
-    failed: Arc<AtomicU64>,
+    /// The errno of the last background fsync, 0 if it succeeded (Redis's
+    /// `aof_bio_fsync_status` and `aof_bio_fsync_errno`).
+    errno: Arc<AtomicI32>,
 }
 
 impl Syncer {
     fn start(file: File) -> io::Result<Syncer> {
         let (tx, rx) = mpsc::channel::<()>();
         let in_progress = Arc::new(AtomicBool::new(false));
-        let failed = Arc::new(AtomicU64::new(0));
-        let (busy, errors) = (in_progress.clone(), failed.clone());
+        let errno = Arc::new(AtomicI32::new(0));
+        let (busy, status) = (in_progress.clone(), errno.clone());
         let thread = std::thread::Builder::new()
             .name("aof-fsync".into())
             .spawn(move || {
                 for () in rx {
-                    if file.sync_data().is_err() {
-                        errors.fetch_add(1, Ordering::Relaxed);
-                    }
+                    let code = match file.sync_data() {
+                        Ok(()) => 0,
+                        Err(e) => e.raw_os_error().unwrap_or(EIO),
+                    };
+                    status.store(code, Ordering::Relaxed);
                     busy.store(false, Ordering::Release);
                 }
             })?;
@@ -66,7 +86,7 @@ impl Syncer {
             requests: Some(tx),
             thread: Some(thread),
             in_progress,
-            failed,
+            errno,
         })
     }
 
@@ -107,6 +127,14 @@ pub struct Appender {
     /// `aof_delayed_fsync`: writes done while a background fsync was still running.
     delayed_fsyncs: u64,
     syncer: Option<Syncer>,
+    /// Set when the last write failed part way.
+    short_write: Option<ShortWrite>,
+    /// `no-appendfsync-on-rewrite` while a rewrite or save runs: no fsync.
+    fsync_held: bool,
+    /// `always`: bytes were written without their fsync (held).
+    unsynced: bool,
+    /// fsyncs done or requested, for tests and INFO-like figures.
+    fsyncs: u64,
 }
 
 impl std::fmt::Debug for Appender {
@@ -137,6 +165,10 @@ impl Appender {
             last_sync: Instant::now(),
             delayed_fsyncs: 0,
             syncer,
+            short_write: None,
+            fsync_held: false,
+            unsynced: false,
+            fsyncs: 0,
         })
     }
 
@@ -165,6 +197,18 @@ impl Appender {
         self.delayed_fsyncs
     }
 
+    /// The error of everysec's last background fsync, if it failed; cleared by
+    /// the next one that succeeds.
+    pub fn fsync_error(&self) -> Option<io::Error> {
+        let code = self.syncer.as_ref()?.errno.load(Ordering::Relaxed);
+        (code != 0).then(|| io::Error::from_raw_os_error(code))
+    }
+
+    /// Whether the last failed write was a short one, and what became of it.
+    pub fn short_write(&self) -> Option<ShortWrite> {
+        self.short_write
+    }
+
     /// The policy.
     pub fn policy(&self) -> Fsync {
         self.policy
@@ -174,12 +218,11 @@ impl Appender {
     /// replies of the writes fed since the last call. With `always` it returns
     /// only once the bytes are on disk.
     pub fn flush(&mut self, now: Instant) -> io::Result<Flushed> {
-        if let Some(syncer) = &self.syncer {
-            if syncer.failed.swap(0, Ordering::Relaxed) > 0 {
-                return Err(io::Error::other("background AOF fsync failed"));
-            }
-        }
         if self.pending.is_empty() {
+            if self.policy == Fsync::Always && self.unsynced && !self.fsync_held {
+                // The fsync held back during a rewrite, as soon as it may run.
+                self.fsync_now(now)?;
+            }
             self.maybe_background_sync(now);
             return Ok(Flushed::Nothing);
         }
@@ -192,18 +235,77 @@ impl Appender {
             self.delayed_fsyncs += 1;
         }
         self.postponed_since = None;
-        self.file.write_all(&self.pending)?;
-        self.size += self.pending.len() as u64;
-        self.pending.clear();
+        self.write_pending()?;
         match self.policy {
-            Fsync::Always => {
-                self.file.sync_data()?;
-                self.last_sync = now;
-            }
+            Fsync::Always if self.fsync_held => self.unsynced = true,
+            Fsync::Always => self.fsync_now(now)?,
             Fsync::Everysec => self.maybe_background_sync(now),
             Fsync::No => {}
         }
         Ok(Flushed::Written)
+    }
+
+    fn fsync_now(&mut self, now: Instant) -> io::Result<()> {
+        self.file.sync_data()?;
+        self.fsyncs += 1;
+        self.unsynced = false;
+        self.last_sync = now;
+        Ok(())
+    }
+
+    /// `no-appendfsync-on-rewrite yes` while a rewrite or background save runs:
+    /// no fsync until released (Redis's `flushAppendOnlyFile()` skips its fsync
+    /// while a child process writes, to spare the disk; with `always` the held
+    /// fsync is done at the first flush after).
+    pub fn hold_fsync(&mut self, held: bool) {
+        self.fsync_held = held;
+    }
+
+    /// fsyncs done (`always`, or a forced sync) or started in the background
+    /// (everysec) so far.
+    pub fn fsyncs(&self) -> u64 {
+        self.fsyncs
+    }
+
+    /// Writes `pending` whole or not at all, as Redis's `flushAppendOnlyFile()`:
+    /// after a short write the file is truncated back to its previous size (the
+    /// error is then ENOSPC, Redis's choice for short writes); if even that fails,
+    /// the written prefix stays in the file and leaves the buffer, so a retry does
+    /// not write it twice. The bytes stay pending for the next call either way.
+    fn write_pending(&mut self) -> io::Result<()> {
+        let mut written = 0;
+        let failure = loop {
+            if written == self.pending.len() {
+                break None;
+            }
+            match self.file.write(&self.pending[written..]) {
+                Ok(0) => break Some(io::Error::from_raw_os_error(ENOSPC)),
+                Ok(n) => written += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if written == 0 => break Some(e),
+                Err(_) => break Some(io::Error::from_raw_os_error(ENOSPC)),
+            }
+        };
+        self.short_write = None;
+        let Some(e) = failure else {
+            self.size += written as u64;
+            self.pending.clear();
+            return Ok(());
+        };
+        if written > 0 {
+            let mut short = ShortWrite {
+                written,
+                expected: self.pending.len(),
+                truncate_error: None,
+            };
+            if let Err(e) = self.file.set_len(self.size) {
+                short.truncate_error = Some(e.raw_os_error().unwrap_or(EIO));
+                self.size += written as u64;
+                self.pending.drain(..written);
+            }
+            self.short_write = Some(short);
+        }
+        Err(e)
     }
 
     /// everysec: starts a background fsync if a second has passed since the last.
@@ -211,8 +313,12 @@ impl Appender {
         let Some(syncer) = &self.syncer else {
             return;
         };
+        if self.fsync_held {
+            return;
+        }
         if now.duration_since(self.last_sync) >= EVERYSEC && !syncer.busy() {
             syncer.request();
+            self.fsyncs += 1;
             self.last_sync = now;
         }
     }
@@ -220,13 +326,9 @@ impl Appender {
     /// Writes everything pending and fsyncs, whatever the policy (shutdown,
     /// switching files).
     pub fn sync_all(&mut self) -> io::Result<()> {
-        self.file.write_all(&self.pending)?;
-        self.size += self.pending.len() as u64;
-        self.pending.clear();
+        self.write_pending()?;
         self.postponed_since = None;
-        self.file.sync_data()?;
-        self.last_sync = Instant::now();
-        Ok(())
+        self.fsync_now(Instant::now())
     }
 }
 
@@ -267,6 +369,33 @@ mod tests {
             a.buffer().extend_from_slice(b"x");
             a.sync_all().unwrap();
             assert_eq!(std::fs::read(&path).unwrap().len(), 15);
+            std::fs::remove_file(&path).unwrap();
+        }
+    }
+
+    #[test]
+    fn a_held_fsync_is_skipped_then_done_once_released() {
+        for policy in [Fsync::Always, Fsync::Everysec] {
+            let path = temp(&format!("held-{}", policy.name()));
+            let _ = std::fs::remove_file(&path);
+            let mut a = Appender::open(&path, policy).unwrap();
+            let start = Instant::now();
+            a.hold_fsync(true);
+            for i in 0..3u64 {
+                a.buffer().extend_from_slice(b"abc");
+                let now = start + Duration::from_secs(2 * i + 2);
+                assert_eq!(a.flush(now).unwrap(), Flushed::Written);
+            }
+            // Written, not fsynced.
+            assert_eq!(std::fs::read(&path).unwrap(), b"abcabcabc");
+            assert_eq!(a.fsyncs(), 0, "{policy:?}");
+            a.hold_fsync(false);
+            assert_eq!(
+                a.flush(start + Duration::from_secs(10)).unwrap(),
+                Flushed::Nothing
+            );
+            assert_eq!(a.fsyncs(), 1, "{policy:?}");
+            drop(a);
             std::fs::remove_file(&path).unwrap();
         }
     }

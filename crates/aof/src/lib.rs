@@ -56,7 +56,7 @@ mod quoting;
 mod reader;
 
 pub use crate::{
-    appender::{Appender, Flushed},
+    appender::{Appender, Flushed, ShortWrite},
     dir::{AofDir, FileToLoad, Format},
     error::{Error, Result},
     feed::{write_command, Feeder, Fsync},

@@ -21,6 +21,7 @@
 
 mod alloc;
 mod aof;
+mod autosync;
 mod blocking;
 mod clients;
 mod commands;

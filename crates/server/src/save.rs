@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 use ferrodis_keyspace::Keyspace;
 use ferrodis_rdb::{AuxFields, Options};
 
+use crate::autosync::AutoSync;
 use crate::config::Config;
 use crate::rdb_snapshot;
 use crate::shared::{unix_time, Shared};
@@ -115,6 +116,8 @@ struct Target {
     options: Options,
     /// `rdb-key-save-delay`: microseconds per key (a test knob of Redis's).
     key_delay_us: u64,
+    /// `rdb-save-incremental-fsync`.
+    incremental_fsync: bool,
 }
 
 impl Target {
@@ -124,6 +127,7 @@ impl Target {
             file: config.get_str("dbfilename").to_string(),
             options: rdb_snapshot::options(config),
             key_delay_us: config.get_int("rdb-key-save-delay").max(0) as u64,
+            incremental_fsync: config.get_bool("rdb-save-incremental-fsync"),
         }
     }
 
@@ -284,7 +288,7 @@ pub fn save_now(shared: &Shared, keyspace: &Keyspace) -> Result<u64, ()> {
 fn write_file_checked(
     target: &Target,
     temp: &str,
-    write: impl FnOnce(&mut BufWriter<File>) -> Result<u64, String>,
+    write: impl FnOnce(&mut BufWriter<AutoSync>) -> Result<u64, String>,
     before_rename: impl FnOnce(&dyn Fn() -> std::io::Result<()>) -> Option<std::io::Result<()>>,
 ) -> Result<u64, ()> {
     let temp_path = target.dir.join(temp);
@@ -300,6 +304,7 @@ fn write_file_checked(
             return Err(());
         }
     };
+    let file = AutoSync::new(file, target.incremental_fsync);
     let mut out = BufWriter::with_capacity(64 * 1024, file);
     let fail = |op: &str, why: String| {
         tracing::warn!("Write error saving DB on disk({op}): {why}");
@@ -311,7 +316,7 @@ fn write_file_checked(
         Err(e) => return fail("rdbSaveRio", e),
     };
     let file = match out.into_inner() {
-        Ok(f) => f,
+        Ok(f) => f.into_inner(),
         Err(e) => return fail("fflush", strerror(e.error())),
     };
     if let Err(e) = file.sync_all() {
@@ -346,7 +351,7 @@ fn write_file_checked(
 fn write_file(
     target: &Target,
     temp: &str,
-    write: impl FnOnce(&mut BufWriter<File>) -> Result<u64, String>,
+    write: impl FnOnce(&mut BufWriter<AutoSync>) -> Result<u64, String>,
 ) -> Result<u64, ()> {
     write_file_checked(target, temp, write, |rename| Some(rename()))
 }

@@ -43,10 +43,7 @@ pub fn write_info(aof: &Aof, out: &mut String) {
         "aof_rewrites_consecutive_failures",
         &s.consecutive_failures.load(Ordering::Relaxed),
     );
-    f(
-        "aof_last_write_status",
-        &ok(s.last_write_ok.load(Ordering::Relaxed)),
-    );
+    f("aof_last_write_status", &ok(aof.status.ok()));
     // No fork, so no copy-on-write: the snapshot copies segments before writes.
     f("aof_last_cow_size", &0);
     f("module_fork_in_progress", &0);

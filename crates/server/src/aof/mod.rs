@@ -11,8 +11,10 @@
 //! an acknowledged write is in the file (fsynced with `always`), so a killed process
 //! loses none; `everysec` can lose the last second only to an OS crash.
 
+mod errors;
 mod feed;
 mod info;
+mod limit;
 mod rewrite;
 pub mod startup;
 mod writer;
@@ -32,14 +34,13 @@ pub use feed::take_batch_end;
 pub use info::write_info;
 pub use rewrite::{cron, start_rewrite, RewriteStart};
 
+use errors::WriteStatus;
 use feed::{AofSink, Feed};
 use writer::Files;
 
 /// Counters and states for INFO persistence.
 #[derive(Debug)]
 pub struct AofStats {
-    /// `aof_last_write_status`.
-    pub last_write_ok: AtomicBool,
     /// `aof_delayed_fsync`.
     pub delayed_fsync: AtomicU64,
     /// `aof_rewrite_scheduled`.
@@ -61,7 +62,6 @@ pub struct AofStats {
 impl Default for AofStats {
     fn default() -> AofStats {
         AofStats {
-            last_write_ok: AtomicBool::new(true),
             delayed_fsync: AtomicU64::new(0),
             rewrite_scheduled: AtomicBool::new(false),
             rewrite_started: AtomicI64::new(0),
@@ -86,6 +86,8 @@ pub struct Aof {
     enabled: AtomicBool,
     /// Connections write inline (everysec, no); the writer thread does (always).
     inline: AtomicBool,
+    /// `no-appendfsync-on-rewrite`.
+    no_fsync_on_rewrite: AtomicBool,
     sink_id: Mutex<Option<u64>>,
     writer: Mutex<Option<JoinHandle<()>>>,
     rewrite: Mutex<Option<rewrite::Running>>,
@@ -93,6 +95,10 @@ pub struct Aof {
     owner: OnceLock<Weak<Shared>>,
     /// INFO's figures.
     pub stats: AofStats,
+    /// Write errors (`aof_last_write_status`, MISCONF).
+    status: WriteStatus,
+    /// The cron's back-off after failed rewrites.
+    limit: limit::RewriteLimit,
 }
 
 impl Default for Aof {
@@ -103,11 +109,14 @@ impl Default for Aof {
             synced: watch::Sender::new(0),
             enabled: AtomicBool::new(false),
             inline: AtomicBool::new(true),
+            no_fsync_on_rewrite: AtomicBool::new(false),
             sink_id: Mutex::new(None),
             writer: Mutex::new(None),
             rewrite: Mutex::new(None),
             owner: OnceLock::new(),
             stats: AofStats::default(),
+            status: WriteStatus::default(),
+            limit: limit::RewriteLimit::default(),
         }
     }
 }
@@ -127,6 +136,10 @@ pub struct AofConfig {
     pub rdb_preamble: bool,
     /// `aof-timestamp-enabled`.
     pub timestamps: bool,
+    /// `no-appendfsync-on-rewrite`.
+    pub no_fsync_on_rewrite: bool,
+    /// `aof-rewrite-incremental-fsync`.
+    pub incremental_fsync: bool,
 }
 
 impl AofConfig {
@@ -140,6 +153,8 @@ impl AofConfig {
             fsync: Fsync::parse(config.get_str("appendfsync")).unwrap_or_default(),
             rdb_preamble: config.get_bool("aof-use-rdb-preamble"),
             timestamps: config.get_bool("aof-timestamp-enabled"),
+            no_fsync_on_rewrite: config.get_bool("no-appendfsync-on-rewrite"),
+            incremental_fsync: config.get_bool("aof-rewrite-incremental-fsync"),
         }
     }
 }
@@ -240,6 +255,8 @@ impl Aof {
             // with what was published before.
         }
         self.set_fsync_mode(config.fsync);
+        self.set_no_fsync_on_rewrite(config.no_fsync_on_rewrite);
+        self.status.reset();
         let me = self.clone();
         let thread = std::thread::Builder::new()
             .name("aof-writer".into())
@@ -328,6 +345,19 @@ impl Aof {
         drop(files);
         self.set_fsync_mode(fsync);
         Ok(())
+    }
+
+    /// `no-appendfsync-on-rewrite` (CONFIG SET, start).
+    pub fn set_no_fsync_on_rewrite(&self, on: bool) {
+        self.no_fsync_on_rewrite.store(on, Ordering::Relaxed);
+    }
+
+    /// Whether fsyncs wait: `no-appendfsync-on-rewrite yes` while a rewrite or a
+    /// background save writes its file (Redis: while a child process is active).
+    /// Full syncs to replicas write no file here, so they do not count.
+    fn fsync_held(&self) -> bool {
+        self.no_fsync_on_rewrite.load(Ordering::Relaxed)
+            && (self.rewrite_running() || self.owner().is_some_and(|s| s.rdb.bgsave_running()))
     }
 
     /// CONFIG SET aof-timestamp-enabled: `#TS:` annotations from the next write on

@@ -22,6 +22,7 @@ use ferrodis_rdb::{AuxFields, Options};
 
 use super::writer::{self, Files};
 use super::{lock, Aof, AofConfig};
+use crate::autosync::AutoSync;
 use crate::rdb_snapshot::RdbSink;
 use crate::shared::{unix_time, Shared};
 
@@ -204,13 +205,17 @@ pub fn start_rewrite(shared: &Shared, keyspace: &mut Keyspace) -> RewriteStart {
 /// The cron's part (Redis's `serverCron()`): a scheduled rewrite starts once
 /// nothing blocks it, and an automatic one once the AOF grew by
 /// `auto-aof-rewrite-percentage` over its size after the last rewrite (and is over
-/// `auto-aof-rewrite-min-size`).
+/// `auto-aof-rewrite-min-size`); both wait while failures limit them (`limit.rs`).
 pub fn cron(shared: &Shared) {
     let aof = &shared.aof;
     if aof.rewrite_running() {
         return;
     }
-    let mut start = aof.stats.rewrite_scheduled.load(Ordering::Relaxed);
+    let limited = || {
+        let failures = aof.stats.consecutive_failures.load(Ordering::Relaxed);
+        aof.limit.limited(failures, unix_time().as_secs())
+    };
+    let mut start = aof.stats.rewrite_scheduled.load(Ordering::Relaxed) && !limited();
     if !start && !aof.enabled() {
         return;
     }
@@ -221,12 +226,12 @@ pub fn cron(shared: &Shared) {
             config.get_u64("auto-aof-rewrite-min-size"),
         )
     };
-    if !start && perc > 0 && aof.stats.consecutive_failures.load(Ordering::Relaxed) < 3 {
+    if !start && perc > 0 {
         let current = aof.current_size();
         if current > min_size {
             let base = aof.stats.base_size.load(Ordering::Relaxed).max(1);
             let growth = i128::from(current) * 100 / i128::from(base) - 100;
-            if growth >= i128::from(perc) {
+            if growth >= i128::from(perc) && !limited() {
                 tracing::info!("Starting automatic rewriting of AOF on {growth}% growth");
                 start = true;
             }
@@ -327,6 +332,9 @@ impl Job {
         let temp = temp_path(&self.config);
         let started = std::time::Instant::now();
         let written = self.write_base(&temp);
+        if written.is_err() {
+            self.end_walk();
+        }
         let aof = &self.shared.aof;
         let outcome = match written {
             Ok(true) => {
@@ -360,6 +368,11 @@ impl Job {
                 tracing::warn!("Background AOF rewrite terminated with error: {e}");
                 stats.last_rewrite_ok.store(false, Ordering::Relaxed);
                 stats.consecutive_failures.fetch_add(1, Ordering::Relaxed);
+                if self.enabling && self.incr.is_none() {
+                    // The AOF waits for this rewrite to turn on: the cron tries
+                    // again (Redis schedules a new one in AOF_WAIT_REWRITE).
+                    stats.rewrite_scheduled.store(true, Ordering::Relaxed);
+                }
             }
         }
         stats
@@ -369,9 +382,18 @@ impl Job {
         lock(&aof.rewrite).take();
     }
 
+    /// Ends the snapshot a failed walk leaves running (unless a cancel ended it
+    /// already), so that later snapshots may start.
+    fn end_walk(&self) {
+        let mut ks = self.shared.keyspace();
+        if !self.cancel.load(Ordering::Acquire) && self.walking.swap(false, Ordering::AcqRel) {
+            ks.end_snapshot();
+        }
+    }
+
     /// Walks the snapshot into the temp file; false if cancelled.
     fn write_base(&self, temp: &Path) -> std::io::Result<bool> {
-        let mut file = File::create(temp)?;
+        let mut file = AutoSync::new(File::create(temp)?, self.config.incremental_fsync);
         loop {
             let (done, chunk) = {
                 let mut ks = self.shared.keyspace();
@@ -392,7 +414,7 @@ impl Job {
         }
         let tail = lock(&self.sink).finish().map_err(std::io::Error::other)?;
         file.write_all(&tail)?;
-        file.sync_all()?;
+        file.into_inner().sync_all()?;
         Ok(true)
     }
 

@@ -93,22 +93,22 @@ pub fn write_fed(aof: &Aof, mut files: MutexGuard<'_, Files>) {
         aof.publish_synced(upto);
         return;
     };
-    match app.flush(Instant::now()) {
+    app.hold_fsync(aof.fsync_held());
+    let flushed = app.flush(Instant::now());
+    aof.status.note_fsync(app);
+    match flushed {
         Ok(Flushed::Written | Flushed::Nothing) => {
             aof.stats
                 .delayed_fsync
                 .store(app.delayed_fsyncs(), Ordering::Relaxed);
-            aof.stats.last_write_ok.store(true, Ordering::Relaxed);
-            drop(files);
-            aof.publish_synced(upto);
+            aof.status.write_succeeded();
         }
-        Ok(Flushed::Postponed) => {
-            // everysec behind a slow fsync: Redis sends the replies anyway.
-            drop(files);
-            aof.publish_synced(upto);
-        }
-        Err(e) => write_failed(aof, app.policy(), &e),
+        // everysec behind a slow fsync: Redis sends the replies anyway.
+        Ok(Flushed::Postponed) => {}
+        Err(e) => write_failed(aof, app, &e),
     }
+    drop(files);
+    aof.publish_synced(upto);
 }
 
 /// The writer thread's loop; returns when the feed is stopped, after a final
@@ -140,11 +140,12 @@ pub fn run(aof: Arc<Aof>) {
 
 /// Redis's reaction to a failed write (`flushAppendOnlyFile()`): with `always` the
 /// process exits, as a reply could otherwise be sent for a write not on disk; with
-/// the other policies the status becomes `err` and the write is retried.
-fn write_failed(aof: &Aof, policy: Fsync, e: &std::io::Error) {
-    tracing::warn!("Error writing to the AOF file: {e}");
-    aof.stats.last_write_ok.store(false, Ordering::Relaxed);
-    if policy == Fsync::Always {
+/// the other policies the status becomes `err`, writes are refused (MISCONF, see
+/// `errors.rs`), the bytes stay buffered and the writer retries them every tick.
+/// The replies of the batches fed so far go out all the same, as in Redis.
+fn write_failed(aof: &Aof, app: &Appender, e: &std::io::Error) {
+    aof.status.write_failed(app, e);
+    if app.policy() == Fsync::Always {
         tracing::warn!(
             "Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting..."
         );

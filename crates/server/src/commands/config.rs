@@ -161,7 +161,15 @@ fn set(conn: &Conn, batch: &mut Batch<'_>, args: &[Bytes]) -> Frame {
         let aof: Vec<&'static str> = changed
             .iter()
             .copied()
-            .filter(|n| matches!(*n, "appendonly" | "appendfsync" | "aof-timestamp-enabled"))
+            .filter(|n| {
+                matches!(
+                    *n,
+                    "appendonly"
+                        | "appendfsync"
+                        | "aof-timestamp-enabled"
+                        | "no-appendfsync-on-rewrite"
+                )
+            })
             .collect();
         Ok((changed.iter().any(|name| TUNABLES.contains(name)), aof))
     });
@@ -215,6 +223,10 @@ fn apply_aof(batch: &mut Batch<'_>, changed: &[&str]) -> Result<(), String> {
         shared
             .aof
             .set_timestamps(shared.config().get_bool("aof-timestamp-enabled"));
+    }
+    if changed.contains(&"no-appendfsync-on-rewrite") {
+        let on = shared.config().get_bool("no-appendfsync-on-rewrite");
+        shared.aof.set_no_fsync_on_rewrite(on);
     }
     if changed.contains(&"appendfsync") {
         if let Err(e) = shared.aof.set_policy(fsync) {

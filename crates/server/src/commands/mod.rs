@@ -16,6 +16,7 @@ mod echo;
 mod exec;
 mod hello;
 mod info;
+mod misconf;
 mod multi;
 mod oom;
 mod ping;
@@ -367,8 +368,8 @@ pub fn dispatch(conn: &mut Conn, batch: &mut Batch<'_>, argv: &[Bytes]) -> Frame
                 return reply;
             }
         }
-        if batch.shared.rdb.may_refuse_writes() {
-            if let Some(reply) = misconf(conn, batch.shared, spec) {
+        if misconf::possible(batch.shared) {
+            if let Some(reply) = misconf::check(conn, batch.shared, spec) {
                 if let Some(multi) = conn.multi.as_mut() {
                     multi.aborted = true;
                 }
@@ -399,9 +400,9 @@ pub fn dispatch(conn: &mut Conn, batch: &mut Batch<'_>, argv: &[Bytes]) -> Frame
                 return reply;
             }
         }
-        if batch.shared.rdb.may_refuse_writes() {
-            if let Some(reply) =
-                ferrodis_keyspace::lookup(name).and_then(|spec| misconf(conn, batch.shared, spec))
+        if misconf::possible(batch.shared) {
+            if let Some(reply) = ferrodis_keyspace::lookup(name)
+                .and_then(|spec| misconf::check(conn, batch.shared, spec))
             {
                 return reply;
             }
@@ -417,32 +418,6 @@ pub fn dispatch(conn: &mut Conn, batch: &mut Batch<'_>, argv: &[Bytes]) -> Frame
         }
     }
     reply
-}
-
-/// Redis's MISCONF refusal after a failed background save: write commands, PING,
-/// and an EXEC whose queue writes (`processCommand`'s `deny_write_type` check).
-#[cold]
-fn misconf(conn: &Conn, shared: &Shared, spec: &CommandSpec) -> Option<Frame> {
-    if !shared.rdb.refuses_writes(&shared.config()) {
-        return None;
-    }
-    let writes = |spec: &CommandSpec| spec.flags.contains(&"write");
-    let exec_writes = spec.name == "exec"
-        && conn.multi.as_ref().is_some_and(|m| {
-            m.queued
-                .iter()
-                .filter_map(|argv| argv.first().and_then(|n| ferrodis_keyspace::lookup(n)))
-                .any(writes)
-        });
-    (writes(spec) || exec_writes || spec.name == "ping").then(|| {
-        Frame::static_error(
-            "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to \
-             persist to disk. Commands that may modify the data set are disabled, because this \
-             instance is configured to report errors during writes if RDB snapshotting fails \
-             (stop-writes-on-bgsave-error option). Please check the Redis logs for details \
-             about the RDB error.",
-        )
-    })
 }
 
 /// Publishes the keyspace notifications the command raised. A subscriber that raised

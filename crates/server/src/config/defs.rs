@@ -170,10 +170,10 @@ pub static CONFIGS: &[C] = &[
     C::boolean("lazyfree-lazy-user-flush", false),
     C::boolean("repl-disable-tcp-nodelay", false),
     C::boolean("repl-diskless-sync", true).implemented(),
-    C::boolean("aof-rewrite-incremental-fsync", true),
-    C::boolean("no-appendfsync-on-rewrite", false),
+    C::boolean("aof-rewrite-incremental-fsync", true).implemented(),
+    C::boolean("no-appendfsync-on-rewrite", false).implemented(),
     C::boolean("cluster-require-full-coverage", true),
-    C::boolean("rdb-save-incremental-fsync", true),
+    C::boolean("rdb-save-incremental-fsync", true).implemented(),
     C::boolean("aof-load-truncated", true).implemented(),
     C::boolean("aof-use-rdb-preamble", true).implemented(),
     C::boolean("aof-timestamp-enabled", false).implemented(),
@@ -201,7 +201,7 @@ pub static CONFIGS: &[C] = &[
     C::boolean("replica-announced", true),
     C::boolean("latency-tracking", true),
     C::boolean("aof-disable-auto-gc", false),
-    C::boolean("replica-ignore-disk-write-errors", false),
+    C::boolean("replica-ignore-disk-write-errors", false).implemented(),
     // Strings.
     C::string("aclfile", "").immutable(),
     C::nullable("unixsocket").immutable(),
@@ -528,6 +528,10 @@ mod tests {
             "aof-timestamp-enabled",
             "auto-aof-rewrite-percentage",
             "auto-aof-rewrite-min-size",
+            "no-appendfsync-on-rewrite",
+            "aof-rewrite-incremental-fsync",
+            "rdb-save-incremental-fsync",
+            "replica-ignore-disk-write-errors",
         ];
         want.sort_unstable();
         assert_eq!(got, want);

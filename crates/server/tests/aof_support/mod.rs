@@ -30,7 +30,12 @@ impl Proc {
     /// Starts the server on `dir` with `args`, waiting until it accepts
     /// connections; panics with its log if it exits first.
     pub fn start(kind: Kind, dir: &Path, args: &[&str]) -> Proc {
-        let mut p = Proc::spawn(kind, dir, args);
+        Proc::start_after(kind, dir, args, None)
+    }
+
+    /// [`Proc::start`] through a shell prelude (see [`Proc::spawn_after`]).
+    pub fn start_after(kind: Kind, dir: &Path, args: &[&str], prelude: Option<&str>) -> Proc {
+        let mut p = Proc::spawn_after(kind, dir, args, prelude);
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             if std::net::TcpStream::connect(("127.0.0.1", p.port)).is_ok() {
@@ -51,13 +56,28 @@ impl Proc {
 
     /// Starts the server without waiting.
     pub fn spawn(kind: Kind, dir: &Path, args: &[&str]) -> Proc {
+        Proc::spawn_after(kind, dir, args, None)
+    }
+
+    /// Starts the server without waiting, through `sh -c '<prelude>; exec server'`
+    /// when a prelude is given (e.g. `trap '' XFSZ`, inherited across exec; the
+    /// child's pid is then the server's).
+    pub fn spawn_after(kind: Kind, dir: &Path, args: &[&str], prelude: Option<&str>) -> Proc {
         let port = free_port();
         let log = dir.join(format!("server-{port}.log"));
         let program = match kind {
             Kind::Ferrodis => env!("CARGO_BIN_EXE_ferrodis-server").to_string(),
             Kind::Redis => redis_tool("redis-server"),
         };
-        let child = Command::new(program)
+        let mut command = match prelude {
+            None => Command::new(program),
+            Some(prelude) => {
+                let mut c = Command::new("sh");
+                c.args(["-c", &format!("{prelude}; exec \"$0\" \"$@\""), &program]);
+                c
+            }
+        };
+        let child = command
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
             .args(["--dir", dir.to_str().unwrap(), "--save", ""])
             .args(["--daemonize", "no", "--logfile", log.to_str().unwrap()])
