@@ -5,7 +5,7 @@ use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 
 use crate::format::{magic, opcode, rdb_type};
 use crate::header::{parse_header, Header, Magic};
@@ -38,6 +38,8 @@ pub struct Decoder<R> {
     empty_keys_skipped: u64,
     /// Small collections as [`Value::Packed`] (see [`Decoder::keep_packed`]).
     packed: bool,
+    /// Where short keys are carved out (keys are usually dropped soon after).
+    key_arena: BytesMut,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,6 +68,7 @@ impl<R: Read> Decoder<R> {
             pending: Pending::default(),
             empty_keys_skipped: 0,
             packed: false,
+            key_arena: BytesMut::new(),
         }
     }
 
@@ -230,7 +233,7 @@ impl<R: Read> Decoder<R> {
     }
 
     fn key(&mut self, encoding: Encoding, pending: Pending) -> Result<Option<Key>> {
-        let key = Bytes::from(self.input.string("a key")?);
+        let key = self.input.string_in(&mut self.key_arena, "a key")?;
         let at = self.input.offset();
         let decoded = match encoding {
             Encoding::Module => {

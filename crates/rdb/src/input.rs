@@ -9,12 +9,16 @@
 
 use std::io::{ErrorKind, Read};
 
+use bytes::{Bytes, BytesMut};
+
 use crate::length_codec::{read_length, Length, StringEncoding};
 use crate::lzf;
 use crate::{crc64, Error, Result};
 
 /// Bytes asked of the reader at a time.
 const CHUNK: usize = 64 * 1024;
+/// Size of the blocks [`Input::string_in`] carves keys out of.
+const ARENA: usize = 16 * 1024;
 /// Largest allocation made on the word of a length prefix alone; beyond it,
 /// buffers grow as bytes really arrive.
 const PREALLOC_CAP: usize = 1 << 20;
@@ -73,10 +77,18 @@ impl<R: Read> Input<R> {
     }
 
     /// Makes `need` unread bytes available; `Ok(false)` if the stream ends first.
+    /// Called for every primitive read: the common case, bytes already there,
+    /// is inlined, the refill is not.
+    #[inline(always)]
     fn fill(&mut self, need: usize) -> Result<bool> {
         if self.buf.len() - self.pos >= need {
             return Ok(true);
         }
+        self.refill(need)
+    }
+
+    #[inline(never)]
+    fn refill(&mut self, need: usize) -> Result<bool> {
         self.flush_crc();
         self.buf.drain(..self.pos);
         self.base += self.pos as u64;
@@ -114,6 +126,7 @@ impl<R: Read> Input<R> {
         }
     }
 
+    #[inline]
     fn consume(&mut self, n: usize) {
         if let (Some(capture), Some(bytes)) =
             (&mut self.capture, self.buf.get(self.pos..self.pos + n))
@@ -224,6 +237,33 @@ impl<R: Read> Input<R> {
                 Ok((value.to_string().into_bytes(), Some(enc)))
             }
         }
+    }
+
+    /// A short-lived string (a key the caller copies and drops): a short raw
+    /// one is carved out of `arena`, a shared block refilled every
+    /// [`ARENA`] bytes, instead of an allocation of its own; anything else is
+    /// [`Input::string`]'s.
+    pub(crate) fn string_in(
+        &mut self,
+        arena: &mut BytesMut,
+        expected: &'static str,
+    ) -> Result<Bytes> {
+        if let Some(&first) = self.buf.get(self.pos) {
+            // A 6-bit length: the string follows its one length byte.
+            if first >> 6 == 0 {
+                let n = usize::from(first);
+                if self.fill(1 + n)? {
+                    if arena.capacity() - arena.len() < n {
+                        *arena = BytesMut::with_capacity(ARENA);
+                    }
+                    let bytes = self.buf.get(self.pos + 1..self.pos + 1 + n);
+                    arena.extend_from_slice(bytes.unwrap_or_default());
+                    self.consume(1 + n);
+                    return Ok(arena.split().freeze());
+                }
+            }
+        }
+        self.string(expected).map(Bytes::from)
     }
 
     /// An RDB string, however it is stored.

@@ -113,7 +113,25 @@ impl<'a> Iterator for Entries<'a> {
 }
 
 /// One entry, its backlen checked.
+#[inline]
 fn entry(input: &[u8]) -> PResult<'_, Element<'_>> {
+    // The usual entries first: a 7-bit integer or a string under 64 bytes, whose
+    // one-byte backlen is simply their size (under 128).
+    match input.first() {
+        Some(&b) if b < 0x80 && input.get(1) == Some(&1) => {
+            return Ok((&input[2..], Element::Int(i64::from(b))));
+        }
+        Some(&b) if b & 0xC0 == 0x80 => {
+            let used = 1 + usize::from(b & 0x3F);
+            if input
+                .get(used)
+                .is_some_and(|&back| usize::from(back) == used)
+            {
+                return Ok((&input[used + 1..], Element::Str(&input[1..used])));
+            }
+        }
+        _ => {}
+    }
     let entry_start = input;
     let (input, element) = encoded(input)?;
     let used = entry_start.len() - input.len();

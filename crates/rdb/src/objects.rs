@@ -146,6 +146,7 @@ fn packed_value<R: Read>(
 ) -> Result<Option<Packed>> {
     let mut nodes = Vec::new();
     let mut elements = 0usize;
+    let mut scores = Vec::new();
     let node_count = if encoding == Encoding::Quicklist2 {
         input.len("a quicklist node count")?
     } else {
@@ -174,14 +175,14 @@ fn packed_value<R: Read>(
             elements += 1;
             continue;
         }
-        let count = packed::check_listpack(&data, base, kind)?;
+        let count = packed::check_listpack(&data, base, kind, &mut scores)?;
         // An empty listpack adds nothing, as in the unpacked decoding.
         if count > 0 {
             nodes.push(PackedNode::Listpack(data));
             elements += count;
         }
     }
-    Ok((elements > 0).then(|| Packed::new(kind, elements, nodes)))
+    Ok((elements > 0).then(|| Packed::new(kind, elements, nodes).with_scores(scores)))
 }
 
 fn non_empty<T>(items: Vec<T>, make: impl FnOnce(Vec<T>) -> Value) -> Option<Value> {

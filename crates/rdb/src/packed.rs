@@ -48,6 +48,8 @@ pub struct Packed {
     /// Elements in all nodes (a hash or sorted set counts two per pair).
     elements: usize,
     nodes: Vec<PackedNode>,
+    /// A sorted set's scores, parsed once when the decoder checked them.
+    scores: Vec<f64>,
 }
 
 impl Packed {
@@ -57,7 +59,14 @@ impl Packed {
             kind,
             elements,
             nodes,
+            scores: Vec::new(),
         }
+    }
+
+    /// With a sorted set's scores, parsed already (one per pair, in order).
+    pub(crate) fn with_scores(mut self, scores: Vec<f64>) -> Packed {
+        self.scores = scores;
+        self
     }
 
     /// Its type.
@@ -110,9 +119,14 @@ impl Packed {
 
     /// A sorted set's (member, score) pairs, lowest score first.
     pub fn scored(&self) -> impl Iterator<Item = (Element<'_>, f64)> + '_ {
-        // The decoder checked every score: NaN never comes out.
+        // The decoder checked every score (NaN never comes out) and kept them.
+        let parsed = self.scores.len() == self.len();
+        let mut scores = self.scores.iter();
         self.pairs()
-            .map(|(member, score)| (member, score.as_score().unwrap_or(0.0)))
+            .map(move |(member, score)| match scores.next() {
+                Some(&s) if parsed => (member, s),
+                _ => (member, score.as_score().unwrap_or(0.0)),
+            })
     }
 
     /// The value as the decoder gives it without packing.
@@ -180,16 +194,31 @@ enum NodeIter<'a> {
 /// Checks a listpack blob as the unpacked decoding would, and counts its elements.
 /// A sorted set's scores must parse and not be NaN, a hash's and a sorted set's
 /// elements come in pairs. The error is the text the unpacked path gives.
-pub(crate) fn check_listpack(blob: &[u8], base: u64, kind: PackedKind) -> crate::Result<usize> {
+/// A sorted set's scores go to `scores`, parsed once.
+pub(crate) fn check_listpack(
+    blob: &[u8],
+    base: u64,
+    kind: PackedKind,
+    scores: &mut Vec<f64>,
+) -> crate::Result<usize> {
     let mut bad_score = None;
     let mut index = 0usize;
+    if kind == PackedKind::SortedSet {
+        // The header's element count, when known, sizes the scores at once.
+        let count = blob
+            .get(4..6)
+            .map_or(0, |c| u16::from_le_bytes([c[0], c[1]]));
+        if count != listpack::COUNT_UNKNOWN {
+            scores.reserve(usize::from(count / 2).min(blob.len() / 4));
+        }
+    }
     let count = crate::blob::run(blob, base, "listpack", |b| {
         listpack::walk(b, |e| {
             if kind == PackedKind::SortedSet && index % 2 == 1 && bad_score.is_none() {
                 match e.as_score() {
                     None => bad_score = Some("invalid sorted set score"),
                     Some(s) if s.is_nan() => bad_score = Some("Zset with NAN score detected"),
-                    Some(_) => {}
+                    Some(s) => scores.push(s),
                 }
             }
             index += 1;
@@ -220,7 +249,7 @@ mod tests {
         let lp = Bytes::from(build(&[b"\x81a", &[5], b"\x81b", b"\x832.5"], None));
         let hash = Packed::new(
             PackedKind::Hash,
-            check_listpack(&lp, 0, PackedKind::Hash).unwrap(),
+            check_listpack(&lp, 0, PackedKind::Hash, &mut Vec::new()).unwrap(),
             vec![PackedNode::Listpack(lp.clone())],
         );
         assert_eq!(hash.len(), 2);
@@ -258,19 +287,23 @@ mod tests {
     #[test]
     fn checks_what_the_unpacked_path_checks() {
         let odd = build(&[b"\x81a"], None);
-        assert!(check_listpack(&odd, 0, PackedKind::Hash).is_err());
-        assert_eq!(check_listpack(&odd, 0, PackedKind::List).unwrap(), 1);
+        assert!(check_listpack(&odd, 0, PackedKind::Hash, &mut Vec::new()).is_err());
+        assert_eq!(
+            check_listpack(&odd, 0, PackedKind::List, &mut Vec::new()).unwrap(),
+            1
+        );
         let bad_score = build(&[b"\x81a", b"\x81x"], None);
-        let err = check_listpack(&bad_score, 7, PackedKind::SortedSet).unwrap_err();
+        let err =
+            check_listpack(&bad_score, 7, PackedKind::SortedSet, &mut Vec::new()).unwrap_err();
         assert!(
             err.to_string().contains("invalid sorted set score"),
             "{err}"
         );
         let nan = build(&[b"\x81a", b"\x83nan"], None);
-        let err = check_listpack(&nan, 7, PackedKind::SortedSet).unwrap_err();
+        let err = check_listpack(&nan, 7, PackedKind::SortedSet, &mut Vec::new()).unwrap_err();
         assert!(err.to_string().contains("NAN"), "{err}");
         let mut broken = build(&[b"\x81a", &[1]], None);
         broken[0] += 1;
-        assert!(check_listpack(&broken, 0, PackedKind::Set).is_err());
+        assert!(check_listpack(&broken, 0, PackedKind::Set, &mut Vec::new()).is_err());
     }
 }
