@@ -123,6 +123,21 @@ impl Entry {
         }
     }
 
+    /// Asks the CPU to start loading the block (a hint; it never faults), for
+    /// walks that know which entries they will read next: the block is a cache
+    /// miss otherwise, and a SAVE is mostly such misses (measured: a third of it).
+    #[inline]
+    pub(crate) fn prefetch(&self) {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: a prefetch only hints the cache; it reads nothing and cannot
+        // fault, whatever the address (here a live block's).
+        #[allow(unused_unsafe)]
+        unsafe {
+            use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+            _mm_prefetch::<_MM_HINT_T0>(self.block.as_ptr().cast::<i8>());
+        }
+    }
+
     fn header(&self) -> &Header {
         // SAFETY: the block holds an initialised `Header` for as long as `self` lives.
         unsafe { self.block.as_ref() }

@@ -35,16 +35,35 @@ struct DbSink<S> {
 impl<S: PersistSink> SnapshotSink<Entry> for DbSink<S> {
     fn save(&mut self, segment: SegmentRef<'_, Entry>) {
         let mut sink = self.sink.lock().unwrap_or_else(PoisonError::into_inner);
-        for e in segment.iter() {
-            sink.entry(
-                self.db,
-                EntryView {
-                    key: e.key(),
-                    value: ValueView::of(e.value()),
-                    expire_at: e.expire_at(),
-                },
-            );
+        hand_over(segment.iter(), segment.iter(), self.db, &mut *sink);
+    }
+}
+
+/// How many entries ahead a walk prefetches.
+const PREFETCH_AHEAD: usize = 8;
+
+/// Hands `entries` to `sink`, prefetching the blocks of those a few ahead (`lead`
+/// is a second iterator over the same entries): each block is a cache miss, and
+/// several in flight overlap.
+fn hand_over<'a>(
+    entries: impl Iterator<Item = &'a Entry>,
+    mut lead: impl Iterator<Item = &'a Entry>,
+    db: usize,
+    sink: &mut dyn PersistSink,
+) {
+    lead.by_ref().take(PREFETCH_AHEAD).for_each(Entry::prefetch);
+    for e in entries {
+        if let Some(next) = lead.next() {
+            next.prefetch();
         }
+        sink.entry(
+            db,
+            EntryView {
+                key: e.key(),
+                value: ValueView::of(e.value()),
+                expire_at: e.expire_at(),
+            },
+        );
     }
 }
 
@@ -99,16 +118,7 @@ impl Keyspace {
     /// snapshot and works while one runs).
     pub fn for_each_entry(&self, sink: &mut dyn PersistSink) {
         for (db, d) in self.dbs.iter().enumerate() {
-            for e in d.iter() {
-                sink.entry(
-                    db,
-                    EntryView {
-                        key: e.key(),
-                        value: ValueView::of(e.value()),
-                        expire_at: e.expire_at(),
-                    },
-                );
-            }
+            hand_over(d.iter(), d.iter(), db, sink);
         }
     }
 }
