@@ -40,6 +40,7 @@ pub mod rdb_snapshot;
 pub mod replication;
 mod save;
 mod shared;
+mod signals;
 mod stats;
 mod sys;
 
@@ -52,6 +53,7 @@ pub use alloc::CountingAlloc;
 pub use config::{Config, ConfigError, Startup};
 pub use listener::bind_all;
 pub use shared::Shared;
+pub use signals::Signals;
 
 /// The Redis version whose behaviour ferrodis matches, reported as `redis_version`
 /// and by HELLO: clients gate features (RESP3, command syntax) on it.
@@ -77,8 +79,35 @@ pub struct StartupError(pub String);
 /// `loadDataFromDisk()`; the binary exits with status 1 on error.
 pub async fn try_run(
     listeners: Vec<TcpListener>,
+    config: Config,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), StartupError> {
+    serve(listeners, config, shutdown, None).await
+}
+
+/// [`try_run`] for the binary: SIGTERM and SIGINT (handlers installed beforehand
+/// with [`Signals::install`]) shut down as in redis-server: the final save runs
+/// while clients are still served, and if it fails the server keeps serving.
+pub async fn try_run_with_signals(
+    listeners: Vec<TcpListener>,
+    config: Config,
+    signals: Signals,
+) -> Result<(), StartupError> {
+    serve(listeners, config, std::future::pending(), Some(signals)).await
+}
+
+/// What wakes the server loop.
+enum Event {
+    Stop,
+    Signal(signals::Sig),
+    Rebind(Vec<TcpListener>),
+}
+
+async fn serve(
+    listeners: Vec<TcpListener>,
     mut config: Config,
     shutdown: impl Future<Output = ()>,
+    mut signals: Option<Signals>,
 ) -> Result<(), StartupError> {
     let port = listeners
         .first()
@@ -116,10 +145,22 @@ pub async fn try_run(
 
     tokio::pin!(shutdown);
     loop {
-        tokio::select! {
-            () = &mut shutdown => break,
-            _ = stop.changed() => break,
-            Some(listeners) = rebind_rx.recv() => {
+        let event = tokio::select! {
+            () = &mut shutdown => Event::Stop,
+            _ = stop.changed() => Event::Stop,
+            sig = next_signal(&mut signals) => Event::Signal(sig),
+            Some(listeners) = rebind_rx.recv() => Event::Rebind(listeners),
+        };
+        match event {
+            Event::Stop => break,
+            Event::Signal(sig) => {
+                if let Some(signals) = signals.as_mut() {
+                    if signals::shutdown(&shared, sig, signals).await.is_ok() {
+                        break;
+                    }
+                }
+            }
+            Event::Rebind(listeners) => {
                 // CONFIG SET port/bind: the new sockets are bound already; dropping
                 // the old accept loops closes the old ones. Connected clients stay.
                 accepting.abort_all();
@@ -135,10 +176,10 @@ pub async fn try_run(
     // After the clients: no batch can feed the AOF any more.
     shared.aof.shutdown(&shared);
     if !shared.rdb.shutdown_saved() {
-        // SIGTERM, SIGINT or the caller's future: SHUTDOWN without arguments.
+        // The caller's future: SHUTDOWN without arguments, except that an embedder's
+        // stop is not refused: a failed save is logged (by `shutdown_save`) and the
+        // server stops anyway. (SHUTDOWN and signals saved before stopping.)
         tracing::warn!("User requested shutdown...");
-        // Redis would keep serving after a failed save; this loop has stopped
-        // already, so the failure is logged (by `shutdown_save`) and the server exits.
         let _ = save::shutdown_save(
             &shared,
             &mut shared.keyspace(),
@@ -149,6 +190,14 @@ pub async fn try_run(
     while accepting.join_next().await.is_some() {}
     let _ = cron.await;
     Ok(())
+}
+
+/// The next signal, never without handlers.
+async fn next_signal(signals: &mut Option<Signals>) -> signals::Sig {
+    match signals {
+        Some(signals) => signals.recv().await,
+        None => std::future::pending().await,
+    }
 }
 
 fn accept_all(listeners: Vec<TcpListener>, shared: &Arc<Shared>) -> tokio::task::JoinSet<()> {

@@ -3,7 +3,9 @@
 use std::process::ExitCode;
 
 use ferrodis_server::config::{usage, version};
-use ferrodis_server::{bind_all, Config, CountingAlloc, Startup, FERRODIS_VERSION, REDIS_VERSION};
+use ferrodis_server::{
+    bind_all, Config, CountingAlloc, Signals, Startup, FERRODIS_VERSION, REDIS_VERSION,
+};
 
 #[global_allocator]
 static ALLOC: CountingAlloc = CountingAlloc;
@@ -116,14 +118,14 @@ fn main() -> ExitCode {
         tracing::warn!("Server initialized");
         // Install the handlers before serving: a SIGTERM right after "Ready to accept
         // connections" must shut down gracefully, not kill the process.
-        let shutdown = match signals() {
-            Ok(shutdown) => shutdown,
+        let signals = match Signals::install() {
+            Ok(signals) => signals,
             Err(e) => {
                 tracing::warn!("Could not install signal handlers: {e}");
                 return ExitCode::FAILURE;
             }
         };
-        if ferrodis_server::try_run(tokio_listeners, config, shutdown)
+        if ferrodis_server::try_run_with_signals(tokio_listeners, config, signals)
             .await
             .is_err()
         {
@@ -138,21 +140,6 @@ fn main() -> ExitCode {
         let _ = std::fs::remove_file(path);
     }
     code
-}
-
-/// Installs SIGTERM and SIGINT handlers now; the future resolves on either, logging
-/// it as Redis does.
-fn signals() -> std::io::Result<impl std::future::Future<Output = ()>> {
-    use tokio::signal::unix::{signal, SignalKind};
-    let mut term = signal(SignalKind::terminate())?;
-    let mut int = signal(SignalKind::interrupt())?;
-    Ok(async move {
-        let name = tokio::select! {
-            _ = term.recv() => "SIGTERM",
-            _ = int.recv() => "SIGINT",
-        };
-        tracing::warn!("Received {name} scheduling shutdown...");
-    })
 }
 
 /// Tokio worker threads: Redis's `io-threads` (default 1, like redis-server's single

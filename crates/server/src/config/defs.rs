@@ -256,8 +256,12 @@ pub static CONFIGS: &[C] = &[
     C::enumeration("enable-module-command", PROTECTED_ACTION, 0).immutable(),
     C::enumeration("cluster-preferred-endpoint-type", ENDPOINT_TYPE, 0),
     C::enumeration("propagation-error-behavior", PROPAGATION_ERROR, 0),
-    C::enumeration("shutdown-on-sigint", SHUTDOWN_ON_SIG, 0).flags(check_shutdown_flags),
-    C::enumeration("shutdown-on-sigterm", SHUTDOWN_ON_SIG, 0).flags(check_shutdown_flags),
+    C::enumeration("shutdown-on-sigint", SHUTDOWN_ON_SIG, 0)
+        .flags(check_shutdown_flags)
+        .implemented(),
+    C::enumeration("shutdown-on-sigterm", SHUTDOWN_ON_SIG, 0)
+        .flags(check_shutdown_flags)
+        .implemented(),
     // Numbers: int.
     C::int("databases", 1, INT_MAX, 16)
         .immutable()
@@ -532,6 +536,8 @@ mod tests {
             "aof-rewrite-incremental-fsync",
             "rdb-save-incremental-fsync",
             "replica-ignore-disk-write-errors",
+            "shutdown-on-sigint",
+            "shutdown-on-sigterm",
         ];
         want.sort_unstable();
         assert_eq!(got, want);

@@ -164,6 +164,17 @@ impl Config {
         }
     }
 
+    /// A multi-value enum's flag bits, e.g. `shutdown-on-sigterm`.
+    ///
+    /// # Panics
+    /// If `name` is not an enum config.
+    pub fn get_flags(&self, name: &str) -> u32 {
+        match self.value(name) {
+            Value::Enum(v) => *v,
+            other => panic!("config {name} is not an enum: {other:?}"),
+        }
+    }
+
     /// `port`.
     pub fn port(&self) -> u16 {
         u16::try_from(self.get_int("port")).unwrap_or(0)
