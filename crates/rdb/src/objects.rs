@@ -154,19 +154,12 @@ fn packed_value<R: Read>(
     };
     for _ in 0..node_count {
         let at = input.offset();
-        let container = if encoding == Encoding::Quicklist2 {
-            input.len("a quicklist node container")?
+        let expected = if encoding == Encoding::Quicklist2 {
+            "a quicklist node"
         } else {
-            CONTAINER_PACKED
+            "an encoded value"
         };
-        if container != CONTAINER_PLAIN && container != CONTAINER_PACKED {
-            return Err(Error::corrupt(at, "Quicklist integrity check failed."));
-        }
-        let (data, base) = if encoding == Encoding::Quicklist2 {
-            read_blob(input, "a quicklist node")?
-        } else {
-            read_blob(input, "an encoded value")?
-        };
+        let (container, data, base) = quicklist_node(input, encoding, expected)?;
         if data.is_empty() && encoding == Encoding::Quicklist2 {
             return Err(Error::corrupt(at, "empty quicklist node"));
         }
@@ -262,15 +255,7 @@ fn quicklist<R: Read>(input: &mut Input<R>, encoding: Encoding) -> Result<Option
     let mut items = Vec::new();
     for _ in 0..nodes {
         let at = input.offset();
-        let container = if encoding == Encoding::Quicklist2 {
-            input.len("a quicklist node container")?
-        } else {
-            CONTAINER_PACKED
-        };
-        if container != CONTAINER_PLAIN && container != CONTAINER_PACKED {
-            return Err(Error::corrupt(at, "Quicklist integrity check failed."));
-        }
-        let (data, base) = read_blob(input, "a quicklist node")?;
+        let (container, data, base) = quicklist_node(input, encoding, "a quicklist node")?;
         if data.is_empty() {
             return Err(Error::corrupt(at, "empty quicklist node"));
         }
@@ -286,6 +271,27 @@ fn quicklist<R: Read>(input: &mut Input<R>, encoding: Encoding) -> Result<Option
         items.extend(elements.into_iter().map(|e| e.to_bytes(&data)));
     }
     Ok(non_empty(items, Value::List))
+}
+
+/// One node of a quicklist (quicklist 2: a container, then the blob; the
+/// older quicklist and single-blob values: the blob, as if PACKED): the
+/// container, the blob and the blob's stream offset.
+fn quicklist_node<R: Read>(
+    input: &mut Input<R>,
+    encoding: Encoding,
+    expected: &'static str,
+) -> Result<(u64, Bytes, u64)> {
+    let at = input.offset();
+    let container = if encoding == Encoding::Quicklist2 {
+        input.len("a quicklist node container")?
+    } else {
+        CONTAINER_PACKED
+    };
+    if container != CONTAINER_PLAIN && container != CONTAINER_PACKED {
+        return Err(Error::corrupt(at, "Quicklist integrity check failed."));
+    }
+    let (data, base) = read_blob(input, expected)?;
+    Ok((container, data, base))
 }
 
 /// Reads an RDB string holding a blob; returns it and the stream offset of its
