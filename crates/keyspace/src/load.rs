@@ -39,10 +39,11 @@ pub enum LoadValue<'a> {
         each: &'a mut EachScalar<'a>,
         bytes_hint: usize,
     },
-    /// Set members, one at a time (duplicates are kept once).
+    /// Set members, one at a time (duplicates are kept once); `len_hint`: about
+    /// how many, to size a table once.
     SetOf {
         each: &'a mut EachScalar<'a>,
-        bytes_hint: usize,
+        len_hint: usize,
     },
     /// Hash fields and values, one pair at a time (a repeated field keeps its
     /// last value). `bytes_hint`: about how many bytes they take (an encoded
@@ -147,10 +148,12 @@ impl Keyspace {
                 list(&mut |sink| items.iter().for_each(|e| sink(bytes(e))), &t)
             }
             LoadValue::ListOf { each, .. } => list(each, &t),
-            LoadValue::Set(members) => {
-                set(&mut |sink| members.iter().for_each(|m| sink(bytes(m))), &t)
-            }
-            LoadValue::SetOf { each, .. } => set(each, &t),
+            LoadValue::Set(members) => set(
+                &mut |sink| members.iter().for_each(|m| sink(bytes(m))),
+                members.len(),
+                &t,
+            ),
+            LoadValue::SetOf { each, len_hint } => set(each, len_hint, &t),
             LoadValue::Hash(pairs) => hash(
                 &mut |sink| pairs.iter().for_each(|(f, v)| sink(bytes(f), bytes(v))),
                 0,
@@ -208,12 +211,16 @@ fn list(each: &mut EachScalar<'_>, t: &Tunables) -> Option<Value> {
     (!list.is_empty()).then_some(Value::List(list))
 }
 
-fn set(each: &mut EachScalar<'_>, t: &Tunables) -> Option<Value> {
+fn set(each: &mut EachScalar<'_>, len_hint: usize, t: &Tunables) -> Option<Value> {
     let mut set: Option<Set> = None;
     each(&mut |m| {
-        let set = set.get_or_insert_with(|| match m {
-            Scalar::Int(_) => Set::new(),
-            Scalar::Bytes(b) => Set::for_first(b),
+        let set = set.get_or_insert_with(|| {
+            let mut set = match m {
+                Scalar::Int(_) => Set::new(),
+                Scalar::Bytes(b) => Set::for_first(b),
+            };
+            set.reserve(len_hint.min(HINT_CAP));
+            set
         });
         let elem = match m {
             Scalar::Int(n) => Elem::Int(n),
@@ -447,30 +454,14 @@ mod tests {
         };
         assert!(h
             .ks
-            .load_key(
-                0,
-                b"s",
-                LoadValue::SetOf {
-                    each,
-                    bytes_hint: 0
-                },
-                None
-            )
+            .load_key(0, b"s", LoadValue::SetOf { each, len_hint: 0 }, None)
             .unwrap());
         assert_eq!(h.run("object encoding s"), bulk("intset"));
         assert_eq!(h.run("scard s"), int(2));
         let each = &mut |_: &mut dyn FnMut(Scalar<'_>)| {};
         assert!(!h
             .ks
-            .load_key(
-                0,
-                b"e",
-                LoadValue::SetOf {
-                    each,
-                    bytes_hint: 0
-                },
-                None
-            )
+            .load_key(0, b"e", LoadValue::SetOf { each, len_hint: 0 }, None)
             .unwrap());
     }
 

@@ -266,6 +266,24 @@ impl<R: Read> Input<R> {
         self.string(expected).map(Bytes::from)
     }
 
+    /// An RDB string appended to `out` (a short raw one straight from the
+    /// buffer).
+    pub(crate) fn string_into(&mut self, out: &mut Vec<u8>, expected: &'static str) -> Result<()> {
+        if let Some(&first) = self.buf.get(self.pos) {
+            if first >> 6 == 0 {
+                let n = usize::from(first);
+                if self.fill(1 + n)? {
+                    let bytes = self.buf.get(self.pos + 1..self.pos + 1 + n);
+                    out.extend_from_slice(bytes.unwrap_or_default());
+                    self.consume(1 + n);
+                    return Ok(());
+                }
+            }
+        }
+        out.extend_from_slice(&self.string(expected)?);
+        Ok(())
+    }
+
     /// An RDB string, however it is stored.
     pub(crate) fn string(&mut self, expected: &'static str) -> Result<Vec<u8>> {
         self.string_with_encoding(expected).map(|(s, _)| s)

@@ -41,8 +41,14 @@ pub(crate) fn read<R: Read>(
     packed: bool,
 ) -> Result<Option<(Value, Encoding)>> {
     if packed {
-        if let Some(kind) = packed_kind(encoding) {
-            let value = packed_value(input, encoding, kind)?;
+        let value = if let Some(kind) = packed_kind(encoding) {
+            Some(packed_value(input, encoding, kind)?)
+        } else if encoding == Encoding::HashtableSet {
+            Some(packed_set(input)?)
+        } else {
+            None
+        };
+        if let Some(value) = value {
             return Ok(value.map(|v| (Value::Packed(v), encoding)));
         }
     }
@@ -176,6 +182,43 @@ fn packed_value<R: Read>(
         }
     }
     Ok((elements > 0).then(|| Packed::new(kind, elements, nodes).with_scores(scores)))
+}
+
+/// A set stored member by member, its members read into one buffer. Repeats
+/// are found once all are read, and reported as the unpacked decoding reports
+/// the first (also when the stream fails after it).
+fn packed_set<R: Read>(input: &mut Input<R>) -> Result<Option<Packed>> {
+    let n = input.len("a set size")?;
+    let mut data = Vec::with_capacity(cap(n) * 16);
+    let mut ends = Vec::with_capacity(cap(n));
+    let mut starts = Vec::with_capacity(cap(n));
+    let repeat = |data: &[u8], ends: &[usize], starts: &[u64]| {
+        packed::first_repeat(data, ends)
+            .map(|i| Error::corrupt(starts[i], "Duplicate set members detected"))
+    };
+    for _ in 0..n {
+        starts.push(input.offset());
+        if let Err(e) = input.string_into(&mut data, "a set member") {
+            return Err(repeat(&data, &ends, &starts).unwrap_or(e));
+        }
+        ends.push(data.len());
+    }
+    if let Some(e) = repeat(&data, &ends, &starts) {
+        return Err(e);
+    }
+    let node = PackedNode::Strings {
+        data: Bytes::from(data),
+        ends,
+    };
+    Ok((n > 0).then(|| Packed::new(PackedKind::Set, node_len(&node), vec![node])))
+}
+
+/// Strings in a [`PackedNode::Strings`].
+fn node_len(node: &PackedNode) -> usize {
+    match node {
+        PackedNode::Strings { ends, .. } => ends.len(),
+        _ => 1,
+    }
 }
 
 fn non_empty<T>(items: Vec<T>, make: impl FnOnce(Vec<T>) -> Value) -> Option<Value> {

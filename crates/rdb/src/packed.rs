@@ -39,6 +39,14 @@ pub enum PackedNode {
     Listpack(Bytes),
     /// One element on its own (a quicklist `PLAIN` node).
     Plain(Bytes),
+    /// Strings back to back (a set stored member by member): element `i` is
+    /// `data[ends[i - 1]..ends[i]]` (from 0 for the first).
+    Strings {
+        /// The strings' bytes.
+        data: Bytes,
+        /// Where each string ends.
+        ends: Vec<usize>,
+    },
 }
 
 /// A value still in its file encoding: see the module documentation.
@@ -93,6 +101,7 @@ impl Packed {
             .iter()
             .map(|n| match n {
                 PackedNode::Listpack(b) | PackedNode::Plain(b) => b.len(),
+                PackedNode::Strings { data, .. } => data.len(),
             })
             .sum()
     }
@@ -170,6 +179,14 @@ impl<'a> Iterator for Elements<'a> {
             let next = match &mut self.current {
                 NodeIter::Listpack(entries) => entries.next(),
                 NodeIter::Plain(element) => element.take(),
+                NodeIter::Strings { data, ends, start } => {
+                    ends.split_first().map(|(&end, rest)| {
+                        let s = data.get(*start..end).unwrap_or_default();
+                        *ends = rest;
+                        *start = end;
+                        Element::Str(s)
+                    })
+                }
             };
             if next.is_some() {
                 return next;
@@ -179,6 +196,11 @@ impl<'a> Iterator for Elements<'a> {
             self.current = match node {
                 PackedNode::Listpack(blob) => NodeIter::Listpack(Entries::new(blob)),
                 PackedNode::Plain(element) => NodeIter::Plain(Some(Element::Str(element))),
+                PackedNode::Strings { data, ends } => NodeIter::Strings {
+                    data,
+                    ends,
+                    start: 0,
+                },
             };
         }
     }
@@ -189,6 +211,28 @@ impl<'a> Iterator for Elements<'a> {
 enum NodeIter<'a> {
     Listpack(Entries<'a>),
     Plain(Option<Element<'a>>),
+    Strings {
+        data: &'a [u8],
+        ends: &'a [usize],
+        start: usize,
+    },
+}
+
+/// The index of the first string (in order) that repeats an earlier one, if
+/// any, without hashing: indices sorted by (string, index), so the later ones of
+/// each run of equal strings are the repeats.
+pub(crate) fn first_repeat(data: &[u8], ends: &[usize]) -> Option<usize> {
+    let string = |i: usize| {
+        let start = if i == 0 { 0 } else { ends[i - 1] };
+        data.get(start..ends[i]).unwrap_or_default()
+    };
+    let mut order: Vec<usize> = (0..ends.len()).collect();
+    order.sort_unstable_by(|&a, &b| string(a).cmp(string(b)).then(a.cmp(&b)));
+    order
+        .windows(2)
+        .filter(|w| string(w[0]) == string(w[1]))
+        .map(|w| w[1])
+        .min()
 }
 
 /// Checks a listpack blob as the unpacked decoding would, and counts its elements.
@@ -282,6 +326,34 @@ mod tests {
             serde_json::to_string(&list).unwrap(),
             serde_json::to_string(&list.unpack()).unwrap()
         );
+    }
+
+    #[test]
+    fn strings_nodes_and_their_repeats() {
+        let data = Bytes::from_static(b"abcab");
+        let ends = vec![1, 2, 3, 5];
+        assert_eq!(first_repeat(&data, &ends), None);
+        let set = Packed::new(
+            PackedKind::Set,
+            4,
+            vec![PackedNode::Strings {
+                data,
+                ends: ends.clone(),
+            }],
+        );
+        let got: Vec<_> = set.elements().collect();
+        assert_eq!(
+            got,
+            vec![
+                Element::Str(b"a"),
+                Element::Str(b"b"),
+                Element::Str(b"c"),
+                Element::Str(b"ab")
+            ]
+        );
+        assert_eq!(first_repeat(b"abcaab", &[1, 2, 3, 4, 5, 6]), Some(3));
+        assert_eq!(first_repeat(b"xyzzyx", &[1, 2, 3, 4, 5, 6]), Some(3));
+        assert_eq!(first_repeat(b"", &[]), None);
     }
 
     #[test]

@@ -274,7 +274,11 @@ proptest! {
         let packed: Vec<Item> = packed.collect::<Result<_, _>>().unwrap();
         let packable = matches!(
             encoding,
-            Encoding::Quicklist2 | Encoding::SetListpack | Encoding::HashListpack | Encoding::ZsetListpack
+            Encoding::Quicklist2
+                | Encoding::SetListpack
+                | Encoding::HashListpack
+                | Encoding::ZsetListpack
+                | Encoding::HashtableSet
         );
         let Some(Item::Key(first)) = packed.first() else { panic!("{packed:?}") };
         prop_assert_eq!(matches!(first.value, Value::Packed(_)), packable);

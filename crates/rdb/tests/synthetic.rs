@@ -525,6 +525,26 @@ fn hostile_lengths() {
         .unwrap_err()
         .to_string()
         .contains("Duplicate set members detected"));
+    // Left packed, the same error at the same offset, also when the stream
+    // breaks off after the repeat.
+    let packed = |bytes: &[u8]| {
+        let mut d = ferrodis_rdb::Decoder::new(bytes);
+        d.keep_packed(true);
+        d.collect::<Result<Vec<_>, _>>()
+    };
+    assert_eq!(packed(&file).unwrap_err(), decode(&file).unwrap_err());
+    let cut = Rdb::new(10)
+        .byte(2)
+        .str(b"s")
+        .len(3)
+        .str(b"b")
+        .str(b"b")
+        .finish();
+    // Without the EOF opcode and checksum: the third member never comes.
+    let cut = &cut[..cut.len() - 9];
+    let err = decode(cut).unwrap_err();
+    assert!(err.to_string().contains("Duplicate set members"), "{err}");
+    assert_eq!(packed(cut).unwrap_err(), err);
     // NaN scores.
     let file = Rdb::new(10)
         .byte(5)

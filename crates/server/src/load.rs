@@ -85,7 +85,8 @@ fn load_packed(
             let each = &mut |sink: &mut dyn FnMut(Scalar<'_>)| {
                 packed.elements().for_each(|e| sink(scalar(e)));
             };
-            load(ks, db, key, LoadValue::SetOf { each, bytes_hint }, expire)
+            let len_hint = packed.len();
+            load(ks, db, key, LoadValue::SetOf { each, len_hint }, expire)
         }
         PackedKind::Hash => {
             let each = &mut |sink: &mut dyn FnMut(Scalar<'_>, Scalar<'_>)| {

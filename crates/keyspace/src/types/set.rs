@@ -160,6 +160,14 @@ impl Set {
         }
     }
 
+    /// Makes room for `additional` more members in a table (loading a set of
+    /// known size); an intset is left as it is.
+    pub(crate) fn reserve(&mut self, additional: usize) {
+        if let Set::Table(t) = self {
+            t.reserve(additional, rehash);
+        }
+    }
+
     /// Number of members (SCARD).
     pub(crate) fn len(&self) -> usize {
         match self {
