@@ -244,7 +244,7 @@ impl Db {
     }
 
     /// All entries, expired ones included, in table order.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = &Entry> + '_ {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &Entry> + Clone + '_ {
         self.table.iter()
     }
 

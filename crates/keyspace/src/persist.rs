@@ -35,26 +35,34 @@ struct DbSink<S> {
 impl<S: PersistSink> SnapshotSink<Entry> for DbSink<S> {
     fn save(&mut self, segment: SegmentRef<'_, Entry>) {
         let mut sink = self.sink.lock().unwrap_or_else(PoisonError::into_inner);
-        hand_over(segment.iter(), segment.iter(), self.db, &mut *sink);
+        hand_over(segment.iter(), self.db, &mut *sink);
     }
 }
 
-/// How many entries ahead a walk prefetches.
-const PREFETCH_AHEAD: usize = 8;
+/// How many entries ahead a walk prefetches blocks, and then (half as far
+/// ahead, once the block has arrived) a string value's bytes.
+const PREFETCH_AHEAD: usize = 16;
 
-/// Hands `entries` to `sink`, prefetching the blocks of those a few ahead (`lead`
-/// is a second iterator over the same entries): each block is a cache miss, and
-/// several in flight overlap.
-fn hand_over<'a>(
-    entries: impl Iterator<Item = &'a Entry>,
-    mut lead: impl Iterator<Item = &'a Entry>,
+/// Hands `entries` to `sink`, prefetching a few ahead (`lead` is a second
+/// iterator over the same entries, `mid` a third): each entry's block, then its
+/// string's bytes, is a cache miss otherwise, and several in flight overlap.
+fn hand_over<'a, I: Iterator<Item = &'a Entry> + Clone>(
+    entries: I,
     db: usize,
     sink: &mut dyn PersistSink,
 ) {
+    let mut lead = entries.clone();
     lead.by_ref().take(PREFETCH_AHEAD).for_each(Entry::prefetch);
+    let mut mid = entries.clone();
+    mid.by_ref()
+        .take(PREFETCH_AHEAD / 2)
+        .for_each(Entry::prefetch_value);
     for e in entries {
         if let Some(next) = lead.next() {
             next.prefetch();
+        }
+        if let Some(next) = mid.next() {
+            next.prefetch_value();
         }
         sink.entry(
             db,
@@ -118,7 +126,7 @@ impl Keyspace {
     /// snapshot and works while one runs).
     pub fn for_each_entry(&self, sink: &mut dyn PersistSink) {
         for (db, d) in self.dbs.iter().enumerate() {
-            hand_over(d.iter(), d.iter(), db, sink);
+            hand_over(d.iter(), db, sink);
         }
     }
 }

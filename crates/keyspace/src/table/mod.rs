@@ -225,7 +225,7 @@ impl<T: Keyed, S: BuildHasher> Table<T, S> {
     }
 
     /// Every entry, segment after segment, in no particular order.
-    pub fn iter(&self) -> impl Iterator<Item = &T> + '_ {
+    pub fn iter(&self) -> impl Iterator<Item = &T> + Clone + '_ {
         self.segments.iter().flat_map(HashTable::iter)
     }
 
