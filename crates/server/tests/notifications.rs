@@ -39,12 +39,27 @@ impl Side {
         Side::connect(server.client(), server.client(), resp3)
     }
 
-    /// Runs `cmds`, returning their replies.
+    /// Runs `cmds`, returning their replies. SPOP with a count gives members in
+    /// the table's order, which depends on each process's random hash seed (in
+    /// Redis too): those replies are sorted.
     fn run(&mut self, cmds: &[Cmd]) -> Vec<Frame> {
         cmds.iter()
             .map(|c| {
                 let args: Vec<&str> = c.iter().map(String::as_str).collect();
-                self.cmd.cmd(&args)
+                let reply = self.cmd.cmd(&args);
+                let unordered = args.len() == 3 && args[0].eq_ignore_ascii_case("SPOP");
+                let sorted = |mut items: Vec<Frame>| {
+                    items.sort_by_key(|f| match f {
+                        Frame::Bulk(b) => b.to_vec(),
+                        _ => Vec::new(),
+                    });
+                    items
+                };
+                match reply {
+                    Frame::Array(items) if unordered => Frame::Array(sorted(items)),
+                    Frame::Set(items) if unordered => Frame::Set(sorted(items)),
+                    other => other,
+                }
             })
             .collect()
     }
