@@ -109,6 +109,22 @@ pub struct Ticket {
     pub payload: Payload,
 }
 
+impl Slot {
+    /// Joined to job `job`, its ticket ready: +FULLRESYNC `replid` `offset`,
+    /// then the payload from `payload`.
+    fn joined(job: u64, replid: ReplId, offset: u64, payload: Payload) -> Slot {
+        Slot::Joined {
+            job,
+            ticket: Some(Ticket {
+                job,
+                replid,
+                offset,
+                payload,
+            }),
+        }
+    }
+}
+
 /// A member's payload source.
 #[derive(Debug)]
 pub enum Payload {
@@ -337,15 +353,7 @@ fn start_sockets(
         });
         r.receiving = true;
         r.info.state = LinkState::SendBulk;
-        r.sync = Slot::Joined {
-            job,
-            ticket: Some(Ticket {
-                job,
-                replid,
-                offset,
-                payload: Payload::Sockets { mark, chunks: rx },
-            }),
-        };
+        r.sync = Slot::joined(job, replid, offset, Payload::Sockets { mark, chunks: rx });
     }
     state.job = Some(Job {
         id: job,
@@ -412,15 +420,7 @@ fn start_disk(
     for (i, _) in waiting(&state) {
         let r = &mut state.replicas[i];
         r.receiving = true;
-        r.sync = Slot::Joined {
-            job,
-            ticket: Some(Ticket {
-                job,
-                replid,
-                offset,
-                payload: Payload::Disk(rx.clone()),
-            }),
-        };
+        r.sync = Slot::joined(job, replid, offset, Payload::Disk(rx.clone()));
     }
     state.job = Some(Job {
         id: job,
