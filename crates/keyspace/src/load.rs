@@ -262,7 +262,10 @@ fn zset(each: &mut EachScored<'_>, bytes_hint: usize, t: &Tunables) -> Result<Op
             let zset = zset.get_or_insert_with(|| {
                 let mut z = ZSet::new(t, m);
                 if let ZSet::Listpack(lp) = &mut z {
-                    lp.reserve_exact(bytes_hint.min(HINT_CAP));
+                    // Our entries can outgrow an RDB listpack's (a fractional
+                    // score takes 9 bytes here, "3.5" 5 there): twice its size,
+                    // trimmed once full.
+                    lp.reserve_exact(bytes_hint.saturating_mul(2).min(HINT_CAP));
                 }
                 z
             });

@@ -146,40 +146,50 @@ pub struct RealRedis {
 }
 
 impl RealRedis {
+    /// Starts one on a port found free a moment before. Another test of the same
+    /// binary may take that port first (its server binding port 0): then this
+    /// redis-server exits, and the port answers for someone else. So the server
+    /// must be ours (INFO's process_id), else it starts again on another port.
     pub fn start(extra: &[&str]) -> RealRedis {
         let dir = TempDir::new("redis");
-        let port = free_port();
-        let child = Command::new(redis_tool("redis-server"))
-            .args([
-                "--port",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
-            .args([
-                "--dir",
-                dir.path.to_str().unwrap(),
-                "--daemonize",
-                "no",
-                "--logfile",
-                "",
-            ])
-            .args(extra)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start redis-server");
-        let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-        wait_for_port(addr);
-        RealRedis {
-            addr,
-            child,
-            _dir: dir,
+        for _ in 0..10 {
+            let port = free_port();
+            let mut child = Command::new(redis_tool("redis-server"))
+                .args([
+                    "--port",
+                    &port.to_string(),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                ])
+                .args([
+                    "--dir",
+                    dir.path.to_str().unwrap(),
+                    "--daemonize",
+                    "no",
+                    "--logfile",
+                    "",
+                ])
+                .args(extra)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("start redis-server");
+            let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+            if serves_as(addr, &mut child) {
+                return RealRedis {
+                    addr,
+                    child,
+                    _dir: dir,
+                };
+            }
+            let _ = child.kill();
+            let _ = child.wait();
         }
+        panic!("redis-server never started on a port of its own");
     }
 
     pub fn client(&self) -> Client {
@@ -192,6 +202,41 @@ impl Drop for RealRedis {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Waits until `child` (a redis-server) answers on `addr`: false if it exits
+/// first or another process answers there.
+fn serves_as(addr: SocketAddr, child: &mut Child) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if child.try_wait().ok().flatten().is_some() {
+            return false;
+        }
+        if let Ok(mut stream) = TcpStream::connect(addr) {
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+            if stream.write_all(b"INFO server\r\n").is_err() {
+                return false;
+            }
+            // Read until the process_id line is complete (or the peer stops).
+            let mut info = Vec::new();
+            let mut chunk = [0u8; 4096];
+            let pid = loop {
+                let text = String::from_utf8_lossy(&info).into_owned();
+                if let Some(rest) = text.split("process_id:").nth(1) {
+                    if let Some((pid, _)) = rest.split_once("\r\n") {
+                        break pid.trim().parse::<u32>().ok();
+                    }
+                }
+                match stream.read(&mut chunk) {
+                    Ok(n) if n > 0 => info.extend_from_slice(&chunk[..n]),
+                    _ => break None,
+                }
+            };
+            return pid == Some(child.id());
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    false
 }
 
 /// Poll until something accepts connections on `addr` (10 s at most).

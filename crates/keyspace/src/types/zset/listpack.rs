@@ -237,7 +237,16 @@ impl Listpack {
 
     /// Appends an entry that sorts after every other one.
     pub(crate) fn push(&mut self, member: &[u8], score: f64) {
-        self.insert_at(self.buf.len(), member, score);
+        let mut len_buf = [0u8; MAX_VARINT_LEN];
+        let mut score_buf = [0u8; MAX_SCORE_LEN];
+        let len_len = encode_len(member.len(), &mut len_buf);
+        let score_len = encode_score(score, &mut score_buf);
+        // Grow exactly, as `insert_at` does, unless room was reserved ahead.
+        self.buf.reserve_exact(len_len + member.len() + score_len);
+        self.buf.extend_from_slice(&len_buf[..len_len]);
+        self.buf.extend_from_slice(member);
+        self.buf.extend_from_slice(&score_buf[..score_len]);
+        self.len += 1;
     }
 
     fn insert_at(&mut self, at: usize, member: &[u8], score: f64) {
