@@ -33,21 +33,45 @@ impl Proc {
         Proc::start_after(kind, dir, args, None)
     }
 
-    /// [`Proc::start`] through a shell prelude (see [`Proc::spawn_after`]).
+    /// [`Proc::start`] through a shell prelude (see [`Proc::spawn_after`]). The
+    /// port comes from `free_port()`, which another test may take first: a server
+    /// that cannot bind, or a port answered by another process, means another try
+    /// on another port.
     pub fn start_after(kind: Kind, dir: &Path, args: &[&str], prelude: Option<&str>) -> Proc {
-        let mut p = Proc::spawn_after(kind, dir, args, prelude);
+        for _ in 0..10 {
+            let mut p = Proc::spawn_after(kind, dir, args, prelude);
+            if p.wait_serving(kind) {
+                return p;
+            }
+            let _ = p.child.kill();
+            let _ = p.child.wait();
+        }
+        panic!("{kind:?} never started on a port of its own");
+    }
+
+    /// Waits until this server answers PING on its port: false if the port was
+    /// not its own; panics with its log if it exits for another reason.
+    fn wait_serving(&mut self, kind: Kind) -> bool {
         let deadline = Instant::now() + Duration::from_secs(30);
+        let addr: std::net::SocketAddr = format!("127.0.0.1:{}", self.port).parse().unwrap();
         loop {
-            if std::net::TcpStream::connect(("127.0.0.1", p.port)).is_ok() {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                let log = self.log_text();
+                if log.contains("Address already in use") {
+                    return false;
+                }
+                panic!("{kind:?} exited with {status} at start:\n{log}");
+            }
+            if std::net::TcpStream::connect(addr).is_ok() {
+                if !crate::common::serves_as(addr, &mut self.child) {
+                    return false;
+                }
                 // redis-server accepts connections while it loads (-LOADING).
-                while p.client().cmd(&["PING"]) != Frame::simple("PONG") {
+                while self.client().cmd(&["PING"]) != Frame::simple("PONG") {
                     assert!(Instant::now() < deadline, "{kind:?} did not load");
                     std::thread::sleep(Duration::from_millis(5));
                 }
-                return p;
-            }
-            if let Ok(Some(status)) = p.child.try_wait() {
-                panic!("{kind:?} exited with {status} at start:\n{}", p.log_text());
+                return true;
             }
             assert!(Instant::now() < deadline, "{kind:?} did not start");
             std::thread::sleep(Duration::from_millis(5));

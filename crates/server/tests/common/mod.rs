@@ -206,7 +206,7 @@ impl Drop for RealRedis {
 
 /// Waits until `child` (a redis-server) answers on `addr`: false if it exits
 /// first or another process answers there.
-fn serves_as(addr: SocketAddr, child: &mut Child) -> bool {
+pub fn serves_as(addr: SocketAddr, child: &mut Child) -> bool {
     let deadline = Instant::now() + Duration::from_secs(10);
     while Instant::now() < deadline {
         if child.try_wait().ok().flatten().is_some() {
@@ -222,6 +222,11 @@ fn serves_as(addr: SocketAddr, child: &mut Child) -> bool {
             let mut chunk = [0u8; 4096];
             let pid = loop {
                 let text = String::from_utf8_lossy(&info).into_owned();
+                if text.starts_with("-NOAUTH") {
+                    // requirepass: no INFO; ours if it is still running.
+                    std::thread::sleep(Duration::from_millis(50));
+                    return child.try_wait().ok().flatten().is_none();
+                }
                 if let Some(rest) = text.split("process_id:").nth(1) {
                     if let Some((pid, _)) = rest.split_once("\r\n") {
                         break pid.trim().parse::<u32>().ok();
