@@ -10,7 +10,7 @@ use std::net::SocketAddr;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{free_port, redis_tool, text, wait_for_port, Client, Ferrodis, RealRedis, TempDir};
+use common::{free_port, redis_tool, text, Client, Ferrodis, RealRedis, TempDir};
 use ferrodis_resp::Frame;
 
 /// How a step's frames are compared when Redis leaves their order unspecified.
@@ -348,21 +348,28 @@ fn flood(publisher: &mut Client, size: usize, pause: Duration) -> usize {
 fn slow_subscriber_is_disconnected_at_the_hard_limit() {
     let dir = TempDir::new("pubsub-limit");
     let log = dir.path.join("ferrodis.log");
-    let port = free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_ferrodis-server"))
-        .args([
-            "--port",
-            &port.to_string(),
-            "--save",
-            "",
-            "--logfile",
-            log.to_str().unwrap(),
-        ])
-        .spawn()
-        .unwrap();
-    let _server = Killed(child);
-    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    wait_for_port(addr);
+    // The port is free a moment before the binary binds it: another test's
+    // in-process server may take it first, so check who answers and retry.
+    let (_server, addr) = (0..10)
+        .find_map(|_| {
+            let port = free_port();
+            let mut child = Command::new(env!("CARGO_BIN_EXE_ferrodis-server"))
+                .args([
+                    "--port",
+                    &port.to_string(),
+                    "--save",
+                    "",
+                    "--logfile",
+                    log.to_str().unwrap(),
+                ])
+                .spawn()
+                .unwrap();
+            let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+            let ours = common::serves_as(addr, &mut child);
+            let server = Killed(child);
+            ours.then_some((server, addr))
+        })
+        .expect("ferrodis-server never started on a port of its own");
     let redis = RealRedis::start(&[]);
     for addr in [addr, redis.addr] {
         let mut publisher = Client::connect(addr);
