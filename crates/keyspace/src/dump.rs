@@ -229,14 +229,7 @@ mod tests {
         assert_eq!(h.run("RESTORE n 0 s|x REPLACE"), ok());
         assert_eq!(h.run("RESTORE k 10 s|x ABSTTL REPLACE"), ok());
         assert_eq!(h.run("RESTORE none 10 s|x ABSTTL"), ok());
-        let effects: Vec<String> =
-            h.ks.take_effects()
-                .iter()
-                .map(|e| {
-                    let words: Vec<_> = e.argv.iter().map(|a| String::from_utf8_lossy(a)).collect();
-                    words.join(" ")
-                })
-                .collect();
+        let effects = h.effect_lines();
         // As redis-server 7.0's AOF has them.
         assert_eq!(
             effects,

@@ -84,8 +84,9 @@ impl std::fmt::Debug for LoadValue<'_> {
     }
 }
 
-/// The largest buffer reserved on the word of a `bytes_hint`: compact encodings
-/// stay well under it, and a wrong hint costs no more than this.
+/// The most reserved on the word of a `bytes_hint` (bytes) or `len_hint`
+/// (members): compact encodings stay well under it, and a wrong hint costs no
+/// more than this.
 const HINT_CAP: usize = 1 << 16;
 
 impl Keyspace {

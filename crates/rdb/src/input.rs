@@ -248,40 +248,51 @@ impl<R: Read> Input<R> {
         arena: &mut BytesMut,
         expected: &'static str,
     ) -> Result<Bytes> {
-        if let Some(&first) = self.buf.get(self.pos) {
-            // A 6-bit length: the string follows its one length byte.
-            if first >> 6 == 0 {
-                let n = usize::from(first);
-                if self.fill(1 + n)? {
-                    if arena.capacity() - arena.len() < n {
-                        *arena = BytesMut::with_capacity(ARENA);
-                    }
-                    let bytes = self.buf.get(self.pos + 1..self.pos + 1 + n);
-                    arena.extend_from_slice(bytes.unwrap_or_default());
-                    self.consume(1 + n);
-                    return Ok(arena.split().freeze());
-                }
+        let carved = self.short_raw(|bytes| {
+            if arena.capacity() - arena.len() < bytes.len() {
+                *arena = BytesMut::with_capacity(ARENA);
             }
+            arena.extend_from_slice(bytes);
+            arena.split().freeze()
+        })?;
+        match carved {
+            Some(bytes) => Ok(bytes),
+            None => self.string(expected).map(Bytes::from),
         }
-        self.string(expected).map(Bytes::from)
     }
 
     /// An RDB string appended to `out` (a short raw one straight from the
     /// buffer).
     pub(crate) fn string_into(&mut self, out: &mut Vec<u8>, expected: &'static str) -> Result<()> {
-        if let Some(&first) = self.buf.get(self.pos) {
-            if first >> 6 == 0 {
-                let n = usize::from(first);
-                if self.fill(1 + n)? {
-                    let bytes = self.buf.get(self.pos + 1..self.pos + 1 + n);
-                    out.extend_from_slice(bytes.unwrap_or_default());
-                    self.consume(1 + n);
-                    return Ok(());
-                }
-            }
+        if self
+            .short_raw(|bytes| out.extend_from_slice(bytes))?
+            .is_none()
+        {
+            out.extend_from_slice(&self.string(expected)?);
         }
-        out.extend_from_slice(&self.string(expected)?);
         Ok(())
+    }
+
+    /// The common case of a string, a raw one with a 6-bit length (one length
+    /// byte, then the bytes), handed to `f` from the buffer and consumed;
+    /// `None` (nothing consumed) for any other form or at the end of the stream.
+    fn short_raw<T>(&mut self, f: impl FnOnce(&[u8]) -> T) -> Result<Option<T>> {
+        let Some(&first) = self.buf.get(self.pos) else {
+            return Ok(None);
+        };
+        if first >> 6 != 0 {
+            return Ok(None);
+        }
+        let n = usize::from(first);
+        if !self.fill(1 + n)? {
+            return Ok(None);
+        }
+        let out = f(self
+            .buf
+            .get(self.pos + 1..self.pos + 1 + n)
+            .unwrap_or_default());
+        self.consume(1 + n);
+        Ok(Some(out))
     }
 
     /// An RDB string, however it is stored.

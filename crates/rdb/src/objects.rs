@@ -206,19 +206,12 @@ fn packed_set<R: Read>(input: &mut Input<R>) -> Result<Option<Packed>> {
     if let Some(e) = repeat(&data, &ends, &starts) {
         return Err(e);
     }
+    let count = ends.len();
     let node = PackedNode::Strings {
         data: Bytes::from(data),
         ends,
     };
-    Ok((n > 0).then(|| Packed::new(PackedKind::Set, node_len(&node), vec![node])))
-}
-
-/// Strings in a [`PackedNode::Strings`].
-fn node_len(node: &PackedNode) -> usize {
-    match node {
-        PackedNode::Strings { ends, .. } => ends.len(),
-        _ => 1,
-    }
+    Ok((count > 0).then(|| Packed::new(PackedKind::Set, count, vec![node])))
 }
 
 fn non_empty<T>(items: Vec<T>, make: impl FnOnce(Vec<T>) -> Value) -> Option<Value> {

@@ -390,14 +390,7 @@ mod tests {
         h.run("blmove l m Left RIGHT 0");
         h.run("brpoplpush l m 0");
         h.run("blmove nosuch m left right 0");
-        let effects: Vec<String> =
-            h.ks.take_effects()
-                .iter()
-                .map(|e| {
-                    let words: Vec<_> = e.argv.iter().map(|a| String::from_utf8_lossy(a)).collect();
-                    words.join(" ")
-                })
-                .collect();
+        let effects = h.effect_lines();
         assert_eq!(
             effects,
             [

@@ -524,6 +524,19 @@ pub(crate) mod test_support {
             self.run_argv(&argv)
         }
 
+        /// The effects recorded since the last call, each as its words joined
+        /// by spaces (as an AOF shows them).
+        pub(crate) fn effect_lines(&mut self) -> Vec<String> {
+            self.ks
+                .take_effects()
+                .iter()
+                .map(|e| {
+                    let words: Vec<_> = e.argv.iter().map(|a| String::from_utf8_lossy(a)).collect();
+                    words.join(" ")
+                })
+                .collect()
+        }
+
         pub(crate) fn run_argv(&mut self, argv: &[Bytes]) -> Frame {
             match self.ks.execute(&mut self.session, argv) {
                 Some(frame) => frame,

@@ -245,14 +245,7 @@ mod tests {
         h.run("bzpopmin z 0");
         h.run("bzpopmax z 0");
         h.run("bzmpop 0 1 z min count 10");
-        let effects: Vec<String> =
-            h.ks.take_effects()
-                .iter()
-                .map(|e| {
-                    let words: Vec<_> = e.argv.iter().map(|a| String::from_utf8_lossy(a)).collect();
-                    words.join(" ")
-                })
-                .collect();
+        let effects = h.effect_lines();
         assert_eq!(effects, ["ZPOPMIN z", "ZPOPMAX z", "ZPOPMIN z 2"]);
     }
 }

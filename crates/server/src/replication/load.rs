@@ -37,8 +37,6 @@ impl Read for ChannelReader {
     }
 }
 
-/// Decodes the payload from `rx` and returns it loaded into a new keyspace, or the
-/// error (decoding, checksum, a truncated transfer, an unsupported type).
 /// What a payload loaded: the data and the `repl-stream-db` aux field.
 #[derive(Debug)]
 pub struct Loaded {
@@ -48,6 +46,8 @@ pub struct Loaded {
     pub stream_db: usize,
 }
 
+/// Decodes the payload from `rx` and returns it loaded into a new keyspace, or the
+/// error (decoding, checksum, a truncated transfer, an unsupported type).
 pub fn load(shared: &Shared, rx: Receiver<Vec<u8>>) -> Result<Loaded, String> {
     let (mut keyspace, databases) = {
         let config = shared.config();
