@@ -3,7 +3,11 @@
 
 1. redis-benchmark SET throughput with `appendonly yes` and `appendfsync everysec`,
    then `always`, on both servers (50 clients, alternating order, median of
-   --rounds), with the ratio ferrodis/redis.
+   --rounds), with the ratio ferrodis/redis, each server's CPU time per SET and
+   the CPU share redis-benchmark itself used. Without pipelining the single-threaded
+   client saturates its core against either server, so that ratio mostly measures
+   the client and swings a few percent either way between runs: "rounds won"
+   counts the rounds where ferrodis was at least as fast as redis-server.
 2. BGREWRITEAOF time on the bench/gen_dataset.py dataset, loaded into both.
 3. AOF load time at start-up: each server restarted on its own directory, and
    ferrodis also on redis-server's directory (the same files for both).
@@ -24,7 +28,7 @@ import sys
 import tempfile
 import time
 
-from compare import bench, free_port, info_field, wait_ready
+from compare import bench_cpu, free_port, info_field, wait_ready
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
@@ -108,22 +112,35 @@ def main():
     try:
         print(f"redis-benchmark SET -c {args.clients} -n {args.requests}, median of {args.rounds} rounds, "
               f"{os.cpu_count()} cores")
-        print(f"{'appendfsync':<12} {'pipeline':>8} {'ferrodis ops/s':>15} {'redis ops/s':>13} {'ratio':>7}")
+        print("(server us/op: the server's CPU time per SET; client CPU: the share of one core "
+              "redis-benchmark used, near 100% when the client is the bottleneck)")
+        print(f"{'appendfsync':<12} {'pipeline':>8} {'ferrodis ops/s':>15} {'redis ops/s':>13} {'ratio':>7}"
+              f" {'server us/op f/r':>17} {'client CPU f/r':>15} {'rounds won':>11}")
         for fsync in () if args.skip_throughput else ("everysec", "always"):
             for pipeline in (1, 16):
                 results = {"ferrodis": [], "redis": []}
+                server_us = {"ferrodis": [], "redis": []}
+                client_cpu = {"ferrodis": [], "redis": []}
                 for r in range(args.rounds):
                     order = ["ferrodis", "redis"] if r % 2 == 0 else ["redis", "ferrodis"]
                     for name in order:
                         d = tempfile.mkdtemp(dir=work)
                         s = Server(name, binaries[name], d, ["--appendonly", "yes", "--appendfsync", fsync])
                         s.start()
-                        rows = bench(s.port, "set", args.requests, args.clients, pipeline, tool)
+                        rows, us, client = bench_cpu(s.port, s.proc.pid, "set", args.requests,
+                                                     args.clients, pipeline, tool)
                         results[name].append(rows["SET"])
+                        server_us[name].append(us)
+                        client_cpu[name].append(client)
                         s.stop()
                         shutil.rmtree(d, ignore_errors=True)
                 f, r = statistics.median(results["ferrodis"]), statistics.median(results["redis"])
-                print(f"{fsync:<12} {pipeline:>8} {f:>15,.0f} {r:>13,.0f} {f / r:>7.2f}")
+                us = "/".join(f"{statistics.median(server_us[n]):.2f}" for n in ("ferrodis", "redis"))
+                cpu = "/".join(f"{statistics.median(client_cpu[n]):.0%}" for n in ("ferrodis", "redis"))
+                # Rounds where ferrodis was at least as fast as redis-server run next to it.
+                won = sum(a >= b for a, b in zip(results["ferrodis"], results["redis"]))
+                print(f"{fsync:<12} {pipeline:>8} {f:>15,.0f} {r:>13,.0f} {f / r:>7.2f} {us:>17} {cpu:>15}"
+                      f" {won:>6}/{args.rounds}")
 
         data = os.path.join(work, "data.resp")
         with open(data, "wb") as out:

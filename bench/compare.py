@@ -16,6 +16,7 @@ import argparse
 import csv
 import io
 import os
+import resource
 import shutil
 import socket
 import statistics
@@ -63,6 +64,28 @@ def bench(port, tests, requests, clients, pipeline, tool):
         if row and row[0] != "test":
             rows[row[0]] = float(row[1])
     return rows
+
+
+def cpu_seconds(pid):
+    """User + system CPU time a process has used so far (/proc/PID/stat)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def bench_cpu(port, pid, tests, requests, clients, pipeline, tool):
+    """Like bench(), plus where the CPU went: the server's CPU microseconds per
+    request and the share of one core redis-benchmark itself used. A client near
+    100% means the run measured the client's speed rather than the server's."""
+    client_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    server_before = cpu_seconds(pid)
+    began = time.time()
+    rows = bench(port, tests, requests, clients, pipeline, tool)
+    wall = time.time() - began
+    server = cpu_seconds(pid) - server_before
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    client = (after.ru_utime - client_before.ru_utime) + (after.ru_stime - client_before.ru_stime)
+    return rows, server * 1e6 / requests, client / wall
 
 
 def info_field(port, field):

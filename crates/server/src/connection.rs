@@ -131,7 +131,10 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, client: Arc<Clien
         // Run every complete command in the buffer, writing whenever 64 KB of
         // replies are pending.
         loop {
-            let step = run_batch(&mut conn, &shared, &mut decoder, &mut rbuf, &mut wbuf);
+            let step = {
+                let _batch = crate::aof::ConnectionBatch::enter();
+                run_batch(&mut conn, &shared, &mut decoder, &mut rbuf, &mut wbuf)
+            };
             // Read on the thread that ran the batch, before any await.
             if let Some(end) = crate::aof::take_batch_end() {
                 // No reply before its writes are in the AOF (fsynced with always).

@@ -23,6 +23,30 @@ thread_local! {
     static BATCH_END: Cell<u64> = const { Cell::new(0) };
 }
 
+thread_local! {
+    /// Set while a connection runs its batch: with `appendfsync always` that
+    /// connection wakes the writer itself, once the other batches of the turn
+    /// are fed too ([`super::Aof::wait_synced`]), so one fsync covers them all.
+    static IN_CONNECTION_BATCH: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Marks the current thread as running a connection's batch until dropped.
+pub struct ConnectionBatch(());
+
+impl ConnectionBatch {
+    /// Enters the batch.
+    pub fn enter() -> ConnectionBatch {
+        IN_CONNECTION_BATCH.with(|c| c.set(true));
+        ConnectionBatch(())
+    }
+}
+
+impl Drop for ConnectionBatch {
+    fn drop(&mut self) {
+        IN_CONNECTION_BATCH.with(|c| c.set(false));
+    }
+}
+
 /// Where the effects fed on this thread since the last call end, if any were.
 pub fn take_batch_end() -> Option<u64> {
     let end = BATCH_END.with(|c| c.replace(0));
@@ -40,8 +64,9 @@ pub struct FeedState {
     pub fed: u64,
     /// The writer sleeps on [`Feed::wake`]; the next feed must wake it.
     pub writer_idle: bool,
-    /// Feeds wake the writer (`appendfsync always`: it does every write and
-    /// fsync); otherwise connections write inline.
+    /// `appendfsync always`: the writer does every write and fsync, woken by
+    /// feeds outside connection batches and by connections at the end of their
+    /// turn; otherwise connections write inline.
     pub wake_writer: bool,
     /// The writer must stop (AOF turned off, shutdown).
     pub stop: bool,
@@ -79,7 +104,9 @@ impl EffectSink for AofSink {
         *fed += (buf.len() - before) as u64;
         let end = *fed;
         BATCH_END.with(|c| c.set(end));
-        if s.writer_idle && s.wake_writer {
+        // Feeds outside a connection's batch (expiry, a replica applying its
+        // master's stream) have nobody to wake the writer later.
+        if s.writer_idle && s.wake_writer && !IN_CONNECTION_BATCH.with(Cell::get) {
             s.writer_idle = false;
             self.0.wake.notify_one();
         }
@@ -106,5 +133,33 @@ mod tests {
         assert_eq!(feed.lock().buf, expected);
         assert_eq!(take_batch_end(), Some(expected.len() as u64));
         assert_eq!(take_batch_end(), None);
+    }
+
+    #[test]
+    fn only_feeds_outside_connection_batches_wake_the_writer() {
+        let feed = Arc::new(Feed::default());
+        let sink = AofSink(feed.clone());
+        let effect = || Effect {
+            db: 0,
+            argv: vec![Bytes::from_static(b"DEL"), Bytes::from_static(b"k")],
+        };
+        let idle_writer = || {
+            let mut s = feed.lock();
+            s.wake_writer = true;
+            s.writer_idle = true;
+        };
+        idle_writer();
+        {
+            let _batch = ConnectionBatch::enter();
+            sink.feed(&[effect()]);
+        }
+        // The connection wakes it after its turn (Aof::wait_synced).
+        assert!(feed.lock().writer_idle);
+        sink.feed(&[effect()]);
+        assert!(
+            !feed.lock().writer_idle,
+            "an expiry's DEL must wake the writer"
+        );
+        take_batch_end();
     }
 }

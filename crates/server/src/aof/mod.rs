@@ -30,7 +30,7 @@ use tokio::sync::watch;
 use crate::config::Config;
 use crate::shared::Shared;
 
-pub use feed::take_batch_end;
+pub use feed::{take_batch_end, ConnectionBatch};
 pub use info::write_info;
 pub use rewrite::{cron, start_rewrite, RewriteStart};
 
@@ -181,18 +181,20 @@ impl Aof {
     /// Waits until the stream is in the file up to `offset` (fsynced with
     /// `appendfsync always`): a connection's replies wait for its batch's writes.
     ///
-    /// With `always` the writer thread does every write and fsync (group commit).
-    /// Otherwise the connection first lets the other ready connections run their
-    /// batches, then writes everything fed so far itself unless someone else is
-    /// writing: one `write` per turn of the runtime, as Redis writes `aof_buf`
-    /// once per event-loop turn, without waking another thread.
+    /// The connection first lets the other ready connections run their batches.
+    /// With `always` it then wakes the writer thread, which does every write and
+    /// fsync (group commit: one fsync for the turn, as Redis fsyncs once per
+    /// event-loop turn in `beforeSleep()`). Otherwise it writes everything fed so
+    /// far itself unless someone else is writing: one `write` per turn, without
+    /// waking another thread.
     pub async fn wait_synced(&self, offset: u64) {
         if *self.synced.borrow() >= offset {
             return;
         }
         let inline = self.inline.load(Ordering::Relaxed);
-        if inline {
-            tokio::task::yield_now().await;
+        tokio::task::yield_now().await;
+        if !inline {
+            self.kick_writer();
         }
         let mut rx = self.synced.subscribe();
         loop {
@@ -213,6 +215,16 @@ impl Aof {
             if rx.changed().await.is_err() {
                 return;
             }
+        }
+    }
+
+    /// `always`: wakes the writer thread if it sleeps, so it writes and fsyncs
+    /// what the turn fed.
+    fn kick_writer(&self) {
+        let mut s = self.feed.lock();
+        if s.writer_idle && !s.buf.is_empty() {
+            s.writer_idle = false;
+            self.feed.wake.notify_one();
         }
     }
 
