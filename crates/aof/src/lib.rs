@@ -49,6 +49,8 @@ mod appender;
 mod dir;
 mod error;
 mod feed;
+#[doc(hidden)]
+pub mod fuzzing;
 mod load;
 mod manifest;
 mod naming;
