@@ -95,6 +95,7 @@ mod view;
 
 pub use crate::{
     blocking::Outcome,
+    commands::select_db,
     dump::{DumpCodec, RestoreError},
     effects::Effect,
     error::{Error, Result},

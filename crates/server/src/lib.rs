@@ -32,6 +32,7 @@ mod dump_codec;
 mod evict;
 mod listener;
 pub mod load;
+pub mod loading;
 pub mod log;
 mod notify;
 pub mod propagate;
@@ -120,19 +121,42 @@ async fn serve(
     }
     let shared = Arc::new(Shared::new(config, port));
     shared.set_self();
-    if let Err(e) = aof::startup::load_data_from_disk(&shared) {
-        for line in e.lines() {
-            tracing::warn!("{line}");
-        }
-        return Err(StartupError(e));
-    }
     let (rebind_tx, mut rebind_rx) = tokio::sync::mpsc::unbounded_channel();
     shared.set_rebind(rebind_tx);
     // Subscribed before any client is accepted: a SHUTDOWN sent by the first
     // client must not be marked seen already (watch receivers start at the
     // current value).
     let mut stop = shared.stop_signal();
-    let mut accepting = accept_all(listeners, &shared);
+    // With files to read, clients are accepted while the dataset loads, as in
+    // Redis: they get `-LOADING` for commands without the `loading` flag until it
+    // is in. The load runs on this task's thread; connections run on the
+    // runtime's workers (a current-thread runtime serves them once it is over).
+    let (loaded, mut accepting, later) = {
+        // Locked before any client is accepted: no command runs before the load.
+        let mut keyspace = shared.keyspace();
+        let (accepting, later) = if aof::startup::has_data(&shared) {
+            shared
+                .loading
+                .begin(shared.config().get_int("key-load-delay"));
+            (accept_all(listeners, &shared), Vec::new())
+        } else {
+            (tokio::task::JoinSet::new(), listeners)
+        };
+        let loaded = aof::startup::load_data_from_disk(&shared, &mut keyspace);
+        shared.loading.end();
+        (loaded, accepting, later)
+    };
+    if let Err(e) = loaded {
+        accepting.abort_all();
+        shared.clients.kill_all();
+        for line in e.lines() {
+            tracing::warn!("{line}");
+        }
+        return Err(StartupError(e));
+    }
+    for listener in later {
+        accepting.spawn(listener::accept_loop(listener, shared.clone()));
+    }
     let dirty = shared.keyspace().dirty();
     shared.rdb.start(&shared, dirty);
     let cron = tokio::spawn(cron::run(shared.clone()));

@@ -13,6 +13,8 @@ use ferrodis_aof::{load_files_with, AofDir, LoadEvent, LoadOptions, LoadReport};
 use ferrodis_keyspace::{Keyspace, LoadValue, Scalar, Session};
 use ferrodis_rdb::{Element, Item, Packed, PackedKind, Value};
 
+use crate::loading::Loading;
+
 /// Applies one RDB key. Keys already expired are skipped, as a master skips them
 /// (`rdbLoadRioWithLoadingCtx`: "if (iAmMaster() && expiretime < now)"); types the
 /// keyspace does not have (streams, modules) are an error naming the key.
@@ -165,7 +167,14 @@ impl RdbHints {
 }
 
 /// Loads an RDB file into an empty keyspace; returns the number of keys loaded.
-pub fn load_rdb(ks: &mut Keyspace, path: &Path, now_ms: i64) -> Result<u64, String> {
+/// `loading` gets the progress INFO reports (its bytes count from `start`, for an
+/// RDB that is the base of an AOF).
+pub fn load_rdb(
+    ks: &mut Keyspace,
+    path: &Path,
+    now_ms: i64,
+    loading: &Loading,
+) -> Result<u64, String> {
     let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let len = file.metadata().map_or(u64::MAX, |m| m.len());
     let mut hints = RdbHints::for_len(len);
@@ -174,12 +183,35 @@ pub fn load_rdb(ks: &mut Keyspace, path: &Path, now_ms: i64) -> Result<u64, Stri
     let mut loaded = 0;
     while let Some(item) = decoder.next_item().map_err(|e| e.to_string())? {
         match item {
-            Item::Key(key) => loaded += u64::from(apply_rdb_key(ks, key, now_ms)?),
+            Item::Key(key) => {
+                loaded += u64::from(apply_rdb_key(ks, key, now_ms)?);
+                loading.key_loaded();
+                if loaded % PROGRESS_EVERY == 0 {
+                    loading.progress(decoder.offset());
+                }
+            }
             Item::Eof { .. } => break,
-            other => hints.apply(ks, &other),
+            other => {
+                note_used_mem(loading, &other);
+                hints.apply(ks, &other);
+            }
         }
     }
     Ok(loaded)
+}
+
+/// Keys between two progress reports (Redis reports every 2 MB or so).
+const PROGRESS_EVERY: u64 = 1024;
+
+/// The `used-mem` aux field, for INFO's `loading_rdb_used_mem`.
+fn note_used_mem(loading: &Loading, item: &Item) {
+    if let Item::Aux { key, value } = item {
+        if key.as_ref() == b"used-mem" {
+            if let Some(n) = std::str::from_utf8(value).ok().and_then(|v| v.parse().ok()) {
+                loading.set_rdb_used_mem(n);
+            }
+        }
+    }
 }
 
 /// Loads the AOF directory `dir` (base, then increments) into the keyspace, logging
@@ -192,6 +224,7 @@ pub fn load_aof(
     dir: &AofDir,
     truncated_ok: bool,
     now_ms: i64,
+    loading: &Loading,
 ) -> Result<LoadReport, String> {
     let files = dir.files_to_load().map_err(|e| match e {
         // Redis stats every file first (`getBaseAndIncrAppendOnlyFilesSize`).
@@ -202,6 +235,7 @@ pub fn load_aof(
     })?;
     let mut session = Session::default();
     let mut total = LoadReport::default();
+    let mut done = 0u64;
     for file in &files {
         let name = file
             .path
@@ -234,8 +268,12 @@ pub fn load_aof(
         };
         let report = load_files_with(std::slice::from_ref(file), options, |event| {
             match event {
-                LoadEvent::Rdb(Item::Key(key)) => apply_rdb_key(ks, key, now_ms).map(drop),
+                LoadEvent::Rdb(Item::Key(key)) => {
+                    loading.key_loaded();
+                    apply_rdb_key(ks, key, now_ms).map(drop)
+                }
                 LoadEvent::Rdb(other) => {
+                    note_used_mem(loading, &other);
                     hints.apply(ks, &other);
                     Ok(())
                 }
@@ -266,6 +304,8 @@ pub fn load_aof(
             "DB loaded from {kind} file {name}: {:.3} seconds",
             started.elapsed().as_secs_f64()
         );
+        done = done.saturating_add(len);
+        loading.progress(done);
         total.files += report.files;
         total.commands += report.commands;
         total.rdb_keys += report.rdb_keys;

@@ -122,6 +122,8 @@ pub struct Shared {
     pub propagation: crate::propagate::Propagation,
     /// RDB saves: the running BGSAVE, LASTSAVE, INFO persistence (save.rs).
     pub rdb: crate::save::RdbState,
+    /// The start-up load in progress (`loading:1`).
+    pub loading: crate::loading::Loading,
     /// DUMP/RESTORE's payload format, installed in the keyspace.
     dump_codec: std::sync::Arc<crate::dump_codec::RdbDumpCodec>,
     /// The append-only file.
@@ -164,6 +166,7 @@ impl Shared {
             eviction,
             propagation: crate::propagate::Propagation::default(),
             rdb: crate::save::RdbState::default(),
+            loading: crate::loading::Loading::default(),
             dump_codec,
             aof: std::sync::Arc::default(),
             replication: crate::replication::Replication::default(),

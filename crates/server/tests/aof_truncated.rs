@@ -75,7 +75,7 @@ fn make_dir(root: &Path, incr: &[u8]) -> std::path::PathBuf {
 fn load(path: &Path, truncated_ok: bool) -> (Result<(), String>, String) {
     let dir = AofDir::open(path, PREFIX).unwrap().unwrap();
     let mut ks = Keyspace::new(16);
-    let result = load_aof(&mut ks, &dir, truncated_ok, 0).map(drop);
+    let result = load_aof(&mut ks, &dir, truncated_ok, 0, &Default::default()).map(drop);
     let mut session = Session::default();
     let mut state = String::new();
     for argv in [

@@ -5,6 +5,7 @@ use ferrodis_resp::Frame;
 
 use super::{int_reply, parse_int, Ctx};
 use crate::error::{Error, Result};
+use crate::keyspace::Session;
 use crate::spec::CommandSpec;
 
 pub(super) const SELECT: CommandSpec = CommandSpec {
@@ -24,8 +25,14 @@ pub(super) const SELECT: CommandSpec = CommandSpec {
 
 /// SELECT index
 pub(super) fn select(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
+    select_db(ctx.session, ctx.dbs.len(), &argv[1])
+}
+
+/// SELECT's checks and effect on a session, for a server that answers it without
+/// the keyspace at hand (Redis serves SELECT while it loads its dataset).
+pub fn select_db(session: &mut Session, databases: usize, index: &[u8]) -> Result<Frame> {
     // getIntFromObjectOrReply(): an integer, then within C's int.
-    let index = parse_int(&argv[1])?;
+    let index = parse_int(index)?;
     if i32::try_from(index).is_err() {
         return Err(Error::OutOfRange {
             min: i32::MIN.into(),
@@ -33,8 +40,8 @@ pub(super) fn select(ctx: &mut Ctx<'_>, argv: &[Bytes]) -> Result<Frame> {
         });
     }
     match usize::try_from(index) {
-        Ok(index) if index < ctx.dbs.len() => {
-            ctx.session.db = index;
+        Ok(index) if index < databases => {
+            session.db = index;
             Ok(Frame::ok())
         }
         _ => Err(Error::DbIndexOutOfRange),

@@ -10,6 +10,7 @@ mod bits;
 mod collection_scan;
 mod counter;
 mod database;
+pub use database::select_db;
 mod dump;
 mod expire;
 mod hash;

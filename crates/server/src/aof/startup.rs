@@ -7,7 +7,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
-use ferrodis_aof::{AofDir, Appender};
+use ferrodis_aof::{manifest_name, AofDir, Appender};
 use ferrodis_keyspace::Keyspace;
 
 use super::writer::Files;
@@ -15,9 +15,25 @@ use super::{AofConfig, RewriteStart};
 use crate::load::{load_aof, load_rdb};
 use crate::shared::{unix_time, Shared};
 
-/// Fills the keyspace from disk before the server accepts clients, and opens the
-/// AOF when it is on. The error is what Redis logs before `exit(1)`.
-pub fn load_data_from_disk(shared: &Arc<Shared>) -> Result<(), String> {
+/// Whether start-up has a file to read (an RDB, an AOF manifest, a legacy AOF):
+/// then clients are accepted during the load and get `-LOADING`. Without one
+/// they are accepted after [`load_data_from_disk`], so no command can run before
+/// it holds the keyspace.
+pub fn has_data(shared: &Shared) -> bool {
+    let config = shared.config();
+    if config.get_bool("appendonly") {
+        let aof = AofConfig::of(&config);
+        aof.path.join(manifest_name(&aof.prefix)).is_file()
+            || aof.data_dir.join(&aof.prefix).is_file()
+    } else {
+        config.dir().join(config.get_str("dbfilename")).is_file()
+    }
+}
+
+/// Fills `keyspace` (the server's, locked by the caller before it accepts
+/// clients) from disk while clients get `-LOADING` (see [`crate::loading`]), and
+/// opens the AOF when it is on. The error is what Redis logs before `exit(1)`.
+pub fn load_data_from_disk(shared: &Arc<Shared>, keyspace: &mut Keyspace) -> Result<(), String> {
     shared.aof.set_owner(shared);
     let (appendonly, truncated_ok, rdb_path) = {
         let config = shared.config();
@@ -28,12 +44,13 @@ pub fn load_data_from_disk(shared: &Arc<Shared>) -> Result<(), String> {
         )
     };
     let aof = AofConfig::of(&shared.config());
-    let mut keyspace = shared.keyspace();
     let now_ms = unix_time().as_millis() as i64;
     let started = Instant::now();
     if !appendonly {
         if rdb_path.is_file() {
-            let keys = load_rdb(&mut keyspace, &rdb_path, now_ms)
+            let len = std::fs::metadata(&rdb_path).map_or(0, |m| m.len());
+            shared.loading.start(len);
+            let keys = load_rdb(keyspace, &rdb_path, now_ms, &shared.loading)
                 .map_err(|e| format!("Fatal error loading the DB: {e}. Exiting."))?;
             shared.rdb.note_load(keys, 0);
             if shared.config().replicaof().is_some() {
@@ -52,7 +69,15 @@ pub fn load_data_from_disk(shared: &Arc<Shared>) -> Result<(), String> {
         .is_some_and(|d| d.manifest().base().is_some() || d.manifest().incrs().next().is_some());
     let mut base_size = 0;
     if let (Some(d), true) = (&dir, has_files) {
-        load_aof(&mut keyspace, d, truncated_ok, now_ms)?;
+        let total = d.files_to_load().map_or(0, |files| {
+            files
+                .iter()
+                .filter_map(|f| std::fs::metadata(&f.path).ok())
+                .map(|m| m.len())
+                .sum()
+        });
+        shared.loading.start(total);
+        load_aof(keyspace, d, truncated_ok, now_ms, &shared.loading)?;
         tracing::info!(
             "DB loaded from append only file: {:.3} seconds",
             started.elapsed().as_secs_f64()
@@ -71,7 +96,7 @@ pub fn load_data_from_disk(shared: &Arc<Shared>) -> Result<(), String> {
         .store(base_size, std::sync::atomic::Ordering::Relaxed);
     shared
         .aof
-        .start(shared, &mut keyspace, files, &aof)
+        .start(shared, keyspace, files, &aof)
         .map_err(|e| format!("Can't start the AOF writer: {e}"))
 }
 

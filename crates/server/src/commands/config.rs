@@ -147,7 +147,7 @@ fn set(conn: &Conn, batch: &mut Batch<'_>, args: &[Bytes]) -> Frame {
         .collect();
     let ctx = SetContext {
         local_client: conn.is_local,
-        loading: false,
+        loading: shared.loading.active(),
     };
     let result: Result<(bool, Vec<&'static str>), String> = shared.update_config(|config| {
         let before = config.clone();

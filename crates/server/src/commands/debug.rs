@@ -94,7 +94,7 @@ fn reload(batch: &mut Batch<'_>, options: &[Bytes]) -> Frame {
         if flush {
             keyspace.flushall();
         }
-        let loaded = crate::load::load_rdb(keyspace, &path, keyspace.now_ms());
+        let loaded = crate::load::load_rdb(keyspace, &path, keyspace.now_ms(), &shared.loading);
         let _ = keyspace.take_effects();
         let _ = keyspace.take_notifications();
         match loaded {

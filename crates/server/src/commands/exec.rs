@@ -28,8 +28,12 @@ pub fn run(conn: &mut Conn, batch: &mut Batch<'_>, _argv: &[Bytes]) -> Frame {
         return Frame::static_error("ERR EXEC without MULTI");
     };
     let watches = std::mem::take(&mut conn.watches);
-    let keyspace = batch.keyspace();
-    let intact = watches.iter().all(|token| keyspace.watch_intact(token));
+    // Without watches the keyspace is not needed to refuse an aborted block
+    // (during the start-up load it is held by the loader).
+    let intact = watches.is_empty() || {
+        let keyspace = batch.keyspace();
+        watches.iter().all(|token| keyspace.watch_intact(token))
+    };
     super::watch::forget(conn, batch);
     if multi.aborted {
         return Frame::static_error("EXECABORT Transaction discarded because of previous errors.");

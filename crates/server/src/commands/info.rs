@@ -175,14 +175,20 @@ fn write_section(batch: &mut Batch<'_>, section: &str, out: &mut String) {
             f("lazyfree_pending_objects", &0);
         }
         "persistence" => {
-            let dirty = batch.keyspace().dirty();
-            f("loading", &0);
+            let dirty = batch.keyspace_unless_loading().map_or(0, |ks| ks.dirty());
+            f("loading", &u8::from(shared.loading.active()));
             f("async_loading", &0);
             shared.rdb.write_info(dirty, &mut f);
             crate::aof::write_info(&shared.aof, out);
+            shared.loading.write_info(&mut |k, v| {
+                let _ = write!(out, "{k}:{v}\r\n");
+            });
         }
         "stats" => {
-            let ks = batch.keyspace().stats().clone();
+            let ks = batch
+                .keyspace_unless_loading()
+                .map(|ks| ks.stats().clone())
+                .unwrap_or_default();
             let (ops, input_kbps, output_kbps) = stats.rates();
             f(
                 "total_connections_received",
@@ -241,7 +247,9 @@ fn write_section(batch: &mut Batch<'_>, section: &str, out: &mut String) {
         }
         "cluster" => f("cluster_enabled", &0),
         "keyspace" => {
-            let ks = batch.keyspace();
+            let Some(ks) = batch.keyspace_unless_loading() else {
+                return;
+            };
             for db in 0..ks.databases() {
                 let i = ks.db_info(db);
                 if i.keys > 0 {

@@ -314,6 +314,15 @@ impl<'a> Batch<'a> {
         self.keyspace.as_deref_mut()
     }
 
+    /// The keyspace, unless the start-up load holds it: INFO must answer
+    /// during the load without waiting for its end.
+    pub fn keyspace_unless_loading(&mut self) -> Option<&mut Keyspace> {
+        if self.keyspace.is_none() && self.shared.loading.active() {
+            return None;
+        }
+        Some(self.keyspace())
+    }
+
     /// The keyspace, locked for the rest of the batch.
     pub fn keyspace(&mut self) -> &mut Keyspace {
         let shared = self.shared;
@@ -348,11 +357,13 @@ pub fn dispatch(conn: &mut Conn, batch: &mut Batch<'_>, argv: &[Bytes]) -> Frame
     // QUIT and RESET (checked after existence, arity and auth, as in Redis 7.0).
     let pubsub_context = conn.in_pubsub_context();
     let repl_checks = batch.shared.replication.may_refuse() && !conn.master_link;
+    let loading = batch.shared.loading.active();
     if conn.multi.is_some()
         || !conn.authenticated
         || server.is_some()
         || pubsub_context
         || repl_checks
+        || loading
     {
         let spec = match check(conn, server, argv) {
             Ok(spec) => spec,
@@ -363,7 +374,8 @@ pub fn dispatch(conn: &mut Conn, batch: &mut Batch<'_>, argv: &[Bytes]) -> Frame
                 return reply;
             }
         };
-        if batch.shared.eviction.maxmemory() > 0 && !batch.in_exec {
+        // Evicting needs the keyspace, which the start-up load holds.
+        if batch.shared.eviction.maxmemory() > 0 && !batch.in_exec && !loading {
             if let Some(reply) = oom::check(conn, batch, Some(spec), argv) {
                 return reply;
             }
@@ -386,6 +398,13 @@ pub fn dispatch(conn: &mut Conn, batch: &mut Batch<'_>, argv: &[Bytes]) -> Frame
         }
         if pubsub_context && !server.is_some_and(|c| pubsub::allowed_in_context(c.spec.name)) {
             return pubsub::not_allowed(spec.name);
+        }
+        // Redis's `processCommand()`: after the replica checks, before queueing.
+        if loading && !spec.flags.contains(&"loading") {
+            if let Some(multi) = conn.multi.as_mut() {
+                multi.aborted = true;
+            }
+            return Frame::static_error(crate::loading::LOADING_ERR);
         }
         if let Some(multi) = conn.multi.as_mut() {
             let control = server.is_some_and(|c| multi::CONTROL.contains(&c.spec.name));
@@ -410,6 +429,12 @@ pub fn dispatch(conn: &mut Conn, batch: &mut Batch<'_>, argv: &[Bytes]) -> Frame
     }
     let reply = match server {
         Some(cmd) => (cmd.run)(conn, batch, argv),
+        // The start-up load holds the keyspace: SELECT answers without it.
+        None if loading && argv[0].eq_ignore_ascii_case(b"select") => {
+            let databases = batch.shared.config().get_int("databases").max(1) as usize;
+            ferrodis_keyspace::select_db(&mut conn.session, databases, &argv[1])
+                .unwrap_or_else(|e| e.to_frame())
+        }
         None => keyspace_command(conn, batch, argv),
     };
     if let Some(keyspace) = batch.keyspace.as_deref_mut() {

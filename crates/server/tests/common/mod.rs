@@ -51,10 +51,33 @@ impl Ferrodis {
                 .await;
             });
         });
-        Ferrodis {
+        let server = Ferrodis {
             addr,
             stop: Some(tx),
             thread: Some(thread),
+        };
+        server.wait_loaded();
+        server
+    }
+
+    /// Waits out the start-up load: until then commands get `-LOADING` (the
+    /// listener accepts from the start). Returns early if the server does not
+    /// answer at all (a start-up failure the test looks for).
+    fn wait_loaded(&self) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            let Ok(mut stream) = TcpStream::connect(self.addr) else {
+                return;
+            };
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(60)));
+            let mut reply = [0u8; 8];
+            if stream.write_all(b"PING\r\n").is_err() || stream.read(&mut reply).is_err() {
+                return;
+            }
+            if !reply.starts_with(b"-LOADING") {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(5));
         }
     }
 
