@@ -142,10 +142,25 @@ async fn serve(
         } else {
             (tokio::task::JoinSet::new(), listeners)
         };
+        let watcher = (signals.is_some() && shared.loading.active())
+            .then(|| tokio::spawn(signals::stop_loading_on_signal(shared.clone())));
         let loaded = aof::startup::load_data_from_disk(&shared, &mut keyspace);
         shared.loading.end();
+        if let Some(watcher) = watcher {
+            // From now on the signal handlers of the serving loop take signals.
+            watcher.abort();
+        }
         (loaded, accepting, later)
     };
+    if shared.loading.aborted() {
+        // SHUTDOWN or a signal during the load: Redis exits at once without
+        // saving (`SHUTDOWN_NOSAVE`), its files untouched.
+        tracing::warn!("User requested shutdown...");
+        accepting.abort_all();
+        shared.clients.kill_all();
+        while accepting.join_next().await.is_some() {}
+        return Ok(());
+    }
     if let Err(e) = loaded {
         accepting.abort_all();
         shared.clients.kill_all();

@@ -185,7 +185,7 @@ pub fn load_rdb(
         match item {
             Item::Key(key) => {
                 loaded += u64::from(apply_rdb_key(ks, key, now_ms)?);
-                loading.key_loaded();
+                loading.key_loaded()?;
                 if loaded % PROGRESS_EVERY == 0 {
                     loading.progress(decoder.offset());
                 }
@@ -268,16 +268,17 @@ pub fn load_aof(
         };
         let report = load_files_with(std::slice::from_ref(file), options, |event| {
             match event {
-                LoadEvent::Rdb(Item::Key(key)) => {
-                    loading.key_loaded();
-                    apply_rdb_key(ks, key, now_ms).map(drop)
-                }
+                LoadEvent::Rdb(Item::Key(key)) => loading
+                    .key_loaded()
+                    .and_then(|()| apply_rdb_key(ks, key, now_ms).map(drop)),
                 LoadEvent::Rdb(other) => {
                     note_used_mem(loading, &other);
                     hints.apply(ks, &other);
                     Ok(())
                 }
-                LoadEvent::Command(argv) => run(ks, &mut session, &argv),
+                LoadEvent::Command(argv) => {
+                    loading.check().and_then(|()| run(ks, &mut session, &argv))
+                }
                 LoadEvent::Transaction(cmds) => {
                     ks.begin_transaction();
                     let r = cmds.iter().try_for_each(|argv| run(ks, &mut session, argv));

@@ -28,6 +28,9 @@ pub struct Loading {
     /// probability of 1/-n, Redis's `debugDelay()`).
     key_delay: AtomicI64,
     keys: AtomicU64,
+    /// A shutdown was asked for during the load: it stops, and the server exits
+    /// without saving (Redis's `whileBlockedCron()` with `SHUTDOWN_NOSAVE`).
+    aborted: AtomicBool,
 }
 
 impl Loading {
@@ -67,12 +70,32 @@ impl Loading {
         self.rdb_used_mem.store(bytes, Ordering::Relaxed);
     }
 
-    /// Called once per key loaded: `key-load-delay`, which Redis's tests use to
-    /// make a load last long enough to watch.
-    pub fn key_loaded(&self) {
+    /// Stops the load: SHUTDOWN or a signal during it.
+    pub fn abort(&self) {
+        self.aborted.store(true, Ordering::Release);
+    }
+
+    /// Whether a shutdown stopped the load.
+    pub fn aborted(&self) -> bool {
+        self.aborted.load(Ordering::Acquire)
+    }
+
+    /// Called before each command of an AOF: an error once the load is aborted.
+    pub fn check(&self) -> Result<(), String> {
+        if self.aborted.load(Ordering::Relaxed) {
+            return Err("loading stopped by a shutdown".to_string());
+        }
+        Ok(())
+    }
+
+    /// Called once per key loaded: an error once the load is aborted, and
+    /// `key-load-delay`, which Redis's tests use to make a load last long enough
+    /// to watch.
+    pub fn key_loaded(&self) -> Result<(), String> {
+        self.check()?;
         let delay = self.key_delay.load(Ordering::Relaxed);
         if delay == 0 {
-            return;
+            return Ok(());
         }
         let micros = if delay > 0 {
             delay as u64
@@ -83,6 +106,7 @@ impl Loading {
         if micros > 0 {
             std::thread::sleep(Duration::from_micros(micros));
         }
+        Ok(())
     }
 
     /// The INFO persistence fields Redis adds while loading (after the AOF's).

@@ -62,6 +62,24 @@ impl Sig {
     }
 }
 
+/// While the start-up load runs (on the serving task's thread), a SIGTERM or
+/// SIGINT stops it: Redis logs this line from its handler and exits without
+/// saving at the next chance its load loop gives (`whileBlockedCron()`).
+pub(crate) async fn stop_loading_on_signal(shared: Arc<Shared>) {
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        return;
+    };
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = int.recv() => {}
+    }
+    tracing::warn!("Received shutdown signal during loading, scheduling shutdown.");
+    shared.loading.abort();
+}
+
 /// The shutdown `sig` asks for (`shutdown-on-sigterm` / `shutdown-on-sigint`,
 /// SHUTDOWN's flags; "default" is a plain SHUTDOWN). Clients keep being served
 /// while it saves (each waits for the keyspace, as behind a SAVE). Ok: the server

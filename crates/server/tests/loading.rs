@@ -141,3 +141,80 @@ fn clients_are_served_during_the_load_as_by_redis() {
     assert_eq!(ferrodis.1, redis.1, "INFO persistence during the load");
     assert!(ferrodis.1.contains(&"loading:1".to_string()));
 }
+
+/// The log's messages from the first one about the shutdown, without Redis's
+/// prefixes (`pid:role date time mark`, `pid:signal-handler (time)`).
+fn shutdown_messages(log: &str) -> Vec<String> {
+    let messages: Vec<String> = log
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(|l| match l.split_once(":signal-handler (") {
+            Some((_, rest)) => rest.split_once(") ").unwrap().1.to_string(),
+            None => l.splitn(7, ' ').nth(6).unwrap_or_default().to_string(),
+        })
+        .map(|m| m.replace("ferrodis is now", "Redis is now"))
+        .collect();
+    let first = messages
+        .iter()
+        .position(|m| m.contains("shutdown"))
+        .unwrap_or(messages.len());
+    messages[first..].to_vec()
+}
+
+/// A shutdown asked for during the load, by a signal or by SHUTDOWN: like
+/// redis-server, the load stops, nothing is saved, the process exits with 0.
+#[test]
+fn a_shutdown_during_the_load_exits_without_saving() {
+    let dir = TempDir::new("loading-shutdown");
+    write_dataset(&dir);
+    let file = std::fs::read(dir.path.join("dump.rdb")).unwrap();
+    let mut seen = Vec::new();
+    for kind in [Kind::Ferrodis, Kind::Redis] {
+        for how in ["SIGTERM", "SIGINT", "SHUTDOWN"] {
+            let (server, mut c) = start_loading(kind, &dir);
+            assert_eq!(
+                c.cmd(&["PING"]),
+                Frame::error("LOADING Redis is loading the dataset in memory"),
+                "{kind:?}"
+            );
+            match how {
+                "SHUTDOWN" => {
+                    c.send(b"*1\r\n$8\r\nSHUTDOWN\r\n");
+                    assert_eq!(c.read_frame(), None, "{kind:?}: no reply, then the close");
+                }
+                signal => {
+                    let status = std::process::Command::new("kill")
+                        .args([
+                            &format!("-{}", &signal[3..]),
+                            &server.child.id().to_string(),
+                        ])
+                        .status()
+                        .unwrap();
+                    assert!(status.success());
+                }
+            }
+            let (status, log) = server.wait_exit(Duration::from_secs(60));
+            assert!(status.success(), "{kind:?} {how}: {status}\n{log}");
+            assert!(
+                !log.contains("DB loaded from disk"),
+                "{kind:?} {how}:\n{log}"
+            );
+            assert_eq!(
+                std::fs::read(dir.path.join("dump.rdb")).unwrap(),
+                file,
+                "{kind:?} {how}: the file was rewritten"
+            );
+            seen.push((how, shutdown_messages(&log)));
+        }
+    }
+    let (ferrodis, redis) = seen.split_at(3);
+    assert_eq!(ferrodis, redis, "log lines");
+    assert_eq!(
+        ferrodis[0].1,
+        [
+            "Received shutdown signal during loading, scheduling shutdown.",
+            "User requested shutdown...",
+            "Redis is now ready to exit, bye bye...",
+        ]
+    );
+}

@@ -42,6 +42,14 @@ pub fn run(conn: &mut Conn, batch: &mut Batch<'_>, argv: &[Bytes]) -> Frame {
         // Shutdown here is immediate, so there is never one in progress to abort.
         return Frame::static_error("ERR No shutdown in progress.");
     }
+    if shared.loading.active() {
+        // Redis 7.0 makes it SHUTDOWN NOSAVE while loading: the load stops and
+        // the server exits without touching its files (see `serve` in lib.rs).
+        shared.loading.abort();
+        conn.no_reply = true;
+        conn.close_after_reply = true;
+        return Frame::ok();
+    }
     tracing::warn!("User requested shutdown...");
     let mode = match (save, nosave) {
         (true, _) => ShutdownSave::Save,
