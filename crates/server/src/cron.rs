@@ -2,6 +2,7 @@
 //! the instantaneous metrics, eviction left over by commands, RDB saves (save
 //! rules, scheduled BGSAVE) and AOF rewrites (scheduled or automatic).
 
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -25,7 +26,9 @@ pub async fn run(shared: Arc<Shared>) {
             let now_ms = unix_time().as_millis() as i64;
             let budget = period * EXPIRE_TIME_PERC / 100;
             let mut keyspace = shared.keyspace();
-            keyspace.active_expire_cycle(now_ms, ExpireBudget::Time(budget));
+            if shared.active_expire.load(Ordering::Relaxed) {
+                keyspace.active_expire_cycle(now_ms, ExpireBudget::Time(budget));
+            }
             shared.propagation.flush(&mut keyspace);
             if keyspace.has_notifications() {
                 // Published under the keyspace lock, so that they stay in order with

@@ -124,6 +124,9 @@ pub struct Shared {
     pub rdb: crate::save::RdbState,
     /// The start-up load in progress (`loading:1`).
     pub loading: crate::loading::Loading,
+    /// The cron's active expiry runs (DEBUG SET-ACTIVE-EXPIRE turns it off, as
+    /// Redis's `active_expire_enabled`).
+    pub active_expire: AtomicBool,
     /// DUMP/RESTORE's payload format, installed in the keyspace.
     dump_codec: std::sync::Arc<crate::dump_codec::RdbDumpCodec>,
     /// The append-only file.
@@ -167,6 +170,7 @@ impl Shared {
             propagation: crate::propagate::Propagation::default(),
             rdb: crate::save::RdbState::default(),
             loading: crate::loading::Loading::default(),
+            active_expire: AtomicBool::new(true),
             dump_codec,
             aof: std::sync::Arc::default(),
             replication: crate::replication::Replication::default(),

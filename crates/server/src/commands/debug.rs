@@ -1,5 +1,6 @@
 //! DEBUG SLEEP <seconds>: block the server, like Redis, for tests of timeouts and
-//! clients; DEBUG RELOAD: save, flush and load the RDB file back. Guarded by
+//! clients; DEBUG SET-ACTIVE-EXPIRE <0|1>: stop or restart active expiry; DEBUG
+//! RELOAD: save, flush and load the RDB file back. Guarded by
 //! `enable-debug-command` as in Redis 7.0 (default `no`).
 
 use std::time::Duration;
@@ -50,6 +51,18 @@ pub fn run(conn: &mut Conn, batch: &mut Batch<'_>, argv: &[Bytes]) -> Frame {
         // move other tasks (accepting, reading) off this worker thread.
         batch.keyspace();
         tokio::task::block_in_place(|| std::thread::sleep(Duration::from_secs_f64(secs)));
+        return Frame::ok();
+    }
+    if sub.eq_ignore_ascii_case(b"set-active-expire") && argv.len() == 3 {
+        // Redis reads the flag with atoi: anything but a non-zero number is 0.
+        let on = std::str::from_utf8(&argv[2])
+            .ok()
+            .and_then(|s| s.trim().parse::<i64>().ok())
+            .is_some_and(|n| n != 0);
+        batch
+            .shared()
+            .active_expire
+            .store(on, std::sync::atomic::Ordering::Relaxed);
         return Frame::ok();
     }
     if sub.eq_ignore_ascii_case(b"reload") {

@@ -32,7 +32,7 @@ fn step(shared: &Arc<Shared>, seconds: u64) {
             c.get_int("repl-backlog-ttl").max(0) as u64,
             c.get_int("min-replicas-to-write").max(0) as usize,
             c.get_int("min-replicas-max-lag").max(0),
-            super::stream::backlog_size(shared),
+            super::stream::backlog_size_of(&c),
         )
     };
     let now = now_ms();

@@ -13,7 +13,9 @@ use crate::shared::Shared;
 
 /// Writes the fields of `# Replication`.
 pub fn section(shared: &Shared, f: &mut dyn FnMut(&str, &dyn Display)) {
-    let (ro, announced, priority, min_write, max_lag) = {
+    // Read before the replication state is locked: taking the configuration
+    // under it would invert the order `handshake_config` takes them in.
+    let (ro, announced, priority, min_write, max_lag, backlog_size) = {
         let c = shared.config();
         (
             c.get_bool("replica-read-only"),
@@ -21,6 +23,7 @@ pub fn section(shared: &Shared, f: &mut dyn FnMut(&str, &dyn Display)) {
             c.get_int("replica-priority"),
             c.get_int("min-replicas-to-write"),
             c.get_int("min-replicas-max-lag"),
+            super::stream::backlog_size_of(&c),
         )
     };
     let state = shared.replication.state();
@@ -100,7 +103,7 @@ pub fn section(shared: &Shared, f: &mut dyn FnMut(&str, &dyn Display)) {
     );
     let backlog = h.backlog();
     f("repl_backlog_active", &u8::from(backlog.is_some()));
-    f("repl_backlog_size", &super::stream::backlog_size(shared));
+    f("repl_backlog_size", &backlog_size);
     f(
         "repl_backlog_first_byte_offset",
         &backlog.map_or(0, |b| b.first_byte_offset()),

@@ -288,25 +288,27 @@ async fn link(
 }
 
 fn handshake_config(shared: &Shared) -> HandshakeConfig {
-    let config = shared.config();
-    let auth = config.get_str("masterauth");
-    let user = config.get_str("masteruser");
-    let announce_ip = config.get_str("replica-announce-ip");
-    let announce_port = config.get_int("replica-announce-port");
+    // Read, then released before the replication state is taken: other paths
+    // read the configuration with the state locked, and nesting both ways can
+    // deadlock behind a waiting CONFIG SET.
+    let (auth, user, announce_ip, announce_port) = {
+        let config = shared.config();
+        (
+            config.get_str("masterauth").to_string(),
+            config.get_str("masteruser").to_string(),
+            config.get_str("replica-announce-ip").to_string(),
+            config.get_int("replica-announce-port"),
+        )
+    };
     let state = shared.replication.state();
     HandshakeConfig {
-        auth: (!auth.is_empty()).then(|| {
-            (
-                (!user.is_empty()).then(|| user.to_string()),
-                auth.to_string(),
-            )
-        }),
+        auth: (!auth.is_empty()).then(|| ((!user.is_empty()).then_some(user), auth)),
         listening_port: if announce_port > 0 {
             announce_port as u16
         } else {
             shared.port()
         },
-        announce_ip: (!announce_ip.is_empty()).then(|| announce_ip.to_string()),
+        announce_ip: (!announce_ip.is_empty()).then_some(announce_ip),
         cached: Some((state.history.replid, state.history.offset())),
     }
 }

@@ -76,7 +76,14 @@ pub fn ensure_sink(shared: &Arc<Shared>, keyspace: &mut Keyspace) {
 
 /// `repl-backlog-size` in bytes.
 pub fn backlog_size(shared: &Shared) -> usize {
-    usize::try_from(shared.config().get_int("repl-backlog-size").max(1)).unwrap_or(usize::MAX)
+    backlog_size_of(&shared.config())
+}
+
+/// [`backlog_size`] for a caller that already holds the configuration: reading
+/// it a second time from the same thread deadlocks when a CONFIG SET is waiting
+/// in between (the lock lets no new reader pass a waiting writer).
+pub fn backlog_size_of(config: &crate::config::Config) -> usize {
+    usize::try_from(config.get_int("repl-backlog-size").max(1)).unwrap_or(usize::MAX)
 }
 
 #[cfg(test)]
