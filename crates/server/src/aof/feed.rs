@@ -21,9 +21,6 @@ thread_local! {
     /// [`take_batch_end`]: the sink runs on the connection's thread when its batch
     /// ends (batches run synchronously, between awaits).
     static BATCH_END: Cell<u64> = const { Cell::new(0) };
-}
-
-thread_local! {
     /// Set while a connection runs its batch: with `appendfsync always` that
     /// connection wakes the writer itself, once the other batches of the turn
     /// are fed too ([`super::Aof::wait_synced`]), so one fsync covers them all.
